@@ -1,0 +1,365 @@
+//! The command line: argument definitions (one list, from which clap generates `--help`), and
+//! the dispatch from a parsed command to the library. Exit status: 0 no deny finding, 1 at least
+//! one deny finding, 2 the run could not be done.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+use crate::report::Format;
+use crate::rules;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-hotlint",
+    bin_name = "cargo hotlint",
+    version,
+    about = "Static upgrade-safety linter for Rust actor systems: finds state that will not survive the next deploy",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint the workspace (the default subcommand).
+    Check(CheckArgs),
+    /// The upgrade plan between two revisions (the appup of a release).
+    Plan(CheckArgs),
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (`HL001`) or name (`actor-without-migration`).
+        rule: String,
+    },
+    /// List the rules with code, name, default level and summary.
+    Rules {
+        #[arg(long, value_enum, default_value = "human")]
+        format: ListFormat,
+    },
+    /// Write (or verify) hotlint.lock, the shipped shapes.
+    Lock {
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        args: CheckArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+    Sarif,
+    Github,
+    #[value(name = "cargo-json")]
+    CargoJson,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Debug, Default, Args)]
+pub struct CheckArgs {
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Package to check (repeatable).
+    #[arg(short = 'p', long = "package", value_name = "NAME")]
+    pub package: Vec<String>,
+    /// Check every member of the workspace.
+    #[arg(long)]
+    pub workspace: bool,
+    /// Exclude a package (with --workspace).
+    #[arg(long, value_name = "NAME")]
+    pub exclude: Vec<String>,
+    /// Compare against git revision REV (its merge base with the head).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Compare against REV itself, not the merge base.
+    #[arg(long)]
+    pub base_exact: bool,
+    /// Check revision REV instead of the working tree.
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Check the index (what a pre-commit hook sees).
+    #[arg(long)]
+    pub staged: bool,
+    /// Scan dependencies (HL006, HL007).
+    #[arg(long, overrides_with = "no_deps")]
+    pub deps: bool,
+    /// Do not scan dependencies.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// As cargo's --locked.
+    #[arg(long)]
+    pub locked: bool,
+    /// As cargo's --frozen.
+    #[arg(long)]
+    pub frozen: bool,
+    /// Output format.
+    #[arg(long, visible_alias = "message-format", value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Use this configuration file instead of the discovered one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report only findings that are not in this baseline.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Set a rule to warn (code or name; repeatable).
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Set a rule to allow.
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Set a rule to deny; `-D warnings` makes every warning deny.
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+    /// Threads (default: all cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Coloring: auto, always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Print only findings (no summary).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print stage timings on stderr.
+    #[arg(long)]
+    pub timings: bool,
+    /// Level flags in command-line order (filled from argv; clap loses the order).
+    #[arg(skip)]
+    pub level_flags: Vec<(char, String)>,
+}
+
+/// `-W/-A/-D` flags in the order given, so later flags win as in clippy.
+fn level_flags(args: &[OsString]) -> Vec<(char, String)> {
+    let mut out = Vec::new();
+    let mut iter = args.iter().map(|a| a.to_string_lossy().into_owned()).peekable();
+    while let Some(a) = iter.next() {
+        let flag = match a.as_str() {
+            "-W" | "--warn" => Some('W'),
+            "-A" | "--allow" => Some('A'),
+            "-D" | "--deny" => Some('D'),
+            _ => None,
+        };
+        if let Some(f) = flag {
+            if let Some(v) = iter.next() {
+                out.push((f, v));
+            }
+            continue;
+        }
+        for (prefix, f) in [("-W", 'W'), ("-A", 'A'), ("-D", 'D'), ("--warn=", 'W'), ("--allow=", 'A'), ("--deny=", 'D')] {
+            if let Some(v) = a.strip_prefix(prefix) {
+                if !v.is_empty() && (prefix.starts_with("--") || !a.starts_with("--")) {
+                    out.push((f, v.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Run hotlint with these arguments (argv[0] included); return the exit status.
+pub fn run(mut args: Vec<OsString>) -> i32 {
+    // `cargo hotlint …` runs `cargo-hotlint hotlint …`.
+    if args.get(1).is_some_and(|a| a == "hotlint") {
+        args.remove(1);
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let flags = level_flags(&args);
+    match dispatch(cli, flags) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn dispatch(cli: Cli, flags: Vec<(char, String)>) -> Result<i32> {
+    match cli.command {
+        None => check(CheckArgs { level_flags: flags, ..cli.check }),
+        Some(Command::Check(a)) => check(CheckArgs { level_flags: flags, ..a }),
+        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Plan(_)) => Err(Error::Usage("`plan` is not implemented yet: it needs revision comparison (see README, \"Status\")".into())),
+        Some(Command::Lock { .. }) => Err(Error::Usage("`lock` is not implemented yet (see README, \"Status\")".into())),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<i32> {
+    if args.base.is_some() || args.head.is_some() || args.staged || args.base_exact {
+        return Err(Error::Usage("revision comparison (`--base`, `--head`, `--staged`) is not implemented yet in this build (see README, \"Status\")".into()));
+    }
+    if args.baseline.is_some() || args.write_baseline.is_some() {
+        return Err(Error::Usage("baselines (`--baseline`, `--write-baseline`) are not implemented yet (see README, \"Status\")".into()));
+    }
+    let format = match args.format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+        other => {
+            return Err(Error::Usage(format!(
+                "output format `{}` is not implemented yet; use `human` or `json` (see README, \"Status\")",
+                other.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+            )));
+        }
+    };
+    let cwd = std::env::current_dir().map_err(|e| Error::Read { path: ".".into(), message: e.to_string() })?;
+    let options = crate::Options {
+        manifest_path: args.manifest_path.clone(),
+        cwd,
+        selection: crate::workspace::Selection { packages: args.package.clone(), workspace: args.workspace, exclude: args.exclude.clone() },
+        config: args.config.clone(),
+        level_flags: args.level_flags.clone(),
+        jobs: args.jobs.unwrap_or(0),
+        timings: args.timings,
+    };
+    let report = crate::check(&options)?;
+    let text = match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Human => {
+            let color = match args.output {
+                Some(_) => false,
+                None => use_color(args.color),
+            };
+            if args.quiet {
+                let full = report.to_human(color);
+                let summary = report.summary_line();
+                full.strip_suffix(&summary).unwrap_or(&full).to_string()
+            } else {
+                report.to_human(color)
+            }
+        }
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(if report.deny_count() > 0 { 1 } else { 0 })
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                return false;
+            }
+            match std::env::var("CARGO_TERM_COLOR").as_deref() {
+                Ok("always") => return true,
+                Ok("never") => return false,
+                _ => {}
+            }
+            std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Write to stdout, or atomically to `path` (a temporary file beside it, then a rename).
+pub fn emit(text: &str, path: Option<&std::path::Path>) -> Result<()> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Error::Write { path: "<stdout>".into(), message: e.to_string() }),
+            }
+        }
+        Some(p) => write_atomic(p, text.as_bytes()),
+    }
+}
+
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let err = |e: std::io::Error| Error::Write { path: path.display().to_string(), message: e.to_string() };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{name}.hotlint-{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(e)
+    })
+}
+
+fn explain(key: &str) -> Result<i32> {
+    let rule = rules::lookup(key).ok_or_else(|| Error::UnknownRule(key.to_string()))?;
+    let status = if rule.implemented { "" } else { " — not implemented yet" };
+    let mut text = format!("{} {} (default: {}){}\n\n{}", rule.code, rule.name, rule.default_level.as_str(), status, rule.doc);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    emit(&text, None)?;
+    Ok(0)
+}
+
+fn list_rules(format: ListFormat) -> Result<i32> {
+    let text = match format {
+        ListFormat::Json => {
+            let v: Vec<serde_json::Value> = rules::all()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code, "name": r.name, "default_level": r.default_level.as_str(),
+                        "summary": r.summary, "history": r.history, "implemented": r.implemented,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        ListFormat::Human => {
+            let mut s = String::new();
+            for r in rules::all() {
+                let status = if r.implemented { "" } else { "  (not implemented yet)" };
+                s.push_str(&format!("{}  {:<36} {:<5}  {}{}\n", r.code, r.name, r.default_level.as_str(), r.summary, status));
+            }
+            s
+        }
+    };
+    emit(&text, None)?;
+    Ok(0)
+}

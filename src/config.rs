@@ -1,0 +1,321 @@
+//! Stage: configuration. Input: the workspace root (and `--config`). Output: a [`Config`].
+//!
+//! `hotlint.toml` at the workspace root, or `[workspace.metadata.hotlint]` in the root
+//! `Cargo.toml` (one of the two), plus `[package.metadata.hotlint]` in members; `--config FILE`
+//! replaces the discovered configuration. Unknown keys are errors that name the key, the file and
+//! the line. Invariant: the only stage that reads configuration files; it never writes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::profiles::{self, Profile};
+use crate::rules::{self, Level};
+use crate::workspace::Workspace;
+
+/// Where a configuration entry was written, for messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    pub file: String,
+    pub line: u32,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry<T> {
+    pub value: T,
+    pub origin: Origin,
+    /// The package whose `[package.metadata.hotlint]` declared it, if any.
+    pub package: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Files the configuration came from (for messages).
+    pub sources: Vec<String>,
+    pub levels: BTreeMap<&'static str, Entry<Level>>,
+    /// Per-package level overrides: package → rule code → level.
+    pub package_levels: BTreeMap<String, BTreeMap<&'static str, Level>>,
+    pub ephemeral: Vec<Entry<String>>,
+    pub remote: Vec<Entry<String>>,
+    pub frameworks: Vec<Profile>,
+    pub aliases: BTreeMap<String, String>,
+    pub alias_entries: Vec<Entry<String>>,
+    pub track: Vec<Entry<Track>>,
+    pub encoding: Vec<Entry<(String, String)>>,
+    pub exclude: Vec<String>,
+    pub deps_scan: Option<String>,
+    pub deps_allow: Vec<Entry<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Track {
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub compat: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    version: Option<toml::Spanned<i64>>,
+    #[serde(default)]
+    rules: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    ephemeral: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    remote: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    framework: Vec<toml::Spanned<Profile>>,
+    #[serde(default)]
+    frameworks: Option<RawFrameworks>,
+    #[serde(default)]
+    track: Vec<toml::Spanned<Track>>,
+    #[serde(default)]
+    encoding: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    deps: Option<RawDeps>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFrameworks {
+    #[serde(default)]
+    aliases: BTreeMap<String, toml::Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeps {
+    #[serde(default)]
+    scan: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<toml::Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CargoWorkspace {
+    workspace: Option<CargoWsSection>,
+    package: Option<CargoPkgSection>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CargoWsSection {
+    metadata: Option<CargoMeta>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CargoPkgSection {
+    metadata: Option<CargoMeta>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CargoMeta {
+    hotlint: Option<RawConfig>,
+}
+
+/// A source text being read, for line numbers in errors.
+struct Text<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl Text<'_> {
+    fn line_of(&self, offset: usize) -> u32 {
+        self.text.get(..offset.min(self.text.len())).map_or(0, |t| t.matches('\n').count()) as u32 + 1
+    }
+
+    fn origin(&self, span: std::ops::Range<usize>) -> Origin {
+        Origin { file: self.name.to_string(), line: self.line_of(span.start) }
+    }
+
+    fn error(&self, e: &toml::de::Error) -> Error {
+        let location = match e.span() {
+            Some(s) => format!("{}:{}", self.name, self.line_of(s.start)),
+            None => self.name.to_string(),
+        };
+        Error::Config { location, message: e.message().trim().replace('\n', " ") }
+    }
+}
+
+/// Load the configuration for `ws`: `--config FILE`, else the discovered files.
+pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
+    let mut config = Config::default();
+    if let Some(path) = explicit {
+        let text = read(path)?;
+        let name = path.display().to_string();
+        let t = Text { name: &name, text: &text };
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| t.error(&e))?;
+        apply(&mut config, raw, &t, None)?;
+        config.sources.push(name);
+        return Ok(config);
+    }
+    let file = ws.root.join("hotlint.toml");
+    let cargo = ws.root.join("Cargo.toml");
+    let cargo_text = if cargo.is_file() { Some(read(&cargo)?) } else { None };
+    let from_cargo = match &cargo_text {
+        Some(text) => {
+            let t = Text { name: "Cargo.toml", text };
+            // Cargo.toml is already valid for cargo (or for our manifest reader); only the
+            // hotlint tables are checked strictly here.
+            match toml::from_str::<CargoWorkspace>(text) {
+                Ok(c) => c.workspace.and_then(|w| w.metadata).and_then(|m| m.hotlint),
+                Err(e) if e.message().contains("hotlint") || e.span().is_some_and(|s| text.get(..s.start).is_some_and(|p| p.contains("metadata.hotlint"))) => {
+                    return Err(t.error(&e));
+                }
+                Err(_) => None,
+            }
+        }
+        None => None,
+    };
+    if file.is_file() {
+        if from_cargo.is_some() {
+            return Err(Error::Config {
+                location: "hotlint.toml".into(),
+                message: "both `hotlint.toml` and `[workspace.metadata.hotlint]` in Cargo.toml exist; keep one of them".into(),
+            });
+        }
+        let text = read(&file)?;
+        let t = Text { name: "hotlint.toml", text: &text };
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| t.error(&e))?;
+        apply(&mut config, raw, &t, None)?;
+        config.sources.push("hotlint.toml".into());
+    } else if let (Some(raw), Some(text)) = (from_cargo, &cargo_text) {
+        let t = Text { name: "Cargo.toml", text };
+        apply(&mut config, raw, &t, None)?;
+        config.sources.push("Cargo.toml".into());
+    }
+    for &p in &ws.selected {
+        let Some(pkg) = ws.packages.get(p) else { continue };
+        let manifest: PathBuf = ws.root.join(&pkg.dir).join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+        let name = crate::source::join(&pkg.dir, "Cargo.toml");
+        let t = Text { name: &name, text: &text };
+        let parsed = match toml::from_str::<CargoWorkspace>(&text) {
+            Ok(c) => c,
+            Err(e) if e.span().is_some_and(|s| text.get(..s.start).is_some_and(|p| p.contains("metadata.hotlint"))) => {
+                return Err(t.error(&e));
+            }
+            Err(_) => continue,
+        };
+        if let Some(raw) = parsed.package.and_then(|p| p.metadata).and_then(|m| m.hotlint) {
+            apply(&mut config, raw, &t, Some(&pkg.name))?;
+            config.sources.push(name);
+        }
+    }
+    Ok(config)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.display().to_string(), message: e.to_string() })
+}
+
+fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str>) -> Result<()> {
+    let err = |span: std::ops::Range<usize>, message: String| Error::Config { location: t.origin(span).to_string(), message };
+    match &raw.version {
+        Some(v) if *v.get_ref() == 1 => {}
+        Some(v) => return Err(err(v.span(), format!("unsupported configuration `version = {}`; this hotlint reads version 1", v.get_ref()))),
+        None if package.is_none() && !t.name.ends_with("Cargo.toml") => {
+            return Err(Error::Config { location: format!("{}:1", t.name), message: "the configuration must start with `version = 1`".into() });
+        }
+        None => {}
+    }
+    let entry = |s: &toml::Spanned<String>| Entry { value: s.get_ref().clone(), origin: t.origin(s.span()), package: package.map(str::to_string) };
+    let mut seen: BTreeMap<&'static str, String> = BTreeMap::new();
+    for (key, level) in &raw.rules {
+        let Some(rule) = rules::lookup(key) else {
+            return Err(err(level.span(), format!("unknown rule `{key}` in `[rules]`; `cargo hotlint rules` lists them")));
+        };
+        if let Some(prev) = seen.insert(rule.code, key.clone()) {
+            return Err(err(level.span(), format!("rule {} is given twice in `[rules]` (as `{prev}` and `{key}`)", rule.code)));
+        }
+        let Some(lv) = Level::parse(level.get_ref()) else {
+            return Err(err(level.span(), format!("level `{}` of `{key}` must be `allow`, `warn` or `deny`", level.get_ref())));
+        };
+        match package {
+            Some(p) => {
+                config.package_levels.entry(p.to_string()).or_default().insert(rule.code, lv);
+            }
+            None => {
+                config.levels.insert(rule.code, Entry { value: lv, origin: t.origin(level.span()), package: None });
+            }
+        }
+    }
+    config.ephemeral.extend(raw.ephemeral.iter().map(entry));
+    config.remote.extend(raw.remote.iter().map(entry));
+    for f in raw.framework {
+        let span = f.span();
+        let profile = f.into_inner();
+        profiles::validate(&profile, &t.origin(span).to_string())?;
+        config.frameworks.push(profile);
+    }
+    if let Some(fw) = raw.frameworks {
+        for (from, to) in fw.aliases {
+            config.alias_entries.push(entry(&to));
+            config.aliases.insert(from, to.into_inner());
+        }
+    }
+    for tr in raw.track {
+        let origin = t.origin(tr.span());
+        let track = tr.into_inner();
+        if let Some(e) = &track.encoding {
+            check_encoding(e).map_err(|m| Error::Config { location: origin.to_string(), message: m })?;
+        }
+        if let Some(c) = &track.compat {
+            if !matches!(c.as_str(), "backward" | "forward" | "full") {
+                return Err(Error::Config { location: origin.to_string(), message: format!("`compat = \"{c}\"` must be `backward`, `forward` or `full`") });
+            }
+        }
+        config.track.push(Entry { value: track, origin, package: package.map(str::to_string) });
+    }
+    for (key, enc) in raw.encoding {
+        check_encoding(enc.get_ref()).map_err(|m| err(enc.span(), m))?;
+        config.encoding.push(Entry { value: (key, enc.get_ref().clone()), origin: t.origin(enc.span()), package: package.map(str::to_string) });
+    }
+    config.exclude.extend(raw.exclude);
+    if let Some(deps) = raw.deps {
+        if let Some(scan) = deps.scan {
+            if !matches!(scan.get_ref().as_str(), "actor-crates" | "all" | "none") {
+                return Err(err(scan.span(), format!("`[deps] scan = \"{}\"` must be `actor-crates`, `all` or `none`", scan.get_ref())));
+            }
+            config.deps_scan = Some(scan.into_inner());
+        }
+        config.deps_allow.extend(deps.allow.iter().map(entry));
+    }
+    Ok(())
+}
+
+fn check_encoding(e: &str) -> std::result::Result<(), String> {
+    if matches!(e, "positional" | "positional-varint" | "named" | "memory") {
+        Ok(())
+    } else {
+        Err(format!("encoding `{e}` must be `positional`, `positional-varint`, `named` or `memory`"))
+    }
+}
+
+impl Config {
+    /// The exclude globs, compiled.
+    pub fn exclude_set(&self) -> Result<globset::GlobSet> {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &self.exclude {
+            let glob = globset::Glob::new(g).map_err(|e| Error::Config { location: "exclude".into(), message: format!("bad glob `{g}`: {e}") })?;
+            b.add(glob);
+        }
+        b.build().map_err(|e| Error::Config { location: "exclude".into(), message: e.to_string() })
+    }
+}

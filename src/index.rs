@@ -1,0 +1,404 @@
+//! Stage: index. Input: the workspace and its loaded [`Sources`]. Output: an [`Index`] of crates
+//! (one per target), their module trees, and every type, impl, function and constant with the
+//! module that defines it and its canonical path (SPEC §1 "Paths are canonical").
+//!
+//! Name resolution over this index lives in `resolve`. Invariants: the index owns the parsed
+//! files and never re-reads them; a file included by two crates (a lib and a bin that both
+//! `mod` it) is indexed once per crate, as rustc compiles it once per crate.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::ir::*;
+use crate::load::{self, MissingModule, Sources};
+use crate::workspace::{DepKind, TargetKind, Workspace};
+
+pub type CrateId = u32;
+pub type ModId = u32;
+pub type TypeId = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemId {
+    pub file: FileId,
+    pub idx: u32,
+}
+
+#[derive(Debug)]
+pub struct Crate {
+    pub package: usize,
+    pub kind: TargetKind,
+    /// The crate's name as Rust code spells it (`my_service`).
+    pub name: String,
+    /// Its name in canonical paths: `name`, or `name[bin]` when a bin shares the lib's name.
+    pub display: String,
+    pub root: ModId,
+    /// Names of the extern prelude (dependencies, the package's own lib) → what they are.
+    pub externs: BTreeMap<String, ExternRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExternRef {
+    /// A crate of the workspace (by its lib crate).
+    Workspace(CrateId),
+    /// An external crate, by the name its own code uses (`ractor`, `serde_json`).
+    External(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModKind {
+    Module,
+    /// The items declared inside a function body: they see the enclosing module's names.
+    FnScope,
+}
+
+#[derive(Debug)]
+pub struct Module {
+    pub krate: CrateId,
+    /// The enclosing module (for a function scope, the module or scope the function is in).
+    pub parent: Option<ModId>,
+    pub kind: ModKind,
+    /// Path from the crate root (a function scope adds the function's name).
+    pub path: Vec<String>,
+    pub file: FileId,
+    /// The inline `mod`/`fn` item whose body this is; `None` for a file's top level.
+    pub container: Option<u32>,
+    /// Inside `#[cfg(test)]`, a `#[test]` function, or a test/bench target.
+    pub test: bool,
+    pub names: HashMap<String, Vec<Def>>,
+    /// `use` entries that bind a name: name → entry.
+    pub imports: Vec<UseEntry>,
+    pub globs: Vec<UseEntry>,
+    /// Item-level macro invocations (for types a macro generates).
+    pub macros: Vec<ItemId>,
+    /// The module has an item-level `include!`: unresolved names may come from it.
+    pub includes: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Def {
+    Type(TypeId),
+    Trait(ItemId),
+    Const(ItemId),
+    Fn(ItemId),
+    Mod(ModId),
+    /// A type declared inside a macro invocation (`bitflags! { struct F … }`).
+    MacroType(ItemId),
+}
+
+#[derive(Debug)]
+pub struct TypeEntry {
+    pub item: ItemId,
+    pub module: ModId,
+    pub name: String,
+    /// Canonical path (`my_service::state::Inner`).
+    pub path: String,
+    pub test: bool,
+}
+
+#[derive(Debug)]
+pub struct ScopedItem {
+    pub item: ItemId,
+    pub module: ModId,
+    pub test: bool,
+}
+
+#[derive(Debug)]
+pub struct Index {
+    pub files: Vec<FileSummary>,
+    /// Package of each file (the first crate that included it).
+    pub file_package: Vec<Option<usize>>,
+    pub crates: Vec<Crate>,
+    pub modules: Vec<Module>,
+    pub types: Vec<TypeEntry>,
+    pub impls: Vec<ScopedItem>,
+    pub fns: Vec<ScopedItem>,
+    pub consts: Vec<ScopedItem>,
+    pub missing: Vec<MissingModule>,
+    /// Canonical path → type ids (several for `#[cfg]` variants).
+    pub type_by_path: BTreeMap<String, Vec<TypeId>>,
+}
+
+impl Index {
+    pub fn item(&self, id: ItemId) -> Option<&Item> {
+        self.files.get(id.file as usize)?.items.get(id.idx as usize)
+    }
+
+    pub fn module(&self, id: ModId) -> Option<&Module> {
+        self.modules.get(id as usize)
+    }
+
+    pub fn type_entry(&self, id: TypeId) -> Option<&TypeEntry> {
+        self.types.get(id as usize)
+    }
+
+    pub fn file(&self, id: FileId) -> Option<&FileSummary> {
+        self.files.get(id as usize)
+    }
+
+    pub fn krate_of(&self, m: ModId) -> Option<&Crate> {
+        self.module(m).and_then(|m| self.crates.get(m.krate as usize))
+    }
+
+    /// The module path `krate::a::b` of a module, as canonical paths print it.
+    pub fn module_path(&self, m: ModId) -> String {
+        let Some(module) = self.module(m) else { return String::new() };
+        let krate = self.crates.get(module.krate as usize).map(|c| c.display.as_str()).unwrap_or("?");
+        std::iter::once(krate.to_string()).chain(module.path.iter().cloned()).collect::<Vec<_>>().join("::")
+    }
+
+    /// The nearest enclosing real module (function scopes resolve `self`/`super` through it).
+    pub fn nearest_module(&self, mut m: ModId) -> ModId {
+        let mut guard = 0;
+        while let Some(module) = self.module(m) {
+            if module.kind == ModKind::Module || guard > 1000 {
+                return m;
+            }
+            match module.parent {
+                Some(p) => m = p,
+                None => return m,
+            }
+            guard += 1;
+        }
+        m
+    }
+}
+
+/// Build the index of every selected target.
+pub fn build(ws: &Workspace, sources: Sources) -> Index {
+    let mut b = Builder {
+        index: Index {
+            file_package: vec![None; sources.files.len()],
+            files: Vec::new(),
+            crates: Vec::new(),
+            modules: Vec::new(),
+            types: Vec::new(),
+            impls: Vec::new(),
+            fns: Vec::new(),
+            consts: Vec::new(),
+            missing: sources.missing.clone(),
+            type_by_path: BTreeMap::new(),
+        },
+        children: HashMap::new(),
+    };
+    // Mod children of each file, computed once.
+    for f in &sources.files {
+        let modrs = sources.mod_rs.get(f.id as usize).copied().unwrap_or(true);
+        for c in load::module_children(f, modrs) {
+            if let Some(child) = sources.child_file(&c.candidates) {
+                b.children.insert((f.id, c.item), child);
+            }
+        }
+    }
+    // Crates first (so extern preludes can point at workspace libs), then their modules.
+    let mut roots = Vec::new();
+    for (&(p, t), &file) in &sources.roots {
+        let (Some(pkg), Some(target)) = (ws.packages.get(p), ws.packages.get(p).and_then(|pk| pk.targets.get(t))) else { continue };
+        let name = target.name.replace('-', "_");
+        let lib_name = pkg.lib().map(|l| l.name.replace('-', "_"));
+        let display = if target.kind != TargetKind::Lib && lib_name.as_deref() == Some(name.as_str()) {
+            format!("{}[{}]", name, target.kind.as_str())
+        } else {
+            name.clone()
+        };
+        let id = b.index.crates.len() as CrateId;
+        b.index.crates.push(Crate { package: p, kind: target.kind, name, display, root: 0, externs: BTreeMap::new() });
+        roots.push((id, file));
+    }
+    let lib_crates: HashMap<(usize, TargetKind), CrateId> =
+        b.index.crates.iter().enumerate().filter(|(_, c)| c.kind == TargetKind::Lib).map(|(i, c)| ((c.package, c.kind), i as CrateId)).collect();
+    let package_dirs: HashMap<&str, usize> = ws.packages.iter().enumerate().map(|(i, p)| (p.dir.as_str(), i)).collect();
+    let package_names: HashMap<&str, usize> = ws.packages.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
+    for krate in &mut b.index.crates {
+        let Some(pkg) = ws.packages.get(krate.package) else { continue };
+        let dev = matches!(krate.kind, TargetKind::Test | TargetKind::Bench | TargetKind::Example);
+        for dep in &pkg.deps {
+            if dep.kind == DepKind::Build || (dep.kind == DepKind::Dev && !dev) {
+                continue;
+            }
+            let ws_pkg = dep
+                .path
+                .as_deref()
+                .and_then(|p| package_dirs.get(p))
+                .or_else(|| package_names.get(dep.package.as_str()))
+                .copied();
+            let target = match ws_pkg.and_then(|p| lib_crates.get(&(p, TargetKind::Lib))) {
+                Some(&c) => ExternRef::Workspace(c),
+                None => ExternRef::External(dep.package.replace('-', "_")),
+            };
+            krate.externs.insert(dep.crate_name(), target);
+        }
+        if krate.kind != TargetKind::Lib {
+            if let Some(&lib) = lib_crates.get(&(krate.package, TargetKind::Lib)) {
+                if let Some(l) = pkg.lib() {
+                    krate.externs.insert(l.name.replace('-', "_"), ExternRef::Workspace(lib));
+                }
+            }
+        }
+    }
+    for (id, file) in roots {
+        let kind = b.index.crates.get(id as usize).map(|c| c.kind);
+        let test = matches!(kind, Some(TargetKind::Test | TargetKind::Bench));
+        let package = b.index.crates.get(id as usize).map(|c| c.package);
+        let root = b.new_module(id, None, ModKind::Module, Vec::new(), file, None, test);
+        if let Some(c) = b.index.crates.get_mut(id as usize) {
+            c.root = root;
+        }
+        let mut chain = HashSet::new();
+        b.fill(&sources, root, file, None, package, &mut chain);
+    }
+    b.index.files = sources.files;
+    for (i, t) in b.index.types.iter().enumerate() {
+        b.index.type_by_path.entry(t.path.clone()).or_default().push(i as TypeId);
+    }
+    b.index
+}
+
+struct Builder {
+    index: Index,
+    children: HashMap<(FileId, u32), FileId>,
+}
+
+impl Builder {
+    #[allow(clippy::too_many_arguments)]
+    fn new_module(
+        &mut self,
+        krate: CrateId,
+        parent: Option<ModId>,
+        kind: ModKind,
+        path: Vec<String>,
+        file: FileId,
+        container: Option<u32>,
+        test: bool,
+    ) -> ModId {
+        let id = self.index.modules.len() as ModId;
+        self.index.modules.push(Module {
+            krate,
+            parent,
+            kind,
+            path,
+            file,
+            container,
+            test,
+            names: HashMap::new(),
+            imports: Vec::new(),
+            globs: Vec::new(),
+            macros: Vec::new(),
+            includes: false,
+        });
+        id
+    }
+
+    /// Register the items of `file` whose parent is `container` into module `m`.
+    fn fill(&mut self, sources: &Sources, m: ModId, file: FileId, container: Option<u32>, package: Option<usize>, chain: &mut HashSet<(FileId, Option<u32>)>) {
+        if !chain.insert((file, container)) || chain.len() > 512 {
+            return;
+        }
+        if let Some(slot) = self.index.file_package.get_mut(file as usize) {
+            if slot.is_none() {
+                *slot = package;
+            }
+        }
+        let Some(f) = sources.files.get(file as usize) else { return };
+        let (krate, mod_test, mod_path) = match self.index.module(m) {
+            Some(md) => (md.krate, md.test, md.path.clone()),
+            None => return,
+        };
+        if container.is_none() && f.inner_attrs.iter().any(|a| a.is("cfg") && cfg_predicates(std::slice::from_ref(a)).iter().any(|p| cfg_is_test(p))) {
+            if let Some(md) = self.index.modules.get_mut(m as usize) {
+                md.test = true;
+            }
+        }
+        let mod_test = mod_test || self.index.module(m).is_some_and(|md| md.test);
+        for (idx, item) in f.items.iter().enumerate() {
+            if item.parent != container {
+                continue;
+            }
+            let idx = idx as u32;
+            let id = ItemId { file, idx };
+            let item_test = mod_test || cfg_predicates(&item.attrs).iter().any(|p| cfg_is_test(p));
+            match &item.kind {
+                ItemKind::Use(entries) => {
+                    if let Some(md) = self.index.modules.get_mut(m as usize) {
+                        for e in entries {
+                            if e.glob {
+                                md.globs.push(e.clone());
+                            } else if e.alias.is_some() {
+                                md.imports.push(e.clone());
+                            }
+                        }
+                    }
+                }
+                ItemKind::Type(TypeDef { name, .. }) | ItemKind::Alias(AliasDef { name, .. }) => {
+                    let tid = self.index.types.len() as TypeId;
+                    let path = format!("{}::{}", self.module_path(m), name);
+                    self.index.types.push(TypeEntry { item: id, module: m, name: name.clone(), path, test: item_test });
+                    self.bind(m, name, Def::Type(tid));
+                }
+                ItemKind::Trait(t) => self.bind(m, &t.name, Def::Trait(id)),
+                ItemKind::Const(c) => {
+                    self.index.consts.push(ScopedItem { item: id, module: m, test: item_test });
+                    self.bind(m, &c.name, Def::Const(id));
+                }
+                ItemKind::Fn(func) => {
+                    let fn_test = item_test || func.attrs.iter().any(is_test_attr);
+                    self.index.fns.push(ScopedItem { item: id, module: m, test: fn_test });
+                    self.bind(m, &func.name, Def::Fn(id));
+                    if f.items.iter().any(|it| it.parent == Some(idx)) {
+                        let mut path = mod_path.clone();
+                        path.push(func.name.clone());
+                        let scope = self.new_module(krate, Some(m), ModKind::FnScope, path, file, Some(idx), fn_test);
+                        self.fill(sources, scope, file, Some(idx), package, chain);
+                    }
+                }
+                ItemKind::Impl(_) => self.index.impls.push(ScopedItem { item: id, module: m, test: item_test }),
+                ItemKind::Mod(md) => {
+                    let mut path = mod_path.clone();
+                    path.push(md.name.clone());
+                    if md.inline {
+                        let child = self.new_module(krate, Some(m), ModKind::Module, path, file, Some(idx), item_test);
+                        self.bind(m, &md.name, Def::Mod(child));
+                        self.fill(sources, child, file, Some(idx), package, chain);
+                    } else if let Some(&child_file) = self.children.get(&(file, idx)) {
+                        let child = self.new_module(krate, Some(m), ModKind::Module, path, child_file, None, item_test);
+                        self.bind(m, &md.name, Def::Mod(child));
+                        self.fill(sources, child, child_file, None, package, chain);
+                    }
+                }
+                ItemKind::ExternCrate { name, rename } => {
+                    if let Some(md) = self.index.modules.get_mut(m as usize) {
+                        let alias = rename.clone().unwrap_or_else(|| name.clone());
+                        if alias != "_" && name != "self" {
+                            md.imports.push(UseEntry { global: true, path: vec![name.clone()], alias: Some(alias), glob: false });
+                        }
+                    }
+                }
+                ItemKind::Macro(mac) => {
+                    let is_include = mac.path.last().is_some_and(|p| p == "include");
+                    if let Some(md) = self.index.modules.get_mut(m as usize) {
+                        md.macros.push(id);
+                        md.includes |= is_include;
+                    }
+                    for name in &mac.declared {
+                        self.bind(m, name, Def::MacroType(id));
+                    }
+                }
+                ItemKind::MacroRules { .. } | ItemKind::Other => {}
+            }
+        }
+        chain.remove(&(file, container));
+    }
+
+    fn bind(&mut self, m: ModId, name: &str, def: Def) {
+        if let Some(md) = self.index.modules.get_mut(m as usize) {
+            md.names.entry(name.to_string()).or_default().push(def);
+        }
+    }
+
+    fn module_path(&self, m: ModId) -> String {
+        self.index.module_path(m)
+    }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`, … : an attribute whose last segment is `test`.
+pub fn is_test_attr(a: &Attr) -> bool {
+    matches!(a.last(), "test" | "rstest" | "quickcheck" | "proptest")
+}

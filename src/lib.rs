@@ -1,0 +1,172 @@
+//! hotlint: a static upgrade-safety linter for Rust actor systems.
+//!
+//! It answers one question before a deploy: *will the state the running system holds survive
+//! the new code?* The pipeline, one stage per module, each handing an owned value to the next:
+//!
+//! ```text
+//! workspace ─▶ config ─▶ load (sources + parse) ─▶ index ─▶ model (actors, migrations,
+//!   tracked types + shapes) ─▶ rules ─▶ findings (allows, HL014, order) ─▶ report (render)
+//! ```
+//!
+//! [`check`] below is that flow, one line per stage.
+//!
+//! Invariants:
+//! - Broken user code is a finding (HL000), never an `Err`; `Err` means hotlint cannot do its
+//!   job (no manifest, bad configuration) and maps to exit status 2.
+//! - syn trees never leave the parsing thread; only owned summaries ([`ir`]) do, and no
+//!   `proc_macro2::Span` outlives parsing.
+//! - Only `load` reads source files, only `config` reads configuration, only `workspace` runs
+//!   cargo; rules never do I/O; nothing writes unless the user asked (`--output`).
+//! - Output is deterministic: sorted collections, relative `/` paths, no timings in JSON.
+
+pub mod error;
+pub mod ir;
+pub mod source;
+pub mod workspace;
+pub mod config;
+pub mod parse;
+pub mod load;
+pub mod index;
+pub mod resolve;
+pub mod profiles;
+pub mod actors;
+pub mod migrations;
+pub mod tracked;
+pub mod model;
+pub mod rules;
+pub mod findings;
+pub mod report;
+pub mod cli;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub use error::{Error, Result};
+
+/// What a `check` run needs to know.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub manifest_path: Option<PathBuf>,
+    pub cwd: PathBuf,
+    pub selection: workspace::Selection,
+    pub config: Option<PathBuf>,
+    /// `-W/-A/-D` flags in command-line order.
+    pub level_flags: Vec<(char, String)>,
+    /// Threads; 0 = all cores.
+    pub jobs: usize,
+    pub timings: bool,
+}
+
+/// Lint the working tree of a workspace.
+pub fn check(opts: &Options) -> Result<report::Report> {
+    let mut timer = Timer::new(opts.timings);
+    let manifest = workspace::find_manifest(opts.manifest_path.as_deref(), &opts.cwd)?;
+    let ws = workspace::discover(&manifest, &opts.selection)?;
+    if let workspace::Discovery::Manifests { reason } = &ws.discovery {
+        eprintln!("warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself");
+    }
+    timer.lap("workspace");
+    let config = config::load(&ws, opts.config.as_deref())?;
+    let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags).map_err(Error::UnknownRule)?;
+    let profiles = profiles::load(&config.frameworks)?;
+    let parse_options = parse::ParseOptions { interesting_calls: profiles::interesting_calls(&profiles) };
+    let tree = source::Worktree::new(&ws.root);
+    let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
+    let sources = load::load(&ws, &tree, &parse_options, &config.exclude_set()?, jobs);
+    timer.lap("load+parse");
+    let index = index::build(&ws, sources);
+    timer.lap("index");
+    let model = model::analyse(ws, index, config, profiles)?;
+    timer.lap("analyse");
+    let findings = run_rules(&model, &levels);
+    timer.lap("rules");
+    Ok(report::Report { model, findings, base: None, head: "worktree".into() })
+}
+
+/// Run the rules, apply inline allows and audit suppressions (HL014), and sort.
+pub fn run_rules(model: &model::Model, levels: &std::collections::BTreeMap<&'static str, rules::Level>) -> Vec<findings::Finding> {
+    let level_of = |rule: &rules::Rule, package: Option<&str>| -> rules::Level {
+        if let Some(lv) = package.and_then(|p| model.config.package_levels.get(p)).and_then(|t| t.get(rule.code)) {
+            return *lv;
+        }
+        levels.get(rule.code).copied().unwrap_or(rule.default_level)
+    };
+    let raw = rules::run(model, &level_of);
+    let sites: Vec<findings::AllowSite<'_>> = model
+        .index
+        .files
+        .iter()
+        .flat_map(|f| f.allows.iter().map(move |c| findings::AllowSite { file: f.id, comment: c, text: &f.text }))
+        .collect();
+    let hl014 = rules::by_code("HL014").map(|r| levels.get(r.code).copied().unwrap_or(r.default_level)).filter(|l| *l != rules::Level::Allow);
+    let rule_ran = |r: &rules::Rule| r.implemented && (!r.history || model.has_history) && levels.get(r.code).copied().unwrap_or(r.default_level) != rules::Level::Allow;
+    let (mut kept, mut audit) = findings::apply_allows(raw, &sites, hl014, &rule_ran);
+    if let Some(level) = hl014 {
+        audit.extend(config_audit(model, level));
+    }
+    kept.extend(audit);
+    // One finding per location and change: a file compiled into two crates reports once.
+    let path_of = |f: u32| model.file_path(f);
+    findings::sort(&mut kept, &path_of);
+    kept.dedup_by(|a, b| {
+        a.code == b.code && a.draft.message == b.draft.message && a.draft.primary.as_ref().map(|p| (p.0.file, p.0.line, p.0.col)) == b.draft.primary.as_ref().map(|p| (p.0.file, p.0.line, p.0.col))
+    });
+    kept
+}
+
+/// HL014 for configuration entries that match nothing.
+fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Finding> {
+    let Some(rule) = rules::by_code("HL014") else { return Vec::new() };
+    let mut out = Vec::new();
+    let actor_ids: std::collections::BTreeSet<&str> = model.actors.actors.iter().map(|a| a.id.as_str()).collect();
+    let mut push = |what: &str, value: &str, origin: &config::Origin, help: String| {
+        let mut d = findings::Draft::new(format!("`{what}` entry `{value}` ({origin}) matches nothing"));
+        d.help = Some(help);
+        d.key = format!("config-unused:{what}:{value}");
+        d.ty = Some(value.to_string());
+        out.push(d.stamp(rule, level));
+    };
+    for e in &model.config.ephemeral {
+        if !actor_ids.contains(e.value.as_str()) {
+            push("ephemeral", &e.value, &e.origin, "name an actor by its canonical path (`crate::module::Actor`, as `--format json` lists it), or remove the entry".into());
+        }
+    }
+    for e in &model.config.remote {
+        if !actor_ids.contains(e.value.as_str()) {
+            push("remote", &e.value, &e.origin, "name an actor by its canonical path (`crate::module::Actor`), or remove the entry".into());
+        }
+    }
+    for e in &model.config.track {
+        if !model.index.type_by_path.contains_key(&e.value.ty) {
+            push("track", &e.value.ty, &e.origin, "name a workspace type by its canonical path (`crate::module::Type`, where it is defined), or remove the entry".into());
+        }
+    }
+    let crate_names: std::collections::BTreeSet<&str> = model.index.crates.iter().map(|c| c.name.as_str()).collect();
+    for e in &model.config.encoding {
+        let (key, _) = &e.value;
+        if !crate_names.contains(key.as_str()) && !model.index.type_by_path.contains_key(key) {
+            push("encoding", key, &e.origin, "name a workspace crate or a type by its canonical path, or remove the entry".into());
+        }
+    }
+    out
+}
+
+/// `--timings`: stage durations on stderr, never in the output.
+struct Timer {
+    on: bool,
+    last: Instant,
+}
+
+impl Timer {
+    fn new(on: bool) -> Self {
+        Timer { on, last: Instant::now() }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if self.on {
+            let now = Instant::now();
+            eprintln!("timing: {stage:<12} {:>8.1} ms", (now - self.last).as_secs_f64() * 1000.0);
+            self.last = now;
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Stage: load. Input: the workspace, a [`Tree`] to read from, parse options. Output:
+//! [`Sources`]: every source file reachable from a selected target's root through `mod`
+//! declarations, each parsed exactly once.
+//!
+//! Files are parsed in waves (target roots, then the modules they declare, …), each wave in
+//! parallel on threads with large stacks; file ids are handed out in sorted order per wave, so
+//! they do not depend on the thread count. Every `mod` variant is followed, whatever its `#[cfg]`.
+//! Invariant: the only stage that reads source files.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use crate::ir::{FileId, FileSummary, ItemKind, Loc};
+use crate::parse::{self, ParseOptions};
+use crate::source::{self, Tree};
+use crate::workspace::Workspace;
+
+/// Parse threads get large stacks so deeply nested input cannot overflow them.
+pub const PARSE_STACK_BYTES: usize = 256 << 20;
+
+#[derive(Debug, Default)]
+pub struct Sources {
+    /// Indexed by [`FileId`].
+    pub files: Vec<FileSummary>,
+    /// Whether each file's `mod x;` children live beside it (`lib.rs`, `main.rs`, `mod.rs`,
+    /// `#[path]` files) or in a directory named after it.
+    pub mod_rs: Vec<bool>,
+    /// Root file of each selected target: (package index, target index) → file.
+    pub roots: BTreeMap<(usize, usize), FileId>,
+    /// `mod x;` declarations whose file does not exist.
+    pub missing: Vec<MissingModule>,
+    /// Every loaded file by path.
+    pub ids: HashMap<String, FileId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MissingModule {
+    pub name: String,
+    pub decl: Loc,
+    pub tried: Vec<String>,
+    pub cfg_gated: bool,
+}
+
+/// A `mod name;` declaration and where its file may be.
+pub struct ModChild {
+    pub item: u32,
+    pub candidates: Vec<(String, bool)>,
+}
+
+pub fn load(ws: &Workspace, tree: &dyn Tree, opts: &ParseOptions, exclude: &globset::GlobSet, jobs: usize) -> Sources {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).stack_size(PARSE_STACK_BYTES).build();
+    let mut sources = Sources::default();
+    let mut ids: HashMap<String, FileId> = HashMap::new();
+    let mut wave: BTreeMap<String, bool> = BTreeMap::new();
+    let mut pending_roots: Vec<((usize, usize), String)> = Vec::new();
+    for &p in &ws.selected {
+        let Some(pkg) = ws.packages.get(p) else { continue };
+        for (t, target) in pkg.targets.iter().enumerate() {
+            if exclude.is_match(&target.root) {
+                continue;
+            }
+            if !ids.contains_key(&target.root) {
+                wave.insert(target.root.clone(), true);
+            }
+            pending_roots.push(((p, t), target.root.clone()));
+        }
+    }
+    while !wave.is_empty() {
+        let start = sources.files.len() as FileId;
+        let batch: Vec<(FileId, String, bool)> =
+            wave.iter().enumerate().map(|(i, (path, modrs))| (start + i as FileId, path.clone(), *modrs)).collect();
+        for (id, path, modrs) in &batch {
+            ids.insert(path.clone(), *id);
+            sources.mod_rs.push(*modrs);
+        }
+        let parse_all = || {
+            batch
+                .par_iter()
+                .map(|(id, path, _)| match tree.read(path) {
+                    Ok(bytes) => parse::parse_file(*id, path.clone(), &bytes, opts),
+                    Err(e) => unreadable(*id, path, &e),
+                })
+                .collect::<Vec<_>>()
+        };
+        let parsed = match &pool {
+            Ok(pool) => pool.install(parse_all),
+            Err(_) => parse_all(),
+        };
+        wave = BTreeMap::new();
+        for file in parsed {
+            let modrs = sources.mod_rs.get(file.id as usize).copied().unwrap_or(true);
+            for child in module_children(&file, modrs) {
+                match child.candidates.iter().find(|(c, _)| tree.is_file(c)) {
+                    Some((path, child_modrs)) => {
+                        if !exclude.is_match(path) && !ids.contains_key(path) {
+                            wave.entry(path.clone()).or_insert(*child_modrs);
+                        }
+                    }
+                    None => {
+                        if let Some(item) = file.items.get(child.item as usize) {
+                            let name = match &item.kind {
+                                ItemKind::Mod(m) => m.name.clone(),
+                                _ => String::new(),
+                            };
+                            sources.missing.push(MissingModule {
+                                name,
+                                decl: item.loc,
+                                tried: child.candidates.iter().map(|(c, _)| c.clone()).collect(),
+                                cfg_gated: has_cfg_ancestor(&file, child.item),
+                            });
+                        }
+                    }
+                }
+            }
+            sources.files.push(file);
+        }
+        sources.files.sort_by_key(|f| f.id);
+    }
+    for (key, path) in pending_roots {
+        if let Some(&id) = ids.get(&path) {
+            sources.roots.insert(key, id);
+        }
+    }
+    sources.ids = ids;
+    sources
+}
+
+fn unreadable(id: FileId, path: &str, e: &std::io::Error) -> FileSummary {
+    let message = match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "could not read file: permission denied".to_string(),
+        std::io::ErrorKind::NotFound => "could not read file: it does not exist".to_string(),
+        _ => format!("could not read file: {e}"),
+    };
+    FileSummary {
+        id,
+        rel_path: path.to_string(),
+        text: std::sync::Arc::from(""),
+        error: Some(crate::ir::ParseFailure { message, loc: None }),
+        items: Vec::new(),
+        inner_attrs: Vec::new(),
+        allows: Vec::new(),
+    }
+}
+
+fn has_cfg_ancestor(file: &FileSummary, mut idx: u32) -> bool {
+    let mut guard = 0;
+    while let Some(item) = file.items.get(idx as usize) {
+        if item.attrs.iter().any(|a| a.is("cfg")) {
+            return true;
+        }
+        match item.parent {
+            Some(p) if guard < 1000 => {
+                idx = p;
+                guard += 1;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The out-of-line `mod` declarations of `file` and the files each may live in, in the order
+/// rustc tries them.
+pub fn module_children(file: &FileSummary, mod_rs: bool) -> Vec<ModChild> {
+    let dir = source::parent(&file.rel_path);
+    let base = if mod_rs { dir.to_string() } else { source::join(dir, source::stem(&file.rel_path)) };
+    let mut out = Vec::new();
+    for (idx, item) in file.items.iter().enumerate() {
+        let ItemKind::Mod(m) = &item.kind else { continue };
+        if m.inline {
+            continue;
+        }
+        // Inline ancestors add directories; a module inside a function is not followed.
+        let mut inline_dirs = Vec::new();
+        let mut parent = item.parent;
+        let mut in_fn = false;
+        let mut guard = 0;
+        while let Some(p) = parent {
+            let Some(pi) = file.items.get(p as usize) else { break };
+            match &pi.kind {
+                ItemKind::Mod(pm) => inline_dirs.push(pm.path_attrs.first().cloned().unwrap_or_else(|| pm.name.clone())),
+                _ => in_fn = true,
+            }
+            parent = pi.parent;
+            guard += 1;
+            if guard > 1000 {
+                break;
+            }
+        }
+        if in_fn {
+            continue;
+        }
+        inline_dirs.reverse();
+        let mut candidates = Vec::new();
+        if !m.path_attrs.is_empty() {
+            let anchor = if inline_dirs.is_empty() { dir.to_string() } else { source::join(&base, &inline_dirs.join("/")) };
+            let mut seen = BTreeSet::new();
+            for p in &m.path_attrs {
+                let c = source::join(&anchor, p);
+                if seen.insert(c.clone()) {
+                    candidates.push((c, true));
+                }
+            }
+        } else {
+            let d = if inline_dirs.is_empty() { base.clone() } else { source::join(&base, &inline_dirs.join("/")) };
+            candidates.push((source::join(&d, &format!("{}.rs", m.name)), false));
+            candidates.push((source::join(&d, &format!("{}/mod.rs", m.name)), true));
+        }
+        out.push(ModChild { item: idx as u32, candidates });
+    }
+    out
+}
+
+impl Sources {
+    /// The file a `mod` item resolves to, the way [`load`] chose it.
+    pub fn child_file(&self, candidates: &[(String, bool)]) -> Option<FileId> {
+        candidates.iter().find_map(|(c, _)| self.ids.get(c).copied())
+    }
+}

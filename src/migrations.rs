@@ -1,0 +1,542 @@
+//! Stage: migrations. Input: the index, a resolver, the conventions under `rules/migrations/`.
+//! Output: for every workspace type that declares a versioned migration, the [`Migration`]: its
+//! convention, the version it declares, and the paths it offers from older versions.
+//!
+//! Each convention is a data file naming its markers; one small function per convention *kind*
+//! reads them. Invariant: no I/O; a version that is not an integer literal (or a path to a const
+//! whose value is one) is `Version::Unknown`, never guessed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::index::{Index, ModId, TypeId};
+use crate::ir::*;
+use crate::resolve::{Ns, Res, Resolver};
+
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("configured-constant", include_str!("../rules/migrations/configured-constant.toml")),
+    ("hotlint", include_str!("../rules/migrations/hotlint.toml")),
+    ("native_model", include_str!("../rules/migrations/native_model.toml")),
+    ("obake", include_str!("../rules/migrations/obake.toml")),
+    ("revision", include_str!("../rules/migrations/revision.toml")),
+    ("savefile", include_str!("../rules/migrations/savefile.toml")),
+    ("versioned-enum", include_str!("../rules/migrations/versioned-enum.toml")),
+    ("versionize", include_str!("../rules/migrations/versionize.toml")),
+];
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Convention {
+    pub name: String,
+    pub kind: String,
+    pub summary: String,
+    #[serde(default)]
+    pub version_const: Option<String>,
+    #[serde(default)]
+    pub migration_fn: Option<String>,
+    #[serde(default)]
+    pub type_attributes: Vec<String>,
+    #[serde(default)]
+    pub version_key: Option<String>,
+    #[serde(default)]
+    pub version_attribute: Option<String>,
+    #[serde(default)]
+    pub from_key: Option<String>,
+    #[serde(default)]
+    pub field_attribute: Option<String>,
+    #[serde(default)]
+    pub manual_traits: Vec<String>,
+    #[serde(default)]
+    pub manual_fn: Option<String>,
+    #[serde(default)]
+    pub derives: Vec<String>,
+    /// The encoding the convention's own binary format fixes (SPEC §2).
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// Whether adding the convention to stored data changes its bytes.
+    pub prefixing: bool,
+}
+
+pub fn conventions() -> Result<Vec<Convention>> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            toml::from_str(text).map_err(|e: toml::de::Error| Error::Config { location: format!("rules/migrations/{name}.toml"), message: e.message().to_string() })
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    Int(u64),
+    /// A semver string (obake).
+    Semver(String),
+    /// A configured constant's initializer as written.
+    Text(String),
+    /// Not a literal and not a const with a literal value: cannot verify (HL013).
+    Unknown(String),
+}
+
+impl Version {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Version::Int(n) => serde_json::json!(n),
+            Version::Semver(s) | Version::Text(s) => serde_json::json!(s),
+            Version::Unknown(s) => serde_json::json!(format!("?{s}")),
+        }
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Version::Int(n) => write!(f, "{n}"),
+            Version::Semver(s) | Version::Text(s) => write!(f, "{s}"),
+            Version::Unknown(s) => write!(f, "`{s}`"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct MigrationPath {
+    /// Versions this path migrates from: `1`, `2..=4`, `*` (any other, a catch-all arm).
+    pub from: String,
+    /// What carries it: "`code_change` arm", "`convert_fn = \"f\"`", "`From<StateV1>`".
+    pub via: String,
+    pub fingerprint: u64,
+    pub loc: Option<Loc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Migration {
+    pub convention: String,
+    pub version: Version,
+    /// Older versions the convention lists itself (revision history, obake versions).
+    pub history: Vec<Version>,
+    pub paths: Vec<MigrationPath>,
+    /// Where the version is declared.
+    pub loc: Loc,
+    pub encoding: Option<String>,
+}
+
+/// Impls of each workspace type (by self type), as indices into `index.impls`.
+pub fn impls_by_type(index: &Index, res: &Resolver<'_>) -> BTreeMap<TypeId, Vec<usize>> {
+    let mut out: BTreeMap<TypeId, Vec<usize>> = BTreeMap::new();
+    for (i, imp) in index.impls.iter().enumerate() {
+        let Some(Item { kind: ItemKind::Impl(def), .. }) = index.item(imp.item) else { continue };
+        if let Some(Res::Type(t)) = res.resolve_ty(imp.module, &def.self_ty, &def.generics) {
+            out.entry(t).or_default().push(i);
+        }
+    }
+    out
+}
+
+pub struct Finder<'a> {
+    pub index: &'a Index,
+    pub res: &'a Resolver<'a>,
+    pub impls: &'a BTreeMap<TypeId, Vec<usize>>,
+    pub conventions: &'a [Convention],
+}
+
+impl Finder<'_> {
+    /// Every workspace type with a versioned migration.
+    pub fn all(&self) -> BTreeMap<TypeId, Migration> {
+        let mut out = BTreeMap::new();
+        for t in 0..self.index.types.len() as TypeId {
+            if let Some(m) = self.of(t) {
+                out.insert(t, m);
+            }
+        }
+        out
+    }
+
+    /// The migration declared on type `t`, if any (first convention that matches).
+    pub fn of(&self, t: TypeId) -> Option<Migration> {
+        let entry = self.index.type_entry(t)?;
+        let item = self.index.item(entry.item)?;
+        for c in self.conventions {
+            let found = match c.kind.as_str() {
+                "hotlint" => self.hotlint(c, t),
+                "attribute" => self.attribute(c, t, entry.module, item),
+                "derive-field-versions" => self.derive_fields(c, entry.module, item),
+                "semver-attribute" => self.semver(c, entry.module, item),
+                "versioned-enum" => self.versioned_enum(c, t, entry.module, item),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    fn impl_defs(&self, t: TypeId) -> impl Iterator<Item = (ModId, &ImplDef)> {
+        self.impls.get(&t).into_iter().flatten().filter_map(|&i| {
+            let imp = self.index.impls.get(i)?;
+            match self.index.item(imp.item) {
+                Some(Item { kind: ItemKind::Impl(def), .. }) => Some((imp.module, def)),
+                _ => None,
+            }
+        })
+    }
+
+    /// An integer literal, or a path to a workspace const whose value is one.
+    pub fn version_value(&self, scope: ModId, text: &str) -> Version {
+        if let Some(n) = int_literal(text) {
+            return Version::Int(n);
+        }
+        let segs: Vec<String> = text.split("::").map(|s| s.trim().to_string()).collect();
+        if segs.iter().all(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')) {
+            if let Res::Const(id) = self.res.resolve(scope, false, &segs, &[], Ns::Value) {
+                if let Some(Item { kind: ItemKind::Const(c), .. }) = self.index.item(id) {
+                    if let Some(n) = int_literal(&c.value) {
+                        return Version::Int(n);
+                    }
+                }
+            }
+        }
+        Version::Unknown(text.to_string())
+    }
+
+    fn hotlint(&self, c: &Convention, t: TypeId) -> Option<Migration> {
+        let const_name = c.version_const.as_deref().unwrap_or("STATE_VERSION");
+        let fn_name = c.migration_fn.as_deref().unwrap_or("code_change");
+        let mut found: Option<(ModId, &ConstDef)> = None;
+        for (m, def) in self.impl_defs(t) {
+            if let Some(k) = def.consts.iter().find(|k| k.name == const_name) {
+                found = Some((m, k));
+                break;
+            }
+        }
+        let (scope, k) = found?;
+        let mut paths = Vec::new();
+        for (_, def) in self.impl_defs(t) {
+            for f in def.fns.iter().filter(|f| f.name == fn_name) {
+                for arm in f.body.match_arms.iter().flatten() {
+                    let from = match &arm.pattern {
+                        _ if arm.only_fails => continue,
+                        VersionPattern::Ranges(r) => r.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}..={b}") }).collect::<Vec<_>>().join(" | "),
+                        VersionPattern::CatchAll => "*".into(),
+                        VersionPattern::Other(o) => o.clone(),
+                    };
+                    paths.push(MigrationPath { from, via: format!("`{fn_name}` arm"), fingerprint: arm.fingerprint, loc: Some(arm.loc) });
+                }
+            }
+        }
+        Some(Migration {
+            convention: c.name.clone(),
+            version: self.version_value(scope, &k.value),
+            history: Vec::new(),
+            paths,
+            loc: k.loc,
+            encoding: c.encoding.clone(),
+        })
+    }
+
+    fn attr_matches(&self, scope: ModId, attr: &Attr, list: &[String]) -> bool {
+        let r = self.res.resolve(scope, false, &attr.path, &[], Ns::Type);
+        r.extern_paths().iter().any(|p| list.contains(p))
+    }
+
+    fn attribute(&self, c: &Convention, t: TypeId, scope: ModId, item: &Item) -> Option<Migration> {
+        let attr = item.attrs.iter().find(|a| self.attr_matches(scope, a, &c.type_attributes));
+        let key = c.version_key.as_deref().unwrap_or("revision");
+        let (version, history, loc) = match attr {
+            Some(attr) => {
+                let list = attr.list();
+                match meta_get(list, key) {
+                    Some(Meta { value: MetaValue::Value(v), .. }) => (self.version_value(scope, v), Vec::new(), attr.loc),
+                    _ => {
+                        // The history form `revision(1), revision(2, optimised)`.
+                        let hist: Vec<Version> = list
+                            .iter()
+                            .filter(|m| m.path == key)
+                            .filter_map(|m| m.list().first().and_then(|x| x.value_str()).map(|v| self.version_value(scope, v)))
+                            .collect();
+                        let latest = hist.iter().max().cloned()?;
+                        (latest, hist, attr.loc)
+                    }
+                }
+            }
+            None => {
+                // A manual `impl Revisioned for T { fn revision() -> u16 { N } }`.
+                let manual_fn = c.manual_fn.as_deref()?;
+                let mut found = None;
+                for (m, def) in self.impl_defs(t) {
+                    let Some(tp) = &def.trait_path else { continue };
+                    let r = self.res.resolve(m, tp.global, &tp.names(), &def.generics, Ns::Type);
+                    if !r.extern_paths().iter().any(|p| c.manual_traits.contains(p)) {
+                        continue;
+                    }
+                    if let Some(f) = def.fns.iter().find(|f| f.name == manual_fn) {
+                        let v = f.body.literal.as_deref().map(|l| self.version_value(m, l)).unwrap_or(Version::Unknown("fn body".into()));
+                        found = Some((v, Vec::new(), f.loc));
+                    }
+                }
+                found?
+            }
+        };
+        let mut paths = Vec::new();
+        if let Some(fa) = &c.field_attribute {
+            self.field_paths(item, fa, &mut paths);
+        }
+        if let (Some(from_key), Some(attr)) = (&c.from_key, attr) {
+            if let Some(prev) = meta_get(attr.list(), from_key).and_then(|m| m.value_str()) {
+                paths.push(MigrationPath { from: "previous".into(), via: format!("`From<{prev}>`"), fingerprint: 0, loc: Some(attr.loc) });
+            }
+        }
+        Some(Migration { convention: c.name.clone(), version, history, paths, loc, encoding: c.encoding.clone() })
+    }
+
+    /// `#[revision(start = a, end = b, convert_fn = "f", default_fn = "g")]` on fields/variants.
+    fn field_paths(&self, item: &Item, attr_name: &str, out: &mut Vec<MigrationPath>) {
+        let ItemKind::Type(def) = &item.kind else { return };
+        let mut visit = |attrs: &[Attr], what: String| {
+            for a in attrs.iter().filter(|a| a.is(attr_name)) {
+                let list = a.list();
+                let get = |k: &str| meta_get(list, k).and_then(|m| m.value_str()).map(str::to_string);
+                if let Some(end) = get("end") {
+                    let via = match get("convert_fn") {
+                        Some(f) => format!("`convert_fn = \"{f}\"` ({what})"),
+                        None => format!("`end = {end}` ({what})"),
+                    };
+                    out.push(MigrationPath { from: format!("<{end}"), via, fingerprint: 0, loc: Some(a.loc) });
+                }
+                if let Some(start) = get("start") {
+                    let via = match get("default_fn") {
+                        Some(f) => format!("`default_fn = \"{f}\"` ({what})"),
+                        None => format!("`start = {start}` ({what})"),
+                    };
+                    out.push(MigrationPath { from: format!("<{start}"), via, fingerprint: 0, loc: Some(a.loc) });
+                }
+            }
+        };
+        for f in def.fields.iter() {
+            visit(&f.attrs, format!("field `{}`", f.name.clone().unwrap_or_default()));
+        }
+        for v in &def.variants {
+            visit(&v.attrs, format!("variant `{}`", v.name));
+        }
+    }
+
+    fn derive_fields(&self, c: &Convention, scope: ModId, item: &Item) -> Option<Migration> {
+        let (_, attr) = derives(&item.attrs).find(|(p, _)| {
+            let r = self.res.resolve(scope, false, p, &[], Ns::Type);
+            r.extern_paths().iter().any(|x| c.derives.contains(x))
+        })?;
+        let ItemKind::Type(def) = &item.kind else { return None };
+        let fa = c.field_attribute.as_deref().unwrap_or("version");
+        let mut version = 1u64;
+        let attrs = def.fields.iter().map(|f| &f.attrs).chain(def.variants.iter().map(|v| &v.attrs));
+        for attrs in attrs {
+            for a in attrs.iter().filter(|a| a.is(fa)) {
+                for key in ["start", "end"] {
+                    if let Some(n) = meta_get(a.list(), key).and_then(|m| m.value_str()).and_then(int_literal) {
+                        version = version.max(n);
+                    }
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        self.field_paths(item, fa, &mut paths);
+        Some(Migration { convention: c.name.clone(), version: Version::Int(version), history: Vec::new(), paths, loc: attr.loc, encoding: c.encoding.clone() })
+    }
+
+    fn semver(&self, c: &Convention, scope: ModId, item: &Item) -> Option<Migration> {
+        let attr = item.attrs.iter().find(|a| self.attr_matches(scope, a, &c.type_attributes))?;
+        let vattr = c.version_attribute.as_deref().unwrap_or("obake");
+        let mut versions: Vec<(Vec<u64>, String)> = item
+            .attrs
+            .iter()
+            .filter(|a| a.is(vattr))
+            .flat_map(|a| a.list().iter())
+            .filter(|m| m.path == "version")
+            .filter_map(|m| m.list().first().and_then(|x| x.value_str()).map(|s| (semver_key(s), s.to_string())))
+            .collect();
+        versions.sort();
+        let latest = versions.last()?.1.clone();
+        Some(Migration {
+            convention: c.name.clone(),
+            version: Version::Semver(latest),
+            history: versions.iter().map(|(_, s)| Version::Semver(s.clone())).collect(),
+            paths: Vec::new(),
+            loc: attr.loc,
+            encoding: c.encoding.clone(),
+        })
+    }
+
+    fn versioned_enum(&self, c: &Convention, t: TypeId, scope: ModId, item: &Item) -> Option<Migration> {
+        let ItemKind::Type(def) = &item.kind else { return None };
+        if def.kind != TypeKind::Enum || def.variants.is_empty() || !has_serde_derive(self.res, scope, &item.attrs, "Deserialize") {
+            return None;
+        }
+        let mut numbered = Vec::new();
+        for (pos, v) in def.variants.iter().enumerate() {
+            let Fields::Tuple(fields) = &v.fields else { return None };
+            if fields.len() != 1 {
+                return None;
+            }
+            let renamed = serde_value(&v.attrs, "rename");
+            let n = version_number(&v.name).or_else(|| renamed.as_deref().and_then(version_number))?;
+            numbered.push((n, pos, v));
+        }
+        let latest = numbered.iter().map(|(n, _, _)| *n).max()?;
+        let mut paths = Vec::new();
+        // `From<Inner(n)> for Inner(n+1)` impls, or a fn that matches the older variants.
+        let inner_ty = |v: &Variant| -> Option<TypeId> {
+            let f = v.fields.iter().next()?;
+            match self.res.resolve_ty(scope, &f.ty, &def.generics)? {
+                Res::Type(t) => Some(t),
+                _ => None,
+            }
+        };
+        let mut by_number: BTreeMap<u64, Option<TypeId>> = BTreeMap::new();
+        for (n, _, v) in &numbered {
+            by_number.insert(*n, inner_ty(v));
+        }
+        for (n, ty) in &by_number {
+            if *n == latest {
+                continue;
+            }
+            let Some(ty) = ty else { continue };
+            let from_path = self.index.type_entry(*ty).map(|e| e.name.clone()).unwrap_or_default();
+            for (target_n, target) in by_number.range(n + 1..) {
+                let Some(target) = target else { continue };
+                for (m, imp) in self.impl_defs(*target) {
+                    let Some(tp) = &imp.trait_path else { continue };
+                    let last = tp.segments.last();
+                    if !last.is_some_and(|s| s.name == "From" || s.name == "TryFrom") {
+                        continue;
+                    }
+                    let arg = last.and_then(|s| s.args.first());
+                    if let Some(Res::Type(a)) = arg.and_then(|a| self.res.resolve_ty(m, a, &imp.generics)) {
+                        if a == *ty {
+                            let fp = imp.fns.iter().map(|f| f.body.fingerprint).fold(0u64, |acc, x| acc.rotate_left(7) ^ x);
+                            paths.push(MigrationPath { from: n.to_string(), via: format!("`From<{from_path}>` (to v{target_n})"), fingerprint: fp, loc: Some(imp.header) });
+                        }
+                    }
+                }
+                break;
+            }
+        }
+        // An upgrade fn taking the enum: `fn upgrade(s: StateAny) -> State { match s { … } }`.
+        let enum_name = &def.name;
+        let older: BTreeSet<&str> = numbered.iter().filter(|(n, _, _)| *n != latest).map(|(_, _, v)| v.name.as_str()).collect();
+        for f in &self.index.fns {
+            let Some(Item { kind: ItemKind::Fn(func), .. }) = self.index.item(f.item) else { continue };
+            self.upgrade_fn(func, enum_name, &older, &mut paths);
+        }
+        for (_, imp) in self.impl_defs(t) {
+            for func in &imp.fns {
+                self.upgrade_fn(func, enum_name, &older, &mut paths);
+            }
+        }
+        Some(Migration {
+            convention: c.name.clone(),
+            version: Version::Int(latest),
+            history: by_number.keys().map(|n| Version::Int(*n)).collect(),
+            paths,
+            loc: item.loc,
+            encoding: c.encoding.clone(),
+        })
+    }
+
+    fn upgrade_fn(&self, func: &FnDef, enum_name: &str, older: &BTreeSet<&str>, paths: &mut Vec<MigrationPath>) {
+        let takes_enum = func.params.iter().any(|p| matches!(&p.ty, Ty::Path(tp) if tp.last_name() == Some(enum_name))) || func.has_self;
+        if !takes_enum || older.is_empty() {
+            return;
+        }
+        let matched: BTreeSet<&str> = func
+            .body
+            .match_variants
+            .iter()
+            .filter(|p| p.len() >= 2 && p.get(p.len() - 2).is_some_and(|e| e == enum_name || e == "Self"))
+            .filter_map(|p| p.last().map(String::as_str))
+            .collect();
+        for v in older {
+            if matched.contains(v) {
+                paths.push(MigrationPath {
+                    from: version_number(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string()),
+                    via: format!("`{}` match arm", func.name),
+                    fingerprint: func.body.fingerprint,
+                    loc: Some(func.loc),
+                });
+            }
+        }
+    }
+}
+
+/// `V3`, `v3`, `"3"`, `"v3"` → 3.
+fn version_number(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix('V').or_else(|| name.strip_prefix('v')).unwrap_or(name);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+fn semver_key(s: &str) -> Vec<u64> {
+    s.split(['.', '-', '+']).map(|p| p.parse().unwrap_or(0)).collect()
+}
+
+/// `12`, `12u32`, `1_000` → the integer.
+pub fn int_literal(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let digits: String = t.chars().take_while(|c| c.is_ascii_digit() || *c == '_').filter(|c| *c != '_').collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let suffix = t.get(t.chars().take_while(|c| c.is_ascii_digit() || *c == '_').count()..).unwrap_or("");
+    if !(suffix.is_empty() || matches!(suffix, "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize")) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Whether the attributes derive serde's `Serialize`/`Deserialize` (also through `cfg_attr`).
+pub fn has_serde_derive(res: &Resolver<'_>, scope: ModId, attrs: &[Attr], which: &str) -> bool {
+    derives(attrs).any(|(p, _)| {
+        if p.last().map(String::as_str) != Some(which) {
+            return false;
+        }
+        let r = res.resolve(scope, false, &p, &[], Ns::Type);
+        match &r {
+            Res::Extern(_) | Res::ExternCandidates(_) => r.extern_paths().iter().any(|x| x.starts_with("serde")),
+            // An unresolved bare `Deserialize` is serde's in practice (a derive needs an import,
+            // which may sit in a glob we cannot see through).
+            Res::Unresolved => true,
+            _ => false,
+        }
+    })
+}
+
+/// The value of `#[serde(key = "…")]` among attributes.
+pub fn serde_value(attrs: &[Attr], key: &str) -> Option<String> {
+    attrs.iter().filter(|a| a.is("serde")).flat_map(|a| a.list().iter()).find(|m| m.path == key).and_then(|m| match &m.value {
+        MetaValue::Value(v) => Some(v.clone()),
+        MetaValue::List(l) => l.iter().find(|x| x.path == "deserialize").and_then(|x| x.value_str().map(str::to_string)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals() {
+        assert_eq!(int_literal("2"), Some(2));
+        assert_eq!(int_literal("2u32"), Some(2));
+        assert_eq!(int_literal("1_000"), Some(1000));
+        assert_eq!(int_literal("V2 as u32"), None);
+        assert_eq!(version_number("V12"), Some(12));
+        assert_eq!(version_number("Vx"), None);
+    }
+
+    #[test]
+    fn conventions_parse() {
+        assert!(conventions().is_ok_and(|c| c.len() == BUILTIN.len()));
+    }
+}

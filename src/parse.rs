@@ -1,0 +1,1239 @@
+//! Stage: parse. Input: one file's bytes. Output: an owned [`FileSummary`].
+//!
+//! Each file is tokenised once with proc-macro2; function bodies are cut out of the token stream
+//! (kept as tokens) unless they declare items, so syn only builds trees for the item structure
+//! — about half the cost of a full parse, and files whose only unsupported syntax sits inside a
+//! function body still parse. What the rules need from a body (a fingerprint, the identifiers it
+//! mentions, some calls, the arms of a `code_change`) is read from its tokens.
+//! Invariants: this module never does I/O and never panics on input; a file that cannot be
+//! tokenised or parsed yields a summary with `error` set (HL000), never an `Err`; no span
+//! outlives the call (spans are converted to [`Loc`]s and the thread's span table is cleared).
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use proc_macro2::{Delimiter, Group, LineColumn, Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::spanned::Spanned;
+
+use crate::ir::*;
+
+/// What the parser should record beyond the item structure.
+#[derive(Clone, Debug, Default)]
+pub struct ParseOptions {
+    /// Function names whose call sites are recorded in [`Body::calls`] (spawn functions,
+    /// coerce's `configure` registrations, …).
+    pub interesting_calls: Vec<String>,
+}
+
+/// Nesting deeper than this (in types, patterns and token groups that hotlint walks) stops the
+/// walk: the rest is summarised as opaque text. Keeps hostile input from exhausting the stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// Parse one file. Never fails: problems become `FileSummary::error`.
+pub fn parse_file(id: FileId, rel_path: String, bytes: &[u8], opts: &ParseOptions) -> FileSummary {
+    let mut summary = FileSummary {
+        id,
+        rel_path,
+        text: Arc::from(""),
+        error: None,
+        items: Vec::new(),
+        inner_attrs: Vec::new(),
+        allows: Vec::new(),
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            summary.error = Some(ParseFailure {
+                message: format!("file is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+                loc: None,
+            });
+            return summary;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    summary.text = Arc::from(text);
+    summary.allows = scan_allow_comments(id, text);
+    let lexable = blank_shebang_and_frontmatter(text);
+    let result = Parser { file: id, opts, bodies: HashMap::new() }.run(&lexable);
+    match result {
+        Ok((items, inner)) => {
+            summary.items = items;
+            summary.inner_attrs = inner;
+        }
+        Err(failure) => summary.error = Some(failure),
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    summary
+}
+
+/// Replace a `#!` shebang line and a cargo-script `---` frontmatter with spaces, so that line
+/// and column numbers stay those of the file.
+fn blank_shebang_and_frontmatter(text: &str) -> String {
+    let mut out = text.to_string();
+    let blank = |s: &mut String, end: usize| {
+        let replaced: String =
+            s.get(..end).unwrap_or("").chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+        s.replace_range(..end, &replaced);
+    };
+    let mut cursor = 0;
+    if out.starts_with("#!") && !out.starts_with("#![") {
+        let end = out.find('\n').unwrap_or(out.len());
+        blank(&mut out, end);
+        cursor = end;
+    }
+    let rest = out.get(cursor..).unwrap_or("");
+    let trimmed = rest.trim_start_matches(['\n', '\r', ' ', '\t']);
+    if trimmed.starts_with("---") {
+        let start = out.len() - trimmed.len();
+        if let Some(close) = trimmed.get(3..).and_then(|t| t.find("\n---")) {
+            let after = start + 3 + close + 4;
+            let line_end = out.get(after..).and_then(|t| t.find('\n')).map(|n| after + n).unwrap_or(out.len());
+            blank(&mut out, line_end);
+        }
+    }
+    out
+}
+
+fn scan_allow_comments(file: FileId, text: &str) -> Vec<AllowComment> {
+    let mut out = Vec::new();
+    if !text.contains("hotlint:") {
+        return out;
+    }
+    for (idx, line) in text.lines().enumerate() {
+        let Some(pos) = line.find("//") else { continue };
+        let comment = line.get(pos + 2..).unwrap_or("").trim_start_matches(['/', '!']).trim();
+        let Some(rest) = comment.strip_prefix("hotlint:") else { continue };
+        let rest = rest.trim();
+        let Some(rest) = rest.strip_prefix("allow") else { continue };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix('(') else { continue };
+        let Some(close) = rest.find(')') else { continue };
+        let rules = rest
+            .get(..close)
+            .unwrap_or("")
+            .split(',')
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let after = rest.get(close + 1..).unwrap_or("").trim();
+        let reason = after.strip_prefix("--").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let line_no = idx as u32 + 1;
+        let col = line.get(..pos).map(|p| p.chars().count()).unwrap_or(0) as u32 + 1;
+        let end_col = line.chars().count() as u32 + 1;
+        out.push(AllowComment {
+            line: line_no,
+            rules,
+            reason,
+            loc: Loc { file, line: line_no, col, end_line: line_no, end_col },
+        });
+    }
+    out
+}
+
+type BodyKey = (usize, usize);
+
+/// What an item contains that becomes items of its own.
+enum Children<'ast> {
+    None,
+    Items(&'ast [syn::Item]),
+    Stmts(&'ast [syn::Stmt]),
+}
+
+struct Parser<'a> {
+    file: FileId,
+    opts: &'a ParseOptions,
+    /// Function bodies cut out of the token stream, by the position of their opening brace.
+    bodies: HashMap<BodyKey, TokenStream>,
+}
+
+fn key_of(lc: LineColumn) -> BodyKey {
+    (lc.line, lc.column)
+}
+
+impl Parser<'_> {
+    fn run(mut self, text: &str) -> Result<(Vec<Item>, Vec<Attr>), ParseFailure> {
+        let tokens = TokenStream::from_str(text).map_err(|e| ParseFailure {
+            message: format!("could not tokenise: {e}"),
+            loc: Some(self.loc(e.span())),
+        })?;
+        let stripped = self.strip_bodies(tokens, 0);
+        let file: syn::File = syn::parse2(stripped).map_err(|e| ParseFailure {
+            message: format!("could not parse: {e}"),
+            loc: Some(self.loc(e.span())),
+        })?;
+        let inner = self.attrs(&file.attrs);
+        let mut items = Vec::new();
+        self.items(&file.items, None, 0, &mut items);
+        Ok((items, inner))
+    }
+
+    fn loc(&self, span: Span) -> Loc {
+        let s = span.start();
+        let e = span.end();
+        Loc {
+            file: self.file,
+            line: s.line as u32,
+            col: s.column as u32 + 1,
+            end_line: e.line as u32,
+            end_col: e.column as u32 + 1,
+        }
+    }
+
+    fn loc2(&self, start: Span, end: Span) -> Loc {
+        let mut l = self.loc(start);
+        let e = end.end();
+        l.end_line = e.line as u32;
+        l.end_col = e.column as u32 + 1;
+        l
+    }
+
+    // ---- body stripping -------------------------------------------------------------------
+
+    /// Cut function bodies out of an item-level token stream. A body that declares items at
+    /// its top level is kept so syn sees those items.
+    fn strip_bodies(&mut self, stream: TokenStream, depth: usize) -> TokenStream {
+        let tokens: Vec<TokenTree> = stream.into_iter().collect();
+        let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        while let Some(tt) = tokens.get(i) {
+            match tt {
+                TokenTree::Ident(id) if id == "fn" => {
+                    out.push(tt.clone());
+                    i += 1;
+                    let mut angle = 0i32;
+                    let mut prev_minus = false;
+                    while let Some(t) = tokens.get(i) {
+                        match t {
+                            TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
+                            TokenTree::Punct(p) if p.as_char() == '>' && !prev_minus => angle -= 1,
+                            TokenTree::Punct(p) if p.as_char() == ';' && angle <= 0 => {
+                                out.push(t.clone());
+                                i += 1;
+                                break;
+                            }
+                            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && angle <= 0 => {
+                                if body_declares_items(&g.stream()) {
+                                    out.push(t.clone());
+                                } else {
+                                    self.bodies.insert(key_of(g.span_open().start()), g.stream());
+                                    let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+                                    empty.set_span(g.span());
+                                    out.push(TokenTree::Group(empty));
+                                }
+                                i += 1;
+                                break;
+                            }
+                            _ => {}
+                        }
+                        prev_minus = matches!(t, TokenTree::Punct(p) if p.as_char() == '-');
+                        out.push(t.clone());
+                        i += 1;
+                    }
+                }
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && depth < MAX_DEPTH => {
+                    let after_bang = i >= 1
+                        && (matches!(tokens.get(i - 1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
+                            || (i >= 2
+                                && matches!(tokens.get(i - 1), Some(TokenTree::Ident(_)))
+                                && matches!(tokens.get(i - 2), Some(TokenTree::Punct(p)) if p.as_char() == '!')));
+                    if after_bang {
+                        out.push(tt.clone());
+                    } else {
+                        let inner = self.strip_bodies(g.stream(), depth + 1);
+                        let mut ng = Group::new(Delimiter::Brace, inner);
+                        ng.set_span(g.span());
+                        out.push(TokenTree::Group(ng));
+                    }
+                    i += 1;
+                }
+                _ => {
+                    out.push(tt.clone());
+                    i += 1;
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    // ---- items ----------------------------------------------------------------------------
+
+    /// Convert `items` and everything nested in them into the flat `out`.
+    fn items(&mut self, items: &[syn::Item], parent: Option<u32>, depth: usize, out: &mut Vec<Item>) {
+        for item in items {
+            let Some((mut converted, children)) = self.item(item) else { continue };
+            converted.parent = parent;
+            let idx = out.len() as u32;
+            out.push(converted);
+            if depth >= MAX_DEPTH {
+                continue;
+            }
+            match children {
+                Children::None => {}
+                Children::Items(items) => self.items(items, Some(idx), depth + 1, out),
+                Children::Stmts(stmts) => {
+                    let nested: Vec<syn::Item> = stmts
+                        .iter()
+                        .filter_map(|s| match s {
+                            syn::Stmt::Item(i) => Some(i.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    self.items(&nested, Some(idx), depth + 1, out);
+                }
+            }
+        }
+    }
+
+    fn item<'ast>(&mut self, item: &'ast syn::Item) -> Option<(Item, Children<'ast>)> {
+        let mut children = Children::None;
+        use syn::Item as I;
+        let (attrs, vis, kind, loc): (&[syn::Attribute], Option<&syn::Visibility>, ItemKind, Loc) = match item {
+            I::Use(u) => {
+                let mut entries = Vec::new();
+                flatten_use(&u.tree, u.leading_colon.is_some(), &mut Vec::new(), &mut entries);
+                (&u.attrs, Some(&u.vis), ItemKind::Use(entries), self.loc(u.use_token.span))
+            }
+            I::Struct(s) => {
+                let def = TypeDef {
+                    kind: TypeKind::Struct,
+                    name: s.ident.to_string(),
+                    generics: type_params(&s.generics),
+                    fields: self.fields(&s.fields),
+                    variants: Vec::new(),
+                };
+                (&s.attrs, Some(&s.vis), ItemKind::Type(def), self.loc(s.ident.span()))
+            }
+            I::Union(s) => {
+                let def = TypeDef {
+                    kind: TypeKind::Union,
+                    name: s.ident.to_string(),
+                    generics: type_params(&s.generics),
+                    fields: Fields::Named(s.fields.named.iter().map(|f| self.field(f)).collect()),
+                    variants: Vec::new(),
+                };
+                (&s.attrs, Some(&s.vis), ItemKind::Type(def), self.loc(s.ident.span()))
+            }
+            I::Enum(e) => {
+                let variants = e
+                    .variants
+                    .iter()
+                    .map(|v| Variant {
+                        name: v.ident.to_string(),
+                        fields: self.fields(&v.fields),
+                        discriminant: v.discriminant.as_ref().map(|(_, e)| norm(e.to_token_stream())),
+                        attrs: self.attrs(&v.attrs),
+                        loc: self.loc(v.ident.span()),
+                    })
+                    .collect();
+                let def = TypeDef {
+                    kind: TypeKind::Enum,
+                    name: e.ident.to_string(),
+                    generics: type_params(&e.generics),
+                    fields: Fields::Unit,
+                    variants,
+                };
+                (&e.attrs, Some(&e.vis), ItemKind::Type(def), self.loc(e.ident.span()))
+            }
+            I::Type(t) => {
+                let def = AliasDef {
+                    name: t.ident.to_string(),
+                    generics: type_params(&t.generics),
+                    ty: conv_ty(&t.ty, 0),
+                };
+                (&t.attrs, Some(&t.vis), ItemKind::Alias(def), self.loc(t.ident.span()))
+            }
+            I::Trait(t) => (
+                &t.attrs,
+                Some(&t.vis),
+                ItemKind::Trait(TraitDef { name: t.ident.to_string() }),
+                self.loc(t.ident.span()),
+            ),
+            I::Const(c) => {
+                let def = ConstDef {
+                    name: c.ident.to_string(),
+                    ty: conv_ty(&c.ty, 0),
+                    value: norm(c.expr.to_token_stream()),
+                    loc: self.loc(c.ident.span()),
+                };
+                (&c.attrs, Some(&c.vis), ItemKind::Const(def), self.loc(c.ident.span()))
+            }
+            I::Static(s) => (&s.attrs, Some(&s.vis), ItemKind::Other, self.loc(s.ident.span())),
+            I::Fn(f) => {
+                let def = self.func(&f.attrs, &f.sig, &f.block);
+                if !self.bodies.contains_key(&key_of(f.block.brace_token.span.open().start())) {
+                    children = Children::Stmts(&f.block.stmts);
+                }
+                let loc = def.loc;
+                (&f.attrs, Some(&f.vis), ItemKind::Fn(def), loc)
+            }
+            I::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    children = Children::Items(items);
+                }
+                let inline = m.content.is_some();
+                let attrs = self.attrs(&m.attrs);
+                let path_attrs = attrs
+                    .iter()
+                    .filter(|a| a.is("path"))
+                    .filter_map(|a| match &a.args {
+                        AttrArgs::Value(v) => Some(v.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let def = ModDef { name: m.ident.to_string(), inline, path_attrs };
+                (&m.attrs, Some(&m.vis), ItemKind::Mod(def), self.loc(m.ident.span()))
+            }
+            I::ExternCrate(e) => (
+                &e.attrs,
+                Some(&e.vis),
+                ItemKind::ExternCrate {
+                    name: e.ident.to_string(),
+                    rename: e.rename.as_ref().map(|(_, r)| r.to_string()),
+                },
+                self.loc(e.ident.span()),
+            ),
+            I::Impl(imp) => {
+                let def = self.impl_def(imp);
+                let loc = def.header;
+                (&imp.attrs, None, ItemKind::Impl(def), loc)
+            }
+            I::Macro(m) => {
+                let path: Vec<String> = m.mac.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let kind = if path.len() == 1 && path.first().is_some_and(|p| p == "macro_rules") {
+                    ItemKind::MacroRules { name: m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default() }
+                } else {
+                    let (declared, mentioned) = macro_idents(&m.mac.tokens);
+                    ItemKind::Macro(MacroItem {
+                        path,
+                        declared,
+                        mentioned,
+                        fingerprint: fingerprint(&m.mac.tokens),
+                    })
+                };
+                (&m.attrs, None, kind, self.loc(m.mac.path.span()))
+            }
+            _ => return None,
+        };
+        let first_line = first_line(attrs, loc.line);
+        let item = Item {
+            parent: None,
+            kind,
+            attrs: self.attrs(attrs),
+            is_pub: matches!(vis, Some(syn::Visibility::Public(_))),
+            loc,
+            first_line,
+        };
+        Some((item, children))
+    }
+
+    fn impl_def(&mut self, imp: &syn::ItemImpl) -> ImplDef {
+        let mut def = ImplDef {
+            generics: type_params(&imp.generics),
+            trait_path: imp.trait_.as_ref().map(|(p, _)| conv_path(p, 0)),
+            negative: imp.modifiers.polarity.is_some(),
+            self_ty: conv_ty(&imp.self_ty, 0),
+            assoc_types: Vec::new(),
+            consts: Vec::new(),
+            fns: Vec::new(),
+            header: self.loc2(imp.impl_token.span, imp.self_ty.span()),
+        };
+        for it in &imp.items {
+            match it {
+                syn::ImplItem::Type(t) => def.assoc_types.push(AssocType {
+                    name: t.ident.to_string(),
+                    ty: conv_ty(&t.ty, 0),
+                    loc: self.loc(t.ident.span()),
+                }),
+                syn::ImplItem::Const(c) => def.consts.push(ConstDef {
+                    name: c.ident.to_string(),
+                    ty: conv_ty(&c.ty, 0),
+                    value: norm(c.expr.to_token_stream()),
+                    loc: self.loc(c.ident.span()),
+                }),
+                syn::ImplItem::Fn(f) => {
+                    let fd = self.func(&f.attrs, &f.sig, &f.block);
+                    def.fns.push(fd);
+                }
+                _ => {}
+            }
+        }
+        def
+    }
+
+    fn func(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, block: &syn::Block) -> FnDef {
+        let mut params = Vec::new();
+        let mut has_self = false;
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => has_self = true,
+                syn::FnArg::Typed(pt) => params.push(Param {
+                    name: match &*pt.pat {
+                        syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                        _ => None,
+                    },
+                    ty: conv_ty(&pt.ty, 0),
+                }),
+            }
+        }
+        let ret = match &sig.output {
+            syn::ReturnType::Default => None,
+            syn::ReturnType::Type(_, t) => Some(conv_ty(t, 0)),
+        };
+        let name = sig.ident.to_string();
+        let first_param = params.first().and_then(|p| p.name.clone());
+        let key = key_of(block.brace_token.span.open().start());
+        let body_tokens = match self.bodies.get(&key) {
+            Some(tokens) => tokens.clone(),
+            None => {
+                let mut ts = TokenStream::new();
+                for s in &block.stmts {
+                    s.to_tokens(&mut ts);
+                }
+                ts
+            }
+        };
+        let body = self.body(&body_tokens, block.brace_token.span.join(), first_param.as_deref(), &name);
+        FnDef {
+            loc: self.loc(sig.ident.span()),
+            first_line: first_line(attrs, self.loc(sig.fn_token.span).line),
+            name,
+            attrs: self.attrs(attrs),
+            params,
+            has_self,
+            ret,
+            body,
+        }
+    }
+
+    /// Read what the rules need from a body's tokens.
+    fn body(&self, tokens: &TokenStream, span: Span, first_param: Option<&str>, fn_name: &str) -> Body {
+        let mut body = Body::default();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut idents = Vec::new();
+        self.walk_body(tokens.clone(), 0, &mut hasher, &mut idents, &mut body.calls);
+        body.fingerprint = hasher.digest();
+        idents.sort_unstable();
+        idents.dedup();
+        body.idents = idents;
+        let mut iter = tokens.clone().into_iter();
+        if let (Some(TokenTree::Literal(l)), None) = (iter.next(), iter.next()) {
+            body.literal = Some(l.to_string());
+        }
+        if fn_name == "code_change" || tokens_contain_match(tokens) {
+            let mut group = Group::new(Delimiter::Brace, tokens.clone());
+            group.set_span(span);
+            if let Ok(block) = syn::parse2::<syn::Block>(TokenTree::Group(group).into()) {
+                let mut finder = MatchFinder { target: first_param, found: None, any: Vec::new(), depth: 0 };
+                syn::visit::Visit::visit_block(&mut finder, &block);
+                if fn_name == "code_change" {
+                    body.match_arms = finder.found.map(|m| self.arms(m));
+                }
+                body.match_variants = finder.any;
+            }
+        }
+        body
+    }
+
+    fn walk_body(
+        &self,
+        tokens: TokenStream,
+        depth: usize,
+        hasher: &mut xxhash_rust::xxh3::Xxh3,
+        idents: &mut Vec<u64>,
+        calls: &mut Vec<CallSite>,
+    ) {
+        if depth > MAX_DEPTH * 8 {
+            hasher.update(b"<deep>");
+            return;
+        }
+        let tts: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, tt) in tts.iter().enumerate() {
+            match tt {
+                TokenTree::Ident(id) => {
+                    let s = id.to_string();
+                    hasher.update(s.as_bytes());
+                    hasher.update(b" ");
+                    idents.push(xxhash_rust::xxh3::xxh3_64(s.as_bytes()));
+                }
+                TokenTree::Punct(p) => {
+                    let mut buf = [0u8; 4];
+                    hasher.update(p.as_char().encode_utf8(&mut buf).as_bytes());
+                }
+                TokenTree::Literal(l) => {
+                    let s = l.to_string();
+                    hasher.update(s.as_bytes());
+                    hasher.update(b" ");
+                }
+                TokenTree::Group(g) => {
+                    let (open, close) = match g.delimiter() {
+                        Delimiter::Parenthesis => (b"(", b")"),
+                        Delimiter::Brace => (b"{", b"}"),
+                        Delimiter::Bracket => (b"[", b"]"),
+                        Delimiter::None => (b" ", b" "),
+                    };
+                    if g.delimiter() == Delimiter::Parenthesis {
+                        if let Some(call) = self.call_before(&tts, i, g) {
+                            calls.push(call);
+                        }
+                    }
+                    hasher.update(open);
+                    self.walk_body(g.stream(), depth + 1, hasher, idents, calls);
+                    hasher.update(close);
+                }
+            }
+        }
+    }
+
+    /// `a::b::f(…)`, `f::<T>(…)` or `.f(…)` just before the parenthesis group at `i`.
+    fn call_before(&self, tts: &[TokenTree], i: usize, args: &Group) -> Option<CallSite> {
+        let mut j = i.checked_sub(1)?;
+        let mut generics = Vec::new();
+        // Skip a turbofish `::<…>`, keeping its arguments.
+        if matches!(tts.get(j), Some(TokenTree::Punct(p)) if p.as_char() == '>') {
+            let close = j;
+            let mut depth = 0i32;
+            loop {
+                match tts.get(j)? {
+                    TokenTree::Punct(p) if p.as_char() == '>' => depth += 1,
+                    TokenTree::Punct(p) if p.as_char() == '<' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j = j.checked_sub(1)?;
+            }
+            // now at '<'; split its contents at top-level commas
+            let mut current = TokenStream::new();
+            let mut level = 0i32;
+            for t in tts.get(j + 1..close).unwrap_or(&[]) {
+                match t {
+                    TokenTree::Punct(p) if p.as_char() == '<' => level += 1,
+                    TokenTree::Punct(p) if p.as_char() == '>' => level -= 1,
+                    TokenTree::Punct(p) if p.as_char() == ',' && level == 0 => {
+                        generics.push(norm(std::mem::take(&mut current)));
+                        continue;
+                    }
+                    _ => {}
+                }
+                current.extend(std::iter::once(t.clone()));
+            }
+            if !current.is_empty() {
+                generics.push(norm(current));
+            }
+            j = j.checked_sub(3)?;
+        }
+        let TokenTree::Ident(func) = tts.get(j)? else { return None };
+        let func = func.to_string();
+        if !self.opts.interesting_calls.iter().any(|c| *c == func) {
+            return None;
+        }
+        let mut path = Vec::new();
+        let mut method = false;
+        let mut k = j;
+        loop {
+            let is_colons = k >= 2
+                && matches!(tts.get(k - 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+                && matches!(tts.get(k - 2), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+            if is_colons {
+                if let Some(TokenTree::Ident(seg)) = k.checked_sub(3).and_then(|x| tts.get(x)) {
+                    path.push(seg.to_string());
+                    k -= 3;
+                    continue;
+                }
+                // `<A as B>::f` or `Foo::<T>::f`: stop, keep what we have.
+                break;
+            }
+            if k >= 1 && matches!(tts.get(k - 1), Some(TokenTree::Punct(p)) if p.as_char() == '.') {
+                method = true;
+            }
+            break;
+        }
+        path.reverse();
+        let func_span = tts.get(j).map(|t| t.span()).unwrap_or_else(Span::call_site);
+        let str_args = args
+            .stream()
+            .into_iter()
+            .filter_map(|t| match t {
+                TokenTree::Literal(l) => {
+                    let s = l.to_string();
+                    s.starts_with('"').then(|| unquote(&s))
+                }
+                _ => None,
+            })
+            .collect();
+        Some(CallSite { path, func, method, generics, str_args, loc: self.loc2(func_span, args.span()) })
+    }
+
+    fn arms(&self, m: &syn::ExprMatch) -> Vec<MatchArm> {
+        m.arms
+            .iter()
+            .map(|arm| {
+                let pattern = version_pattern(&arm.pat, 0);
+                MatchArm {
+                    pattern,
+                    only_fails: only_fails(&arm.body),
+                    fingerprint: fingerprint(&arm.body.to_token_stream()),
+                    loc: self.loc2(arm.pat.span(), arm.body.span()),
+                }
+            })
+            .collect()
+    }
+
+    fn fields(&self, fields: &syn::Fields) -> Fields {
+        match fields {
+            syn::Fields::Named(n) => Fields::Named(n.named.iter().map(|f| self.field(f)).collect()),
+            syn::Fields::Unnamed(u) => Fields::Tuple(u.unnamed.iter().map(|f| self.field(f)).collect()),
+            syn::Fields::Unit => Fields::Unit,
+        }
+    }
+
+    fn field(&self, f: &syn::Field) -> Field {
+        let loc = match &f.ident {
+            Some(id) => self.loc(id.span()),
+            None => self.loc(f.ty.span()),
+        };
+        Field { name: f.ident.as_ref().map(|i| i.to_string()), ty: conv_ty(&f.ty, 0), attrs: self.attrs(&f.attrs), loc }
+    }
+
+    // ---- attributes -----------------------------------------------------------------------
+
+    fn attrs(&self, attrs: &[syn::Attribute]) -> Vec<Attr> {
+        let mut out = Vec::new();
+        for a in attrs {
+            let loc = self.loc(a.span());
+            let path: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+            let args = match &a.meta {
+                syn::Meta::Path(_) => AttrArgs::None,
+                syn::Meta::List(l) => AttrArgs::List(parse_meta_list(l.tokens.clone(), 0)),
+                syn::Meta::NameValue(nv) => AttrArgs::Value(value_string(nv.value.to_token_stream())),
+            };
+            if path.len() == 1 && path.first().is_some_and(|p| p == "cfg_attr") {
+                expand_cfg_attr(&args, None, loc, &mut out);
+            } else {
+                out.push(Attr { path, args, cfg: None, loc });
+            }
+        }
+        out
+    }
+}
+
+fn expand_cfg_attr(args: &AttrArgs, outer: Option<&str>, loc: Loc, out: &mut Vec<Attr>) {
+    let AttrArgs::List(list) = args else { return };
+    let mut iter = list.iter();
+    let Some(pred) = iter.next() else { return };
+    let pred = meta_to_string(pred);
+    let cfg = match outer {
+        Some(o) => format!("all({o}, {pred})"),
+        None => pred,
+    };
+    for m in iter {
+        let path: Vec<String> = m.path.split("::").map(str::to_string).collect();
+        let args = match &m.value {
+            MetaValue::None | MetaValue::Literal(_) => AttrArgs::None,
+            MetaValue::Value(v) => AttrArgs::Value(v.clone()),
+            MetaValue::List(l) => AttrArgs::List(l.clone()),
+        };
+        if m.path == "cfg_attr" {
+            expand_cfg_attr(&args, Some(&cfg), loc, out);
+        } else {
+            out.push(Attr { path, args, cfg: Some(cfg.clone()), loc });
+        }
+    }
+}
+
+/// Parse `a, b = "x", c(d, e = 1), "lit"` into metas, tolerant of anything.
+fn parse_meta_list(tokens: TokenStream, depth: usize) -> Vec<Meta> {
+    let mut out = Vec::new();
+    let mut chunk: Vec<TokenTree> = Vec::new();
+    let flush = |chunk: &mut Vec<TokenTree>, out: &mut Vec<Meta>| {
+        if !chunk.is_empty() {
+            out.push(parse_meta(std::mem::take(chunk), depth));
+        }
+    };
+    for tt in tokens {
+        if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') {
+            flush(&mut chunk, &mut out);
+        } else {
+            chunk.push(tt);
+        }
+    }
+    flush(&mut chunk, &mut out);
+    out
+}
+
+fn parse_meta(chunk: Vec<TokenTree>, depth: usize) -> Meta {
+    if let [TokenTree::Literal(l)] = chunk.as_slice() {
+        return Meta { path: String::new(), value: MetaValue::Literal(unquote(&l.to_string())) };
+    }
+    let mut path = String::new();
+    let mut i = 0;
+    while let Some(tt) = chunk.get(i) {
+        match tt {
+            TokenTree::Ident(id) => path.push_str(&id.to_string()),
+            TokenTree::Punct(p) if p.as_char() == ':' => path.push(':'),
+            _ => break,
+        }
+        i += 1;
+    }
+    let rest = chunk.get(i..).unwrap_or(&[]);
+    let value = match rest {
+        [] => MetaValue::None,
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Parenthesis && depth < MAX_DEPTH => {
+            MetaValue::List(parse_meta_list(g.stream(), depth + 1))
+        }
+        [TokenTree::Punct(p), value @ ..] if p.as_char() == '=' => {
+            MetaValue::Value(value_string(value.iter().cloned().collect()))
+        }
+        _ => {
+            let all: TokenStream = chunk.iter().cloned().collect();
+            return Meta { path: norm(all), value: MetaValue::None };
+        }
+    };
+    Meta { path, value }
+}
+
+/// A value as a string: a string literal unquoted, anything else as normalised tokens.
+fn value_string(ts: TokenStream) -> String {
+    let mut iter = ts.clone().into_iter();
+    if let (Some(TokenTree::Literal(l)), None) = (iter.next(), iter.next()) {
+        return unquote(&l.to_string());
+    }
+    norm(ts)
+}
+
+fn unquote(lit: &str) -> String {
+    if lit.starts_with('"') || lit.starts_with("r\"") || lit.starts_with("r#") {
+        if let Ok(s) = syn::parse_str::<syn::LitStr>(lit) {
+            return s.value();
+        }
+    }
+    lit.to_string()
+}
+
+/// Normalised token text: what `to_string` prints, so whitespace and comments do not count.
+pub fn norm(ts: TokenStream) -> String {
+    ts.to_string()
+}
+
+pub fn fingerprint(ts: &TokenStream) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(ts.to_string().as_bytes())
+}
+
+fn first_line(attrs: &[syn::Attribute], fallback: u32) -> u32 {
+    attrs
+        .iter()
+        .map(|a| a.pound_token.span.start().line as u32)
+        .min()
+        .map_or(fallback, |l| l.min(fallback))
+}
+
+fn type_params(g: &syn::Generics) -> Vec<String> {
+    g.params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => Some(t.ident.to_string()),
+            syn::GenericParam::Const(c) => Some(c.ident.to_string()),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect()
+}
+
+fn flatten_use(tree: &syn::UseTree, global: bool, prefix: &mut Vec<String>, out: &mut Vec<UseEntry>) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            flatten_use(&p.tree, global, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => {
+            let name = n.ident.to_string();
+            if name == "self" {
+                out.push(UseEntry { global, path: prefix.clone(), alias: prefix.last().cloned(), glob: false });
+            } else {
+                let mut path = prefix.clone();
+                path.push(name.clone());
+                out.push(UseEntry { global, path, alias: Some(name), glob: false });
+            }
+        }
+        syn::UseTree::Rename(r) => {
+            let name = r.ident.to_string();
+            let mut path = prefix.clone();
+            if name != "self" {
+                path.push(name);
+            }
+            let alias = r.rename.to_string();
+            out.push(UseEntry { global, path, alias: if alias == "_" { None } else { Some(alias) }, glob: false });
+        }
+        syn::UseTree::Glob(_) => out.push(UseEntry { global, path: prefix.clone(), alias: None, glob: true }),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                flatten_use(t, global, prefix, out);
+            }
+        }
+    }
+}
+
+pub fn conv_ty(t: &syn::Type, depth: usize) -> Ty {
+    if depth > MAX_DEPTH {
+        return Ty::Other("…".into());
+    }
+    let d = depth + 1;
+    match t {
+        syn::Type::Path(p) => {
+            let mut path = conv_path(&p.path, d);
+            if let Some(q) = &p.qself {
+                path.qself = Some(Box::new(conv_ty(&q.ty, d)));
+            }
+            Ty::Path(path)
+        }
+        syn::Type::Tuple(tu) => Ty::Tuple(tu.elems.iter().map(|e| conv_ty(e, d)).collect()),
+        syn::Type::Array(a) => Ty::Array(Box::new(conv_ty(&a.elem, d)), norm(a.len.to_token_stream())),
+        syn::Type::Slice(s) => Ty::Slice(Box::new(conv_ty(&s.elem, d))),
+        syn::Type::Reference(r) => Ty::Ref(Box::new(conv_ty(&r.elem, d))),
+        syn::Type::Ptr(p) => Ty::Ptr(Box::new(conv_ty(&p.elem, d))),
+        syn::Type::Paren(p) => conv_ty(&p.elem, d),
+        syn::Type::Group(g) => conv_ty(&g.elem, d),
+        syn::Type::FnPtr(f) => Ty::FnPtr(norm(f.to_token_stream())),
+        syn::Type::TraitObject(o) => Ty::TraitObject(
+            o.bounds
+                .iter()
+                .filter_map(|b| match b {
+                    syn::TypeParamBound::Trait(tb) => Some(conv_path(&tb.path, d)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        syn::Type::ImplTrait(i) => Ty::ImplTrait(norm(i.to_token_stream())),
+        syn::Type::Never(_) => Ty::Never,
+        syn::Type::Infer(_) => Ty::Infer,
+        syn::Type::Macro(m) => Ty::Macro(norm(m.to_token_stream())),
+        other => Ty::Other(norm(other.to_token_stream())),
+    }
+}
+
+pub fn conv_path(p: &syn::Path, depth: usize) -> TyPath {
+    let d = depth + 1;
+    TyPath {
+        global: p.leading_colon.is_some(),
+        qself: None,
+        segments: p
+            .segments
+            .iter()
+            .map(|s| {
+                let mut seg = PathSeg { name: s.ident.to_string(), args: Vec::new(), fn_sugar: false };
+                match &s.arguments {
+                    syn::PathArguments::None => {}
+                    syn::PathArguments::AngleBracketed(a) => {
+                        for arg in &a.args {
+                            match arg {
+                                syn::GenericArgument::Type(t) => seg.args.push(conv_ty(t, d)),
+                                syn::GenericArgument::Const(c) => seg.args.push(Ty::Other(norm(c.to_token_stream()))),
+                                syn::GenericArgument::AssocType(at) => seg.args.push(conv_ty(&at.ty, d)),
+                                syn::GenericArgument::Lifetime(_) => {}
+                                other => seg.args.push(Ty::Other(norm(other.to_token_stream()))),
+                            }
+                        }
+                    }
+                    syn::PathArguments::Parenthesized(pa) => {
+                        seg.fn_sugar = true;
+                        seg.args = pa.inputs.iter().map(|t| conv_ty(&t.ty, d)).collect();
+                        if let syn::ReturnType::Type(_, t) = &pa.output {
+                            seg.args.push(conv_ty(t, d));
+                        }
+                    }
+                }
+                seg
+            })
+            .collect(),
+    }
+}
+
+fn body_declares_items(ts: &TokenStream) -> bool {
+    ts.clone().into_iter().any(|tt| {
+        matches!(&tt, TokenTree::Ident(id) if {
+            let s = id.to_string();
+            matches!(s.as_str(), "struct" | "enum" | "impl" | "trait" | "mod" | "union")
+        })
+    })
+}
+
+fn tokens_contain_match(ts: &TokenStream) -> bool {
+    ts.clone().into_iter().any(|tt| match tt {
+        TokenTree::Ident(id) => id == "match",
+        TokenTree::Group(g) => g.delimiter() == Delimiter::Parenthesis && tokens_contain_match_shallow(&g.stream()),
+        _ => false,
+    })
+}
+
+fn tokens_contain_match_shallow(ts: &TokenStream) -> bool {
+    ts.clone().into_iter().any(|tt| matches!(tt, TokenTree::Ident(id) if id == "match"))
+}
+
+fn macro_idents(ts: &TokenStream) -> (Vec<String>, Vec<String>) {
+    let mut declared = Vec::new();
+    let mut mentioned = Vec::new();
+    fn walk(ts: &TokenStream, declared: &mut Vec<String>, mentioned: &mut Vec<String>, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let mut prev_kw = false;
+        for tt in ts.clone() {
+            match tt {
+                TokenTree::Ident(id) => {
+                    let s = id.to_string();
+                    if prev_kw {
+                        declared.push(s.clone());
+                    }
+                    prev_kw = matches!(s.as_str(), "struct" | "enum" | "type" | "union");
+                    mentioned.push(s);
+                }
+                TokenTree::Group(g) => {
+                    prev_kw = false;
+                    walk(&g.stream(), declared, mentioned, depth + 1);
+                }
+                _ => prev_kw = false,
+            }
+        }
+    }
+    walk(ts, &mut declared, &mut mentioned, 0);
+    declared.sort();
+    declared.dedup();
+    mentioned.sort();
+    mentioned.dedup();
+    (declared, mentioned)
+}
+
+struct MatchFinder<'a, 'ast> {
+    target: Option<&'a str>,
+    found: Option<&'ast syn::ExprMatch>,
+    /// Variant paths (`[State, V1]`) named by the patterns of every match.
+    any: Vec<Vec<String>>,
+    depth: usize,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for MatchFinder<'_, 'ast> {
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        if self.found.is_none() {
+            if let (Some(target), syn::Expr::Path(p)) = (self.target, &*m.expr) {
+                if p.path.is_ident(target) {
+                    self.found = Some(m);
+                }
+            }
+        }
+        for arm in &m.arms {
+            collect_pattern_paths(&arm.pat, &mut self.any, 0);
+        }
+        if self.depth < MAX_DEPTH {
+            self.depth += 1;
+            syn::visit::visit_expr_match(self, m);
+            self.depth -= 1;
+        }
+    }
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if self.depth < MAX_DEPTH {
+            self.depth += 1;
+            syn::visit::visit_expr(self, e);
+            self.depth -= 1;
+        }
+    }
+}
+
+fn collect_pattern_paths(p: &syn::Pat, out: &mut Vec<Vec<String>>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    let path = match p {
+        syn::Pat::TupleStruct(t) => Some(&t.path),
+        syn::Pat::Struct(s) => Some(&s.path),
+        syn::Pat::Path(pp) => Some(&pp.path),
+        syn::Pat::Or(o) => {
+            for c in &o.cases {
+                collect_pattern_paths(c, out, depth + 1);
+            }
+            None
+        }
+        syn::Pat::Guard(g) => {
+            collect_pattern_paths(&g.pat, out, depth + 1);
+            None
+        }
+        _ => None,
+    };
+    if let Some(path) = path {
+        out.push(path.segments.iter().map(|s| s.ident.to_string()).collect());
+    }
+}
+
+fn lit_u64(e: &syn::Expr) -> Option<u64> {
+    match e {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => i.base10_parse::<u64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn version_pattern(p: &syn::Pat, depth: usize) -> VersionPattern {
+    if depth > 16 {
+        return VersionPattern::Other("…".into());
+    }
+    match p {
+        syn::Pat::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => match i.base10_parse::<u64>() {
+                Ok(n) => VersionPattern::Ranges(vec![(n, n)]),
+                Err(_) => VersionPattern::Other(norm(p.to_token_stream())),
+            },
+            _ => VersionPattern::Other(norm(p.to_token_stream())),
+        },
+        syn::Pat::Wild(_) => VersionPattern::CatchAll,
+        syn::Pat::Ident(i) if i.subpat.is_none() => VersionPattern::CatchAll,
+        syn::Pat::Or(o) => {
+            let mut ranges = Vec::new();
+            for case in &o.cases {
+                match version_pattern(case, depth + 1) {
+                    VersionPattern::Ranges(r) => ranges.extend(r),
+                    other => return other,
+                }
+            }
+            VersionPattern::Ranges(ranges)
+        }
+        syn::Pat::Range(r) => {
+            let start = r.start.as_deref().map(lit_u64);
+            let end = r.end.as_deref().map(lit_u64);
+            let lo = match start {
+                None => 0,
+                Some(Some(n)) => n,
+                Some(None) => return VersionPattern::Other(norm(p.to_token_stream())),
+            };
+            let hi = match (end, &r.limits) {
+                (None, _) => u64::MAX,
+                (Some(Some(n)), syn::RangeLimits::Closed(_)) => n,
+                (Some(Some(n)), syn::RangeLimits::HalfOpen(_)) => match n.checked_sub(1) {
+                    Some(h) => h,
+                    None => return VersionPattern::Ranges(Vec::new()),
+                },
+                (Some(None), _) => return VersionPattern::Other(norm(p.to_token_stream())),
+            };
+            VersionPattern::Ranges(vec![(lo, hi)])
+        }
+        syn::Pat::Paren(pp) => version_pattern(&pp.pat, depth + 1),
+        other => VersionPattern::Other(norm(other.to_token_stream())),
+    }
+}
+
+/// Whether an arm's body only fails: `Err(…)`, `return Err(…)`, `panic!`, `unreachable!`,
+/// `todo!`, `unimplemented!`, or a block holding just one of those.
+fn only_fails(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err")),
+        syn::Expr::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")),
+        syn::Expr::Return(r) => r.expr.as_deref().is_some_and(only_fails),
+        syn::Expr::Block(b) => match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, _)] => only_fails(e),
+            [syn::Stmt::Macro(m)] => m
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")),
+            _ => false,
+        },
+        syn::Expr::Paren(p) => only_fails(&p.expr),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+
+    fn parse(src: &str) -> FileSummary {
+        let opts = ParseOptions { interesting_calls: vec!["spawn".into(), "spawn_linked".into()] };
+        parse_file(0, "src/lib.rs".into(), src.as_bytes(), &opts)
+    }
+
+    #[test]
+    fn records_turbofish_calls() {
+        let opts = ParseOptions { interesting_calls: vec!["snapshot".into(), "message".into()] };
+        let f = parse_file(0, "a.rs".into(), b"impl P for A { fn configure(t: &mut J<Self>) { t.snapshot::<Snap>(\"s\").message::<Ev<u8>, X>(\"m\"); } }", &opts);
+        let ItemKind::Impl(imp) = &f.items[0].kind else { panic!() };
+        let calls = &imp.fns[0].body.calls;
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0].generics, vec!["Snap"]);
+        assert_eq!(calls[0].str_args, vec!["s"]);
+        assert_eq!(calls[1].generics, vec!["Ev < u8 >", "X"]);
+        assert!(calls[1].method);
+    }
+
+    #[test]
+    fn skips_bodies_but_keeps_calls_and_items() {
+        let f = parse(
+            "fn main() { let x = Counter::spawn(None, Counter, ()); }\n\
+             fn with_items() { struct Inner { a: u8 } }\n\
+             impl Foo { fn code_change(from: u32, s: S) -> S { match from { 1 | 2 => s, 3..=5 => s, _ => panic!() } } }",
+        );
+        assert!(f.error.is_none(), "{:?}", f.error);
+        let ItemKind::Fn(main) = &f.items[0].kind else { panic!() };
+        assert_eq!(main.body.calls.len(), 1);
+        assert_eq!(main.body.calls[0].path, vec!["Counter"]);
+        assert!(matches!(&f.items[1].kind, ItemKind::Fn(_)));
+        assert_eq!(f.items[2].parent, Some(1));
+        let ItemKind::Impl(imp) = &f.items[3].kind else { panic!() };
+        let arms = imp.fns[0].body.match_arms.as_ref().unwrap();
+        assert_eq!(arms[0].pattern, VersionPattern::Ranges(vec![(1, 1), (2, 2)]));
+        assert_eq!(arms[1].pattern, VersionPattern::Ranges(vec![(3, 5)]));
+        assert_eq!(arms[2].pattern, VersionPattern::CatchAll);
+        assert!(arms[2].only_fails);
+    }
+
+    #[test]
+    fn body_syntax_syn_rejects_does_not_fail_the_file() {
+        let f = parse("fn f() { let x = 1 +; }\nstruct S;");
+        assert!(f.error.is_none());
+        assert_eq!(f.items.len(), 2);
+    }
+
+    #[test]
+    fn reports_parse_errors_with_location() {
+        let f = parse("struct S {\n  a: u8,\n  b: ,\n}");
+        let e = f.error.unwrap();
+        assert_eq!(e.loc.unwrap().line, 3);
+    }
+
+    #[test]
+    fn cfg_attr_is_unwrapped() {
+        let f = parse("#[cfg_attr(feature = \"serde\", derive(Serialize, Deserialize), serde(rename_all = \"camelCase\"))] struct S { a: u8 }");
+        let attrs = &f.items[0].attrs;
+        assert_eq!(attrs.len(), 2);
+        assert!(attrs[0].is("derive"));
+        assert_eq!(attrs[0].cfg.as_deref(), Some("feature = \"serde\""));
+        assert_eq!(attrs[1].list()[0].value_str(), Some("camelCase"));
+    }
+
+    #[test]
+    fn allow_comments() {
+        let f = parse("// hotlint: allow(actor-without-migration) -- rebuilt on start\nstruct S;\n// hotlint: allow(HL001)\n");
+        assert_eq!(f.allows.len(), 2);
+        assert_eq!(f.allows[0].reason.as_deref(), Some("rebuilt on start"));
+        assert!(f.allows[1].reason.is_none());
+    }
+
+    #[test]
+    fn shebang_and_bom() {
+        let f = parse("\u{feff}#!/usr/bin/env run\nstruct S;");
+        assert!(f.error.is_none(), "{:?}", f.error);
+        assert_eq!(f.items[0].loc.line, 2);
+    }
+}

@@ -1,0 +1,393 @@
+//! Name resolution over the [`Index`]: what a path in a given module means, as rustc would take
+//! it (2018+ uniform paths): local items, then `use` imports, then glob imports, then the extern
+//! prelude, the standard prelude and primitive types. `self`/`super`/`crate`, renames, chains of
+//! `pub use` and globs are followed, with cycle detection. External paths come back canonical:
+//! renamed dependencies resolved, `core`/`alloc` as `std`, configured re-export aliases applied.
+//! Invariant: resolution is a pure function of the index; it never fails, it answers
+//! `Unresolved`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::index::{Def, ExternRef, Index, ItemId, ModId, ModKind, TypeId};
+use crate::ir::{Ty, TyPath, UseEntry};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Res {
+    Type(TypeId),
+    Trait(ItemId),
+    Const(ItemId),
+    Fn(ItemId),
+    Mod(ModId),
+    MacroType(ItemId),
+    /// An external item by canonical path (`ractor::Actor`, `std::collections::HashMap`).
+    Extern(Vec<String>),
+    /// One of several external paths, from glob imports of external crates.
+    ExternCandidates(Vec<Vec<String>>),
+    Prim(String),
+    /// A generic parameter of the enclosing item.
+    Param(String),
+    SelfType,
+    Unresolved,
+}
+
+impl Res {
+    /// Every external path this may be.
+    pub fn extern_paths(&self) -> Vec<String> {
+        match self {
+            Res::Extern(p) => vec![p.join("::")],
+            Res::ExternCandidates(c) => c.iter().map(|p| p.join("::")).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Ns {
+    Type,
+    Value,
+}
+
+pub struct Resolver<'a> {
+    pub index: &'a Index,
+    /// `[frameworks] aliases`: external path prefix → what it re-exports.
+    pub aliases: &'a BTreeMap<String, String>,
+}
+
+const PRIMITIVES: &[&str] = &[
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
+];
+
+fn std_prelude(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Option" => "std::option::Option",
+        "Some" => "std::option::Option::Some",
+        "None" => "std::option::Option::None",
+        "Result" => "std::result::Result",
+        "Ok" => "std::result::Result::Ok",
+        "Err" => "std::result::Result::Err",
+        "Vec" => "std::vec::Vec",
+        "String" => "std::string::String",
+        "Box" => "std::boxed::Box",
+        "ToString" => "std::string::ToString",
+        "ToOwned" => "std::borrow::ToOwned",
+        "Clone" => "std::clone::Clone",
+        "Copy" => "std::marker::Copy",
+        "Send" => "std::marker::Send",
+        "Sync" => "std::marker::Sync",
+        "Sized" => "std::marker::Sized",
+        "Unpin" => "std::marker::Unpin",
+        "Default" => "std::default::Default",
+        "Drop" => "std::ops::Drop",
+        "Fn" => "std::ops::Fn",
+        "FnMut" => "std::ops::FnMut",
+        "FnOnce" => "std::ops::FnOnce",
+        "From" => "std::convert::From",
+        "Into" => "std::convert::Into",
+        "TryFrom" => "std::convert::TryFrom",
+        "TryInto" => "std::convert::TryInto",
+        "AsRef" => "std::convert::AsRef",
+        "AsMut" => "std::convert::AsMut",
+        "Iterator" => "std::iter::Iterator",
+        "IntoIterator" => "std::iter::IntoIterator",
+        "Extend" => "std::iter::Extend",
+        "PartialEq" => "std::cmp::PartialEq",
+        "Eq" => "std::cmp::Eq",
+        "PartialOrd" => "std::cmp::PartialOrd",
+        "Ord" => "std::cmp::Ord",
+        "Debug" => "std::fmt::Debug",
+        "Hash" => "std::hash::Hash",
+        _ => return None,
+    })
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(index: &'a Index, aliases: &'a BTreeMap<String, String>) -> Self {
+        Resolver { index, aliases }
+    }
+
+    /// Resolve a type path written in module `scope` of an item with `generics`.
+    pub fn resolve_ty_path(&self, scope: ModId, path: &TyPath, generics: &[String]) -> Res {
+        if path.qself.is_some() {
+            return Res::Unresolved;
+        }
+        let names = path.names();
+        self.resolve(scope, path.global, &names, generics, Ns::Type)
+    }
+
+    /// Resolve `segs` written in module `scope`.
+    pub fn resolve(&self, scope: ModId, global: bool, segs: &[String], generics: &[String], ns: Ns) -> Res {
+        let Some((first, rest)) = segs.split_first() else { return Res::Unresolved };
+        if !global && rest.is_empty() && generics.iter().any(|g| g == first) {
+            return Res::Param(first.clone());
+        }
+        let mut visited = HashSet::new();
+        let first_ns = if rest.is_empty() { ns } else { Ns::Type };
+        let mut cur = if global {
+            self.extern_crate(scope, first).unwrap_or_else(|| Res::Extern(vec![first.clone()]))
+        } else {
+            match first.as_str() {
+                "Self" if rest.is_empty() => return Res::SelfType,
+                "Self" => return Res::Unresolved,
+                "crate" => self.crate_root(scope),
+                "self" => Res::Mod(self.index.nearest_module(scope)),
+                "super" => self.parent_of(self.index.nearest_module(scope)),
+                _ => self.lookup_lexical(scope, first, first_ns, rest.is_empty(), &mut visited),
+            }
+        };
+        for (i, seg) in rest.iter().enumerate() {
+            let seg_ns = if i + 1 == rest.len() { ns } else { Ns::Type };
+            cur = self.step(cur, seg, seg_ns, &mut visited);
+            if cur == Res::Unresolved {
+                return cur;
+            }
+        }
+        self.canonical(cur)
+    }
+
+    fn crate_root(&self, scope: ModId) -> Res {
+        match self.index.krate_of(scope) {
+            Some(c) => Res::Mod(c.root),
+            None => Res::Unresolved,
+        }
+    }
+
+    fn parent_of(&self, m: ModId) -> Res {
+        match self.index.module(m).and_then(|md| md.parent) {
+            Some(p) => Res::Mod(self.index.nearest_module(p)),
+            None => Res::Unresolved,
+        }
+    }
+
+    fn extern_crate(&self, scope: ModId, name: &str) -> Option<Res> {
+        let krate = self.index.krate_of(scope)?;
+        match krate.externs.get(name) {
+            Some(ExternRef::Workspace(c)) => self.index.crates.get(*c as usize).map(|c| Res::Mod(c.root)),
+            Some(ExternRef::External(real)) => Some(Res::Extern(vec![real.clone()])),
+            None => match name {
+                "std" | "core" | "alloc" => Some(Res::Extern(vec![name.to_string()])),
+                _ => None,
+            },
+        }
+    }
+
+    /// The first segment of a relative path: the scope chain, then the preludes.
+    fn lookup_lexical(&self, scope: ModId, name: &str, ns: Ns, last: bool, visited: &mut HashSet<(ModId, String)>) -> Res {
+        let mut m = scope;
+        let mut guard = 0;
+        loop {
+            if let Some(r) = self.lookup_in_module(m, name, ns, visited) {
+                return r;
+            }
+            let Some(module) = self.index.module(m) else { break };
+            match (module.kind, module.parent) {
+                (ModKind::FnScope, Some(p)) if guard < 256 => {
+                    m = p;
+                    guard += 1;
+                }
+                _ => break,
+            }
+        }
+        if let Some(r) = self.extern_crate(scope, name) {
+            return r;
+        }
+        if ns == Ns::Type && PRIMITIVES.contains(&name) {
+            return Res::Prim(name.to_string());
+        }
+        if let Some(p) = std_prelude(name) {
+            return Res::Extern(p.split("::").map(str::to_string).collect());
+        }
+        if !last {
+            // A crate we were not told about (no manifest entry, or a crate hotlint does not
+            // know): read the path as external, the way the compiler would need it to be.
+            return Res::Extern(vec![name.to_string()]);
+        }
+        Res::Unresolved
+    }
+
+    /// What `name` means inside module `m` (its items, imports and globs).
+    pub fn lookup_in_module(&self, m: ModId, name: &str, ns: Ns, visited: &mut HashSet<(ModId, String)>) -> Option<Res> {
+        if !visited.insert((m, name.to_string())) || visited.len() > 4096 {
+            return None;
+        }
+        let module = self.index.module(m)?;
+        if let Some(defs) = module.names.get(name) {
+            let pick = defs.iter().find(|d| ns_of(d) == ns).or_else(|| defs.first());
+            if let Some(d) = pick {
+                return Some(def_res(*d));
+            }
+        }
+        for imp in &module.imports {
+            if imp.alias.as_deref() == Some(name) {
+                let r = self.resolve_use(m, imp, ns, visited);
+                if r != Res::Unresolved {
+                    return Some(r);
+                }
+            }
+        }
+        let mut externs: Vec<Vec<String>> = Vec::new();
+        for glob in &module.globs {
+            match self.resolve_use(m, glob, Ns::Type, visited) {
+                Res::Mod(gm) if gm != m => {
+                    if let Some(r) = self.lookup_in_module(gm, name, ns, visited) {
+                        return Some(r);
+                    }
+                }
+                Res::Extern(mut p) => {
+                    p.push(name.to_string());
+                    externs.push(p);
+                }
+                _ => {}
+            }
+        }
+        match externs.len() {
+            0 => None,
+            1 => externs.pop().map(Res::Extern),
+            _ => Some(Res::ExternCandidates(externs)),
+        }
+    }
+
+    /// Resolve a `use` entry's path (the target module of a glob, the item of a named import).
+    fn resolve_use(&self, m: ModId, entry: &UseEntry, ns: Ns, visited: &mut HashSet<(ModId, String)>) -> Res {
+        let Some((first, rest)) = entry.path.split_first() else { return Res::Unresolved };
+        let first_ns = if rest.is_empty() { ns } else { Ns::Type };
+        let mut cur = if entry.global {
+            self.extern_crate(m, first).unwrap_or_else(|| Res::Extern(vec![first.clone()]))
+        } else {
+            match first.as_str() {
+                "crate" => self.crate_root(m),
+                "self" => Res::Mod(self.index.nearest_module(m)),
+                "super" => self.parent_of(self.index.nearest_module(m)),
+                _ => {
+                    // A use path starts from the module's own names (not its other imports of
+                    // the same name, which would be a cycle), then the extern prelude.
+                    let own = self.index.module(m).and_then(|md| md.names.get(first)).and_then(|d| d.first()).map(|d| def_res(*d));
+                    match own {
+                        Some(r) => r,
+                        None => {
+                            let via_imports = self.lookup_in_module(m, first, first_ns, visited);
+                            match via_imports {
+                                Some(r) => r,
+                                None => self.lookup_lexical(m, first, first_ns, rest.is_empty(), visited),
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        for (i, seg) in rest.iter().enumerate() {
+            let seg_ns = if i + 1 == rest.len() { ns } else { Ns::Type };
+            cur = self.step(cur, seg, seg_ns, visited);
+            if cur == Res::Unresolved {
+                break;
+            }
+        }
+        cur
+    }
+
+    fn step(&self, cur: Res, seg: &str, ns: Ns, visited: &mut HashSet<(ModId, String)>) -> Res {
+        match cur {
+            Res::Mod(m) => match seg {
+                "super" => self.parent_of(m),
+                "self" => Res::Mod(m),
+                _ => self.lookup_in_module(m, seg, ns, visited).unwrap_or(Res::Unresolved),
+            },
+            Res::Extern(mut p) => {
+                p.push(seg.to_string());
+                self.follow_alias(p)
+            }
+            Res::ExternCandidates(c) => Res::ExternCandidates(
+                c.into_iter()
+                    .map(|mut p| {
+                        p.push(seg.to_string());
+                        p
+                    })
+                    .collect(),
+            ),
+            _ => Res::Unresolved,
+        }
+    }
+
+    fn follow_alias(&self, p: Vec<String>) -> Res {
+        if self.aliases.is_empty() {
+            return Res::Extern(p);
+        }
+        for (from, to) in self.aliases {
+            let from: Vec<&str> = from.split("::").collect();
+            if p.len() >= from.len() && p.iter().zip(&from).all(|(a, b)| a == b) {
+                let mut out: Vec<String> = to.split("::").map(str::to_string).collect();
+                out.extend(p.iter().skip(from.len()).cloned());
+                return Res::Extern(out);
+            }
+        }
+        Res::Extern(p)
+    }
+
+    fn canonical(&self, r: Res) -> Res {
+        let fix = |mut p: Vec<String>| {
+            if let Some(first) = p.first_mut() {
+                if first == "core" || first == "alloc" {
+                    *first = "std".to_string();
+                }
+            }
+            p
+        };
+        match r {
+            Res::Extern(p) => match self.follow_alias(fix(p)) {
+                Res::Extern(p) => Res::Extern(p),
+                other => other,
+            },
+            Res::ExternCandidates(c) => Res::ExternCandidates(c.into_iter().map(fix).collect()),
+            other => other,
+        }
+    }
+
+    /// Resolve the path of a type, or return `None` if it is not a path.
+    pub fn resolve_ty(&self, scope: ModId, ty: &Ty, generics: &[String]) -> Option<Res> {
+        match ty {
+            Ty::Path(p) => Some(self.resolve_ty_path(scope, p, generics)),
+            _ => None,
+        }
+    }
+
+    /// Canonical display of a resolution (`my_crate::m::T`, `std::vec::Vec`, `u32`).
+    pub fn display(&self, r: &Res) -> String {
+        match r {
+            Res::Type(t) => self.index.type_entry(*t).map(|e| e.path.clone()).unwrap_or_default(),
+            Res::Mod(m) => self.index.module_path(*m),
+            Res::Extern(p) => p.join("::"),
+            Res::ExternCandidates(c) => c.first().map(|p| p.join("::")).unwrap_or_default(),
+            Res::Prim(p) | Res::Param(p) => p.clone(),
+            Res::SelfType => "Self".into(),
+            Res::Trait(i) | Res::Const(i) | Res::Fn(i) | Res::MacroType(i) => self.index.item(*i).map(item_name).unwrap_or_default(),
+            Res::Unresolved => "?".into(),
+        }
+    }
+}
+
+fn item_name(item: &crate::ir::Item) -> String {
+    use crate::ir::ItemKind as K;
+    match &item.kind {
+        K::Trait(t) => t.name.clone(),
+        K::Const(c) => c.name.clone(),
+        K::Fn(f) => f.name.clone(),
+        _ => String::new(),
+    }
+}
+
+fn def_res(d: Def) -> Res {
+    match d {
+        Def::Type(t) => Res::Type(t),
+        Def::Trait(i) => Res::Trait(i),
+        Def::Const(i) => Res::Const(i),
+        Def::Fn(i) => Res::Fn(i),
+        Def::Mod(m) => Res::Mod(m),
+        Def::MacroType(i) => Res::MacroType(i),
+    }
+}
+
+fn ns_of(d: &Def) -> Ns {
+    match d {
+        Def::Const(_) | Def::Fn(_) => Ns::Value,
+        _ => Ns::Type,
+    }
+}

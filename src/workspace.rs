@@ -1,0 +1,520 @@
+//! Stage: workspace discovery. Input: a manifest path (or the current directory) and the
+//! package selection. Output: a [`Workspace`]: members, their targets and declared dependencies.
+//!
+//! `cargo metadata --no-deps` describes the workspace when it can. Real repositories often defeat
+//! it (a pinned toolchain that is not installed, nightly-only manifest keys, path dependencies
+//! outside the checkout); then [`read_manifests`] reads the manifests itself, says so on stderr,
+//! and goes on. The manifest reader works over a [`Tree`], so it also serves git revisions.
+//! Invariant: hotlint's own cargo calls never trigger a toolchain download
+//! (`RUSTUP_AUTO_INSTALL=0`) and never touch the network (`--no-deps`, `--offline`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::source::{self, Tree};
+
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    /// Absolute path of the workspace root directory.
+    pub root: PathBuf,
+    /// Every member, sorted by name.
+    pub packages: Vec<Package>,
+    /// Indices into `packages` of the members to check.
+    pub selected: Vec<usize>,
+    pub discovery: Discovery,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Discovery {
+    Cargo,
+    /// hotlint read the manifests itself; `reason` is why cargo could not.
+    Manifests { reason: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    /// Directory relative to the workspace root (`""` for the root package).
+    pub dir: String,
+    pub edition: String,
+    pub targets: Vec<Target>,
+    pub deps: Vec<Dep>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub name: String,
+    pub kind: TargetKind,
+    /// Root source file, relative to the workspace root.
+    pub root: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Example,
+    Test,
+    Bench,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Lib => "lib",
+            TargetKind::Bin => "bin",
+            TargetKind::Example => "example",
+            TargetKind::Test => "test",
+            TargetKind::Bench => "bench",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DepKind {
+    Normal,
+    Dev,
+    Build,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dep {
+    /// The package name on the registry (after `package = …`).
+    pub package: String,
+    /// The name the code uses when it differs (`foo = { package = "bar" }` gives `foo`).
+    pub rename: Option<String>,
+    pub kind: DepKind,
+    /// Path of a path dependency, relative to the workspace root (may start with `../`).
+    pub path: Option<String>,
+}
+
+impl Dep {
+    /// The name Rust code uses for this dependency.
+    pub fn crate_name(&self) -> String {
+        self.rename.clone().unwrap_or_else(|| self.package.clone()).replace('-', "_")
+    }
+}
+
+impl Package {
+    pub fn lib(&self) -> Option<&Target> {
+        self.targets.iter().find(|t| t.kind == TargetKind::Lib)
+    }
+}
+
+/// How the user selected packages (`-p`, `--workspace`, `--exclude`).
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub packages: Vec<String>,
+    pub workspace: bool,
+    pub exclude: Vec<String>,
+}
+
+/// Find the manifest: `--manifest-path`, else `Cargo.toml` in `cwd` or a parent.
+pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf> {
+    if let Some(p) = manifest_path {
+        let p = if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+        if p.is_dir() {
+            let m = p.join("Cargo.toml");
+            return if m.is_file() { Ok(m) } else { Err(Error::ManifestMissing(m.display().to_string())) };
+        }
+        return if p.is_file() { Ok(p) } else { Err(Error::ManifestMissing(p.display().to_string())) };
+    }
+    let mut dir = Some(cwd);
+    while let Some(d) = dir {
+        let m = d.join("Cargo.toml");
+        if m.is_file() {
+            return Ok(m);
+        }
+        dir = d.parent();
+    }
+    Err(Error::NoManifest(cwd.display().to_string()))
+}
+
+/// Discover the workspace of `manifest`, through cargo when it can, else by reading manifests.
+pub fn discover(manifest: &Path, selection: &Selection) -> Result<Workspace> {
+    let manifest = manifest.canonicalize().map_err(|e| Error::Read { path: manifest.display().to_string(), message: e.to_string() })?;
+    let (root, packages, discovery) = match from_cargo(&manifest) {
+        Ok((root, packages)) => (root, packages, Discovery::Cargo),
+        Err(reason) => {
+            let root = find_workspace_root(&manifest)?;
+            let tree = source::Worktree::new(&root);
+            let packages = read_manifests(&tree)?;
+            (root, packages, Discovery::Manifests { reason })
+        }
+    };
+    let current_dir = manifest.parent().and_then(|d| source::relative(&root, d)).unwrap_or_default();
+    let selected = select(&packages, selection, &current_dir)?;
+    Ok(Workspace { root, packages, selected, discovery })
+}
+
+fn select(packages: &[Package], sel: &Selection, current_dir: &str) -> Result<Vec<usize>> {
+    let mut chosen: BTreeSet<usize> = BTreeSet::new();
+    if !sel.packages.is_empty() {
+        for name in &sel.packages {
+            let idx = packages.iter().position(|p| &p.name == name).ok_or_else(|| Error::UnknownPackage(name.clone()))?;
+            chosen.insert(idx);
+        }
+    } else if !sel.workspace && !current_dir.is_empty() {
+        if let Some(idx) = packages.iter().position(|p| p.dir == current_dir) {
+            chosen.insert(idx);
+        }
+    }
+    if chosen.is_empty() {
+        chosen.extend(0..packages.len());
+    }
+    for name in &sel.exclude {
+        if let Some(idx) = packages.iter().position(|p| &p.name == name) {
+            chosen.remove(&idx);
+        } else {
+            return Err(Error::UnknownPackage(name.clone()));
+        }
+    }
+    Ok(chosen.into_iter().collect())
+}
+
+/// `cargo metadata --no-deps`. The error is one line explaining why cargo could not.
+fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), String> {
+    if std::env::var_os("HOTLINT_NO_CARGO").is_some() {
+        return Err("HOTLINT_NO_CARGO is set".into());
+    }
+    let mut cmd = cargo_metadata::MetadataCommand::new();
+    cmd.manifest_path(manifest).no_deps().env("RUSTUP_AUTO_INSTALL", "0").other_options(vec!["--offline".to_string()]);
+    let meta = cmd.exec().map_err(|e| {
+        let text = e.to_string();
+        let line = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("error:") || l.contains("error"))
+            .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
+            .unwrap_or("cargo metadata failed")
+            .to_string();
+        line.trim_start_matches("error: ").to_string()
+    })?;
+    let root: PathBuf = meta.workspace_root.clone().into_std_path_buf();
+    let members: BTreeSet<_> = meta.workspace_members.iter().collect();
+    let mut packages = Vec::new();
+    for p in &meta.packages {
+        if !members.contains(&p.id) {
+            continue;
+        }
+        let pkg_dir = p.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()).unwrap_or_default();
+        let dir = source::relative_lossy(&root, &pkg_dir);
+        let mut targets = Vec::new();
+        for t in &p.targets {
+            use cargo_metadata::TargetKind as K;
+            let kind = if t.kind.iter().any(|k| matches!(k, K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib | K::ProcMacro)) {
+                TargetKind::Lib
+            } else if t.kind.contains(&K::Bin) {
+                TargetKind::Bin
+            } else if t.kind.contains(&K::Example) {
+                TargetKind::Example
+            } else if t.kind.contains(&K::Test) {
+                TargetKind::Test
+            } else if t.kind.contains(&K::Bench) {
+                TargetKind::Bench
+            } else {
+                continue;
+            };
+            targets.push(Target { name: t.name.clone(), kind, root: source::relative_lossy(&root, t.src_path.as_std_path()) });
+        }
+        let deps = p
+            .dependencies
+            .iter()
+            .map(|d| Dep {
+                package: d.name.clone(),
+                rename: d.rename.clone(),
+                kind: match d.kind {
+                    cargo_metadata::DependencyKind::Development => DepKind::Dev,
+                    cargo_metadata::DependencyKind::Build => DepKind::Build,
+                    _ => DepKind::Normal,
+                },
+                path: d.path.as_ref().map(|pp| source::relative_lossy(&root, pp.as_std_path())),
+            })
+            .collect();
+        packages.push(Package {
+            name: p.name.to_string(),
+            version: p.version.to_string(),
+            dir,
+            edition: p.edition.as_str().to_string(),
+            targets: sorted_targets(targets),
+            deps,
+        });
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.dir.cmp(&b.dir)));
+    Ok((root, packages))
+}
+
+fn sorted_targets(mut t: Vec<Target>) -> Vec<Target> {
+    t.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.name.cmp(&b.name)).then(a.root.cmp(&b.root)));
+    t.dedup_by(|a, b| a.kind == b.kind && a.name == b.name);
+    t
+}
+
+// ---- the manifest reader --------------------------------------------------------------------
+
+fn read_toml(tree: &dyn Tree, rel: &str) -> Result<toml::Table> {
+    let bytes = tree.read(rel).map_err(|e| Error::Read { path: rel.to_string(), message: e.to_string() })?;
+    let text = String::from_utf8_lossy(&bytes);
+    text.parse::<toml::Table>().map_err(|e| Error::BadManifest {
+        path: rel.to_string(),
+        message: e.message().lines().next().unwrap_or("").to_string(),
+    })
+}
+
+/// The directory of the workspace that `manifest` belongs to.
+fn find_workspace_root(manifest: &Path) -> Result<PathBuf> {
+    let dir = manifest.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let tree = source::Worktree::new("/");
+    let rel = |p: &Path| p.to_string_lossy().trim_start_matches('/').to_string();
+    let own = read_toml(&tree, &rel(manifest))?;
+    if own.contains_key("workspace") {
+        return Ok(dir);
+    }
+    if let Some(ws) = own.get("package").and_then(|p| p.get("workspace")).and_then(|w| w.as_str()) {
+        return Ok(dir.join(ws));
+    }
+    let mut cur = dir.parent();
+    while let Some(d) = cur {
+        let m = d.join("Cargo.toml");
+        if m.is_file() {
+            if let Ok(t) = read_toml(&tree, &rel(&m)) {
+                if t.contains_key("workspace") {
+                    let members = expand_members(&source::Worktree::new(d), &t);
+                    let member_rel = source::relative(d, &dir).unwrap_or_default();
+                    if members.iter().any(|m| *m == member_rel) {
+                        return Ok(d.to_path_buf());
+                    }
+                }
+            }
+        }
+        cur = d.parent();
+    }
+    Ok(dir)
+}
+
+fn str_list(v: Option<&toml::Value>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Member directories of the workspace whose root manifest is `root_toml` (relative paths).
+fn expand_members(tree: &dyn Tree, root_toml: &toml::Table) -> Vec<String> {
+    let ws = root_toml.get("workspace");
+    let members = str_list(ws.and_then(|w| w.get("members")));
+    let excludes: Vec<String> = str_list(ws.and_then(|w| w.get("exclude"))).iter().map(|e| source::join("", e)).collect();
+    let mut out = BTreeSet::new();
+    if root_toml.contains_key("package") {
+        out.insert(String::new());
+    }
+    for pattern in members {
+        for dir in expand_glob(tree, &pattern) {
+            if tree.is_file(&source::join(&dir, "Cargo.toml")) && !excludes.iter().any(|e| *e == dir || dir.starts_with(&format!("{e}/"))) {
+                out.insert(dir);
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn expand_glob(tree: &dyn Tree, pattern: &str) -> Vec<String> {
+    let mut current = vec![String::new()];
+    for seg in source::join("", pattern).split('/') {
+        let mut next = Vec::new();
+        let is_glob = seg.contains(['*', '?', '[']);
+        for base in &current {
+            if is_glob {
+                let Ok(matcher) = globset::Glob::new(seg).map(|g| g.compile_matcher()) else { continue };
+                if let Ok(entries) = tree.list_dir(base) {
+                    for (name, is_dir) in entries {
+                        if is_dir && matcher.is_match(&name) {
+                            next.push(source::join(base, &name));
+                        }
+                    }
+                }
+            } else {
+                next.push(source::join(base, seg));
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+/// Read the workspace whose root manifest is `Cargo.toml` at the root of `tree`.
+pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
+    let root = read_toml(tree, "Cargo.toml")?;
+    let ws_deps = root.get("workspace").and_then(|w| w.get("dependencies")).and_then(|d| d.as_table()).cloned().unwrap_or_default();
+    let ws_package = root.get("workspace").and_then(|w| w.get("package")).and_then(|d| d.as_table()).cloned().unwrap_or_default();
+    let mut packages = Vec::new();
+    for dir in expand_members(tree, &root) {
+        let manifest_rel = source::join(&dir, "Cargo.toml");
+        let t = if dir.is_empty() { root.clone() } else { read_toml(tree, &manifest_rel)? };
+        let Some(pkg) = t.get("package").and_then(|p| p.as_table()) else { continue };
+        let Some(name) = pkg.get("name").and_then(|n| n.as_str()) else {
+            return Err(Error::BadManifest { path: manifest_rel, message: "`package.name` is missing".into() });
+        };
+        let inherited = |key: &str| -> Option<String> {
+            match pkg.get(key) {
+                Some(toml::Value::String(s)) => Some(s.clone()),
+                Some(toml::Value::Table(t)) if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) => {
+                    ws_package.get(key).and_then(|v| v.as_str()).map(str::to_string)
+                }
+                _ => None,
+            }
+        };
+        let version = inherited("version").unwrap_or_else(|| "0.0.0".into());
+        let edition = inherited("edition").unwrap_or_else(|| "2015".into());
+        let targets = manifest_targets(tree, &dir, name, &t);
+        let deps = manifest_deps(&dir, &t, &ws_deps);
+        packages.push(Package { name: name.to_string(), version, dir, edition, targets: sorted_targets(targets), deps });
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.dir.cmp(&b.dir)));
+    Ok(packages)
+}
+
+fn manifest_targets(tree: &dyn Tree, dir: &str, package: &str, t: &toml::Table) -> Vec<Target> {
+    let pkg = t.get("package");
+    let auto = |key: &str| pkg.and_then(|p| p.get(key)).and_then(|v| v.as_bool()).unwrap_or(true);
+    let mut targets = Vec::new();
+    // lib
+    let lib = t.get("lib");
+    let lib_path = lib.and_then(|l| l.get("path")).and_then(|p| p.as_str()).map(str::to_string).or_else(|| {
+        let p = source::join(dir, "src/lib.rs");
+        tree.is_file(&p).then(|| "src/lib.rs".to_string())
+    });
+    if let Some(p) = lib_path {
+        let name = lib.and_then(|l| l.get("name")).and_then(|n| n.as_str()).unwrap_or(package).replace('-', "_");
+        targets.push(Target { name, kind: TargetKind::Lib, root: source::join(dir, &p) });
+    }
+    let explicit = |key: &str| -> Vec<(Option<String>, Option<String>)> {
+        t.get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e.get("name").and_then(|n| n.as_str()).map(str::to_string),
+                            e.get("path").and_then(|n| n.as_str()).map(str::to_string),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let kinds = [
+        ("bin", "autobins", "src/bin", TargetKind::Bin),
+        ("example", "autoexamples", "examples", TargetKind::Example),
+        ("test", "autotests", "tests", TargetKind::Test),
+        ("bench", "autobenches", "benches", TargetKind::Bench),
+    ];
+    for (key, auto_key, auto_dir, kind) in kinds {
+        let mut found: BTreeMap<String, String> = BTreeMap::new();
+        if auto(auto_key) {
+            if kind == TargetKind::Bin && tree.is_file(&source::join(dir, "src/main.rs")) {
+                found.insert(package.to_string(), "src/main.rs".into());
+            }
+            if let Ok(entries) = tree.list_dir(&source::join(dir, auto_dir)) {
+                for (name, is_dir) in entries {
+                    if is_dir {
+                        let main = format!("{auto_dir}/{name}/main.rs");
+                        if tree.is_file(&source::join(dir, &main)) {
+                            found.insert(name, main);
+                        }
+                    } else if let Some(stem) = name.strip_suffix(".rs") {
+                        found.insert(stem.to_string(), format!("{auto_dir}/{name}"));
+                    }
+                }
+            }
+        }
+        for (name, path) in explicit(key) {
+            let Some(name) = name.or_else(|| path.as_deref().map(|p| source::stem(p).to_string())) else { continue };
+            let path = path.unwrap_or_else(|| {
+                if kind == TargetKind::Bin && name == package {
+                    "src/main.rs".into()
+                } else {
+                    let flat = format!("{auto_dir}/{name}.rs");
+                    if tree.is_file(&source::join(dir, &flat)) { flat } else { format!("{auto_dir}/{name}/main.rs") }
+                }
+            });
+            found.insert(name, path);
+        }
+        for (name, path) in found {
+            let root = source::join(dir, &path);
+            if tree.is_file(&root) {
+                targets.push(Target { name, kind, root });
+            }
+        }
+    }
+    targets
+}
+
+fn manifest_deps(dir: &str, t: &toml::Table, ws_deps: &toml::Table) -> Vec<Dep> {
+    let mut out = Vec::new();
+    let mut tables: Vec<(&toml::Value, DepKind)> = Vec::new();
+    let kinds = [("dependencies", DepKind::Normal), ("dev-dependencies", DepKind::Dev), ("build-dependencies", DepKind::Build)];
+    for (key, kind) in kinds {
+        if let Some(v) = t.get(key) {
+            tables.push((v, kind));
+        }
+    }
+    if let Some(targets) = t.get("target").and_then(|v| v.as_table()) {
+        for cfg in targets.values() {
+            for (key, kind) in kinds {
+                if let Some(v) = cfg.get(key) {
+                    tables.push((v, kind));
+                }
+            }
+        }
+    }
+    for (table, kind) in tables {
+        let Some(table) = table.as_table() else { continue };
+        for (key, spec) in table {
+            let mut spec = spec.clone();
+            let mut base = dir.to_string();
+            if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+                if let Some(ws) = ws_deps.get(key) {
+                    spec = ws.clone();
+                    base = String::new();
+                }
+            }
+            let package = spec.get("package").and_then(|p| p.as_str()).map(str::to_string);
+            let path = spec.get("path").and_then(|p| p.as_str()).map(|p| source::join(&base, p));
+            let (package, rename) = match package {
+                Some(p) => (p, Some(key.clone())),
+                None => (key.clone(), None),
+            };
+            out.push(Dep { package, rename, kind, path });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn reads_a_workspace_without_cargo() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/skip\"]\n[workspace.dependencies]\nra = { package = \"ractor\", version = \"0.16\" }\n").unwrap();
+        for name in ["a", "b", "skip"] {
+            let d = root.join("crates").join(name);
+            std::fs::create_dir_all(d.join("src/bin")).unwrap();
+            std::fs::write(d.join("Cargo.toml"), format!("[package]\nname = \"{name}-pkg\"\nversion = \"0.1.0\"\n[dependencies]\nra = {{ workspace = true }}\n")).unwrap();
+            std::fs::write(d.join("src/lib.rs"), "").unwrap();
+            std::fs::write(d.join("src/bin/tool.rs"), "fn main() {}").unwrap();
+        }
+        let pkgs = read_manifests(&source::Worktree::new(root)).unwrap();
+        assert_eq!(pkgs.len(), 2);
+        assert_eq!(pkgs[0].name, "a-pkg");
+        assert_eq!(pkgs[0].targets[0].name, "a_pkg");
+        assert_eq!(pkgs[0].targets[1].root, "crates/a/src/bin/tool.rs");
+        assert_eq!(pkgs[0].deps[0].crate_name(), "ra");
+        assert_eq!(pkgs[0].deps[0].package, "ractor");
+    }
+}
