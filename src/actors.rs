@@ -116,11 +116,9 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
             let cands = trait_candidates(&cx, imp.module, tp, &def.generics);
             for p in profiles {
                 for form in &p.actor {
-                    if !form.traits.is_empty() && matches_any(&cands, &form.traits) {
-                        if !p.not_actor {
-                            if let Some(a) = cx.actor_from_impl(p, form, imp, item, def) {
-                                out.actors.push(a);
-                            }
+                    if !form.traits.is_empty() && matches_any(&cands, &form.traits) && !p.not_actor {
+                        if let Some(a) = cx.actor_from_impl(p, form, imp, item, def) {
+                            out.actors.push(a);
                         }
                     }
                 }
@@ -169,12 +167,18 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
     }
     // One actor per type and framework: a type may both derive and implement (kameo), keep the
     // impl (it carries associated types) or the first seen.
-    out.actors.sort_by(|a, b| (&a.id, &a.framework, a.decl.file, a.decl.line).cmp(&(&b.id, &b.framework, b.decl.file, b.decl.line)));
-    out.actors.dedup_by(|a, b| a.id == b.id && a.framework == b.framework);
-    let by_type: BTreeMap<TypeId, Vec<usize>> = out.actors.iter().enumerate().filter_map(|(i, a)| a.ty.map(|t| (t, i))).fold(BTreeMap::new(), |mut m, (t, i)| {
-        m.entry(t).or_insert_with(Vec::new).push(i);
-        m
+    out.actors.sort_by(|a, b| {
+        (&a.id, &a.framework, a.decl.file, a.decl.line).cmp(&(&b.id, &b.framework, b.decl.file, b.decl.line))
     });
+    out.actors.dedup_by(|a, b| a.id == b.id && a.framework == b.framework);
+    let by_type: BTreeMap<TypeId, Vec<usize>> =
+        out.actors.iter().enumerate().filter_map(|(i, a)| a.ty.map(|t| (t, i))).fold(
+            BTreeMap::new(),
+            |mut m, (t, i)| {
+                m.entry(t).or_insert_with(Vec::new).push(i);
+                m
+            },
+        );
     // 3. Messages attached by handler impls and macro blocks; remote markers; persistence.
     cx.attach_messages(&mut out, &by_type);
     cx.mark_remote(&mut out, &by_type, remote_config);
@@ -268,7 +272,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn actor_from_impl(&self, p: &Profile, form: &ActorForm, imp: &ScopedItem, item: &Item, def: &ImplDef) -> Option<Actor> {
+    fn actor_from_impl(
+        &self,
+        p: &Profile,
+        form: &ActorForm,
+        imp: &ScopedItem,
+        item: &Item,
+        def: &ImplDef,
+    ) -> Option<Actor> {
         let (ty, id) = self.self_type(imp.module, &def.self_ty, &def.generics);
         let state = if form.state == "self" {
             match ty {
@@ -309,7 +320,15 @@ impl Ctx<'_> {
         })
     }
 
-    fn actor_from_attr(&self, p: &Profile, form: &ActorForm, imp: &ScopedItem, item: &Item, def: &ImplDef, attr: &Attr) -> Option<Actor> {
+    fn actor_from_attr(
+        &self,
+        p: &Profile,
+        form: &ActorForm,
+        imp: &ScopedItem,
+        item: &Item,
+        def: &ImplDef,
+        attr: &Attr,
+    ) -> Option<Actor> {
         let (ty, id) = self.self_type(imp.module, &def.self_ty, &def.generics);
         let arg = |key: &str| -> Option<Ty> {
             let m = meta_get(attr.list(), key)?;
@@ -318,7 +337,12 @@ impl Ctx<'_> {
             syn::parse_str::<syn::Type>(&text).ok().map(|t| crate::parse::conv_ty(&t, 0))
         };
         let state = if let Some(name) = form.state.strip_prefix("arg:") {
-            match arg(name).or_else(|| form.default_state.as_deref().and_then(|d| syn::parse_str::<syn::Type>(d).ok()).map(|t| crate::parse::conv_ty(&t, 0))) {
+            match arg(name).or_else(|| {
+                form.default_state
+                    .as_deref()
+                    .and_then(|d| syn::parse_str::<syn::Type>(d).ok())
+                    .map(|t| crate::parse::conv_ty(&t, 0))
+            }) {
                 Some(t) => self.state_of(imp.module, &t, &def.generics),
                 None => State::Unit,
             }
@@ -370,7 +394,12 @@ impl Ctx<'_> {
         match self.res.resolve_ty(scope, ty, generics)? {
             Res::Type(t) => {
                 let t = self.follow_alias(t);
-                Some(Message { path: self.index.type_entry(t)?.path.clone(), ty: Some(t), remote: false, generated: false })
+                Some(Message {
+                    path: self.index.type_entry(t)?.path.clone(),
+                    ty: Some(t),
+                    remote: false,
+                    generated: false,
+                })
             }
             r @ (Res::Extern(_) | Res::ExternCandidates(_) | Res::Prim(_)) => {
                 Some(Message { path: with_args(&self.res.display(&r), ty), ty: None, remote: false, generated: false })
@@ -386,7 +415,8 @@ impl Ctx<'_> {
             let self_res = self.self_type(imp.module, &def.self_ty, &def.generics).0;
             if let Some(tp) = &def.trait_path {
                 let cands = trait_candidates(self, imp.module, tp, &def.generics);
-                let is_message_trait = self.profiles.iter().flat_map(|p| &p.message).any(|f| matches_any(&cands, &f.traits));
+                let is_message_trait =
+                    self.profiles.iter().flat_map(|p| &p.message).any(|f| matches_any(&cands, &f.traits));
                 if !is_message_trait {
                     continue;
                 }
@@ -424,11 +454,15 @@ impl Ctx<'_> {
                         }
                         let method_attr = form.method_attribute.as_deref().unwrap_or("*");
                         for f in &def.fns {
-                            if method_attr != "*" && !f.attrs.iter().any(|a| a.path.first().is_some_and(|p| p == method_attr)) {
+                            if method_attr != "*"
+                                && !f.attrs.iter().any(|a| a.path.first().is_some_and(|p| p == method_attr))
+                            {
                                 continue;
                             }
                             let msg = match form.generated.as_deref() {
-                                Some("first-param") => f.params.first().and_then(|p| self.message_of(imp.module, &p.ty, &def.generics)),
+                                Some("first-param") => {
+                                    f.params.first().and_then(|p| self.message_of(imp.module, &p.ty, &def.generics))
+                                }
                                 _ => Some(Message {
                                     path: format!("{}::{}", self.index.module_path(imp.module), pascal_case(&f.name)),
                                     ty: None,
@@ -477,7 +511,8 @@ impl Ctx<'_> {
                             let segs: Vec<String> = m.path.split("::").map(str::to_string).collect();
                             if let Res::Type(mt) = self.res.resolve(t.module, false, &segs, &[], Ns::Type) {
                                 remote_types.insert(mt);
-                                out.remote_messages.insert(mt, self.index.type_entry(mt).map(|e| e.path.clone()).unwrap_or_default());
+                                out.remote_messages
+                                    .insert(mt, self.index.type_entry(mt).map(|e| e.path.clone()).unwrap_or_default());
                             }
                         }
                     }
@@ -485,7 +520,8 @@ impl Ctx<'_> {
             }
         }
         // coerce `with_handler::<A, M>("id")` anywhere.
-        let handler_calls: Vec<&String> = self.profiles.iter().filter_map(|p| p.remote.as_ref()).flat_map(|r| &r.handler_calls).collect();
+        let handler_calls: Vec<&String> =
+            self.profiles.iter().filter_map(|p| p.remote.as_ref()).flat_map(|r| &r.handler_calls).collect();
         if !handler_calls.is_empty() {
             for f in self.all_fns() {
                 let (func, scope) = f;
@@ -495,7 +531,8 @@ impl Ctx<'_> {
                     }
                     for g in &call.generics {
                         if let Ok(t) = syn::parse_str::<syn::Type>(g) {
-                            if let Some(Res::Type(tid)) = self.res.resolve_ty(scope, &crate::parse::conv_ty(&t, 0), &[]) {
+                            if let Some(Res::Type(tid)) = self.res.resolve_ty(scope, &crate::parse::conv_ty(&t, 0), &[])
+                            {
                                 remote_types.insert(tid);
                                 for &i in by_type.get(&tid).into_iter().flatten() {
                                     if let Some(a) = out.actors.get_mut(i) {
@@ -509,7 +546,7 @@ impl Ctx<'_> {
             }
         }
         for a in &mut out.actors {
-            if remote_config.iter().any(|r| *r == a.id) {
+            if remote_config.contains(&a.id) {
                 a.remote = true;
                 for m in &mut a.messages {
                     m.remote = true;
@@ -564,7 +601,9 @@ impl Ctx<'_> {
                         };
                         for g in &call.generics {
                             let Ok(t) = syn::parse_str::<syn::Type>(g) else { continue };
-                            if let Some(Res::Type(tid)) = self.res.resolve_ty(imp.module, &crate::parse::conv_ty(&t, 0), &def.generics) {
+                            if let Some(Res::Type(tid)) =
+                                self.res.resolve_ty(imp.module, &crate::parse::conv_ty(&t, 0), &def.generics)
+                            {
                                 out.persisted.push(Persisted {
                                     ty: self.follow_alias(tid),
                                     actor: actor_id.clone(),
@@ -622,7 +661,9 @@ pub fn written(ty: &Ty) -> String {
         Ty::Ref(t) => format!("&{}", written(t)),
         Ty::Ptr(t) => format!("*{}", written(t)),
         Ty::FnPtr(s) | Ty::ImplTrait(s) | Ty::Macro(s) | Ty::Other(s) => s.clone(),
-        Ty::TraitObject(b) => format!("dyn {}", b.iter().map(|p| written(&Ty::Path(p.clone()))).collect::<Vec<_>>().join(" + ")),
+        Ty::TraitObject(b) => {
+            format!("dyn {}", b.iter().map(|p| written(&Ty::Path(p.clone()))).collect::<Vec<_>>().join(" + "))
+        }
         Ty::Never => "!".into(),
         Ty::Infer => "_".into(),
     }
@@ -632,7 +673,9 @@ pub fn written(ty: &Ty) -> String {
 fn with_args(resolved: &str, ty: &Ty) -> String {
     match ty {
         Ty::Path(p) => match p.segments.last() {
-            Some(seg) if !seg.args.is_empty() => format!("{}<{}>", resolved, seg.args.iter().map(written).collect::<Vec<_>>().join(", ")),
+            Some(seg) if !seg.args.is_empty() => {
+                format!("{}<{}>", resolved, seg.args.iter().map(written).collect::<Vec<_>>().join(", "))
+            }
             _ => resolved.to_string(),
         },
         _ => resolved.to_string(),

@@ -176,7 +176,9 @@ fn level_flags(args: &[OsString]) -> Vec<(char, String)> {
             }
             continue;
         }
-        for (prefix, f) in [("-W", 'W'), ("-A", 'A'), ("-D", 'D'), ("--warn=", 'W'), ("--allow=", 'A'), ("--deny=", 'D')] {
+        for (prefix, f) in
+            [("-W", 'W'), ("-A", 'A'), ("-D", 'D'), ("--warn=", 'W'), ("--allow=", 'A'), ("--deny=", 'D')]
+        {
             if let Some(v) = a.strip_prefix(prefix) {
                 if !v.is_empty() && (prefix.starts_with("--") || !a.starts_with("--")) {
                     out.push((f, v.to_string()));
@@ -220,8 +222,12 @@ fn dispatch(cli: Cli, flags: Vec<(char, String)>) -> Result<i32> {
         Some(Command::Check(a)) => check(CheckArgs { level_flags: flags, ..a }),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Rules { format }) => list_rules(format),
-        Some(Command::Plan(_)) => Err(Error::Usage("`plan` is not implemented yet: it needs revision comparison (see README, \"Status\")".into())),
-        Some(Command::Lock { .. }) => Err(Error::Usage("`lock` is not implemented yet (see README, \"Status\")".into())),
+        Some(Command::Plan(_)) => Err(Error::Usage(
+            "`plan` is not implemented yet: it needs revision comparison (see README, \"Status\")".into(),
+        )),
+        Some(Command::Lock { .. }) => {
+            Err(Error::Usage("`lock` is not implemented yet (see README, \"Status\")".into()))
+        }
     }
 }
 
@@ -230,7 +236,9 @@ fn check(args: CheckArgs) -> Result<i32> {
         return Err(Error::Usage("revision comparison (`--base`, `--head`, `--staged`) is not implemented yet in this build (see README, \"Status\")".into()));
     }
     if args.baseline.is_some() || args.write_baseline.is_some() {
-        return Err(Error::Usage("baselines (`--baseline`, `--write-baseline`) are not implemented yet (see README, \"Status\")".into()));
+        return Err(Error::Usage(
+            "baselines (`--baseline`, `--write-baseline`) are not implemented yet (see README, \"Status\")".into(),
+        ));
     }
     let format = match args.format {
         OutputFormat::Human => Format::Human,
@@ -246,7 +254,11 @@ fn check(args: CheckArgs) -> Result<i32> {
     let options = crate::Options {
         manifest_path: args.manifest_path.clone(),
         cwd,
-        selection: crate::workspace::Selection { packages: args.package.clone(), workspace: args.workspace, exclude: args.exclude.clone() },
+        selection: crate::workspace::Selection {
+            packages: args.package.clone(),
+            workspace: args.workspace,
+            exclude: args.exclude.clone(),
+        },
         config: args.config.clone(),
         level_flags: args.level_flags.clone(),
         jobs: args.jobs.unwrap_or(0),
@@ -327,7 +339,8 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 fn explain(key: &str) -> Result<i32> {
     let rule = rules::lookup(key).ok_or_else(|| Error::UnknownRule(key.to_string()))?;
     let status = if rule.implemented { "" } else { " — not implemented yet" };
-    let mut text = format!("{} {} (default: {}){}\n\n{}", rule.code, rule.name, rule.default_level.as_str(), status, rule.doc);
+    let mut text =
+        format!("{} {} (default: {}){}\n\n{}", rule.code, rule.name, rule.default_level.as_str(), status, rule.doc);
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -355,7 +368,14 @@ fn list_rules(format: ListFormat) -> Result<i32> {
             let mut s = String::new();
             for r in rules::all() {
                 let status = if r.implemented { "" } else { "  (not implemented yet)" };
-                s.push_str(&format!("{}  {:<36} {:<5}  {}{}\n", r.code, r.name, r.default_level.as_str(), r.summary, status));
+                s.push_str(&format!(
+                    "{}  {:<36} {:<5}  {}{}\n",
+                    r.code,
+                    r.name,
+                    r.default_level.as_str(),
+                    r.summary,
+                    status
+                ));
             }
             s
         }

@@ -175,7 +175,11 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
             // hotlint tables are checked strictly here.
             match toml::from_str::<CargoWorkspace>(text) {
                 Ok(c) => c.workspace.and_then(|w| w.metadata).and_then(|m| m.hotlint),
-                Err(e) if e.message().contains("hotlint") || e.span().is_some_and(|s| text.get(..s.start).is_some_and(|p| p.contains("metadata.hotlint"))) => {
+                Err(e)
+                    if e.message().contains("hotlint")
+                        || e.span()
+                            .is_some_and(|s| text.get(..s.start).is_some_and(|p| p.contains("metadata.hotlint"))) =>
+                {
                     return Err(t.error(&e));
                 }
                 Err(_) => None,
@@ -187,7 +191,8 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
         if from_cargo.is_some() {
             return Err(Error::Config {
                 location: "hotlint.toml".into(),
-                message: "both `hotlint.toml` and `[workspace.metadata.hotlint]` in Cargo.toml exist; keep one of them".into(),
+                message: "both `hotlint.toml` and `[workspace.metadata.hotlint]` in Cargo.toml exist; keep one of them"
+                    .into(),
             });
         }
         let text = read(&file)?;
@@ -226,26 +231,48 @@ fn read(path: &Path) -> Result<String> {
 }
 
 fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str>) -> Result<()> {
-    let err = |span: std::ops::Range<usize>, message: String| Error::Config { location: t.origin(span).to_string(), message };
+    let err =
+        |span: std::ops::Range<usize>, message: String| Error::Config { location: t.origin(span).to_string(), message };
     match &raw.version {
         Some(v) if *v.get_ref() == 1 => {}
-        Some(v) => return Err(err(v.span(), format!("unsupported configuration `version = {}`; this hotlint reads version 1", v.get_ref()))),
+        Some(v) => {
+            return Err(err(
+                v.span(),
+                format!("unsupported configuration `version = {}`; this hotlint reads version 1", v.get_ref()),
+            ));
+        }
         None if package.is_none() && !t.name.ends_with("Cargo.toml") => {
-            return Err(Error::Config { location: format!("{}:1", t.name), message: "the configuration must start with `version = 1`".into() });
+            return Err(Error::Config {
+                location: format!("{}:1", t.name),
+                message: "the configuration must start with `version = 1`".into(),
+            });
         }
         None => {}
     }
-    let entry = |s: &toml::Spanned<String>| Entry { value: s.get_ref().clone(), origin: t.origin(s.span()), package: package.map(str::to_string) };
+    let entry = |s: &toml::Spanned<String>| Entry {
+        value: s.get_ref().clone(),
+        origin: t.origin(s.span()),
+        package: package.map(str::to_string),
+    };
     let mut seen: BTreeMap<&'static str, String> = BTreeMap::new();
     for (key, level) in &raw.rules {
         let Some(rule) = rules::lookup(key) else {
-            return Err(err(level.span(), format!("unknown rule `{key}` in `[rules]`; `cargo hotlint rules` lists them")));
+            return Err(err(
+                level.span(),
+                format!("unknown rule `{key}` in `[rules]`; `cargo hotlint rules` lists them"),
+            ));
         };
         if let Some(prev) = seen.insert(rule.code, key.clone()) {
-            return Err(err(level.span(), format!("rule {} is given twice in `[rules]` (as `{prev}` and `{key}`)", rule.code)));
+            return Err(err(
+                level.span(),
+                format!("rule {} is given twice in `[rules]` (as `{prev}` and `{key}`)", rule.code),
+            ));
         }
         let Some(lv) = Level::parse(level.get_ref()) else {
-            return Err(err(level.span(), format!("level `{}` of `{key}` must be `allow`, `warn` or `deny`", level.get_ref())));
+            return Err(err(
+                level.span(),
+                format!("level `{}` of `{key}` must be `allow`, `warn` or `deny`", level.get_ref()),
+            ));
         };
         match package {
             Some(p) => {
@@ -278,20 +305,30 @@ fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str
         }
         if let Some(c) = &track.compat {
             if !matches!(c.as_str(), "backward" | "forward" | "full") {
-                return Err(Error::Config { location: origin.to_string(), message: format!("`compat = \"{c}\"` must be `backward`, `forward` or `full`") });
+                return Err(Error::Config {
+                    location: origin.to_string(),
+                    message: format!("`compat = \"{c}\"` must be `backward`, `forward` or `full`"),
+                });
             }
         }
         config.track.push(Entry { value: track, origin, package: package.map(str::to_string) });
     }
     for (key, enc) in raw.encoding {
         check_encoding(enc.get_ref()).map_err(|m| err(enc.span(), m))?;
-        config.encoding.push(Entry { value: (key, enc.get_ref().clone()), origin: t.origin(enc.span()), package: package.map(str::to_string) });
+        config.encoding.push(Entry {
+            value: (key, enc.get_ref().clone()),
+            origin: t.origin(enc.span()),
+            package: package.map(str::to_string),
+        });
     }
     config.exclude.extend(raw.exclude);
     if let Some(deps) = raw.deps {
         if let Some(scan) = deps.scan {
             if !matches!(scan.get_ref().as_str(), "actor-crates" | "all" | "none") {
-                return Err(err(scan.span(), format!("`[deps] scan = \"{}\"` must be `actor-crates`, `all` or `none`", scan.get_ref())));
+                return Err(err(
+                    scan.span(),
+                    format!("`[deps] scan = \"{}\"` must be `actor-crates`, `all` or `none`", scan.get_ref()),
+                ));
             }
             config.deps_scan = Some(scan.into_inner());
         }
@@ -313,7 +350,8 @@ impl Config {
     pub fn exclude_set(&self) -> Result<globset::GlobSet> {
         let mut b = globset::GlobSetBuilder::new();
         for g in &self.exclude {
-            let glob = globset::Glob::new(g).map_err(|e| Error::Config { location: "exclude".into(), message: format!("bad glob `{g}`: {e}") })?;
+            let glob = globset::Glob::new(g)
+                .map_err(|e| Error::Config { location: "exclude".into(), message: format!("bad glob `{g}`: {e}") })?;
             b.add(glob);
         }
         b.build().map_err(|e| Error::Config { location: "exclude".into(), message: e.to_string() })

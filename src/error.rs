@@ -7,7 +7,9 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum Error {
-    #[error("could not find `Cargo.toml` in `{0}` or any parent directory; run hotlint inside a Cargo workspace or pass `--manifest-path`")]
+    #[error(
+        "could not find `Cargo.toml` in `{0}` or any parent directory; run hotlint inside a Cargo workspace or pass `--manifest-path`"
+    )]
     NoManifest(String),
     #[error("manifest `{0}` does not exist")]
     ManifestMissing(String),

@@ -94,7 +94,12 @@ pub fn covers(text: &str, line: u32, anchor: &Anchor) -> bool {
 }
 
 /// Drop findings covered by inline allows; report allows that are unused or lack a reason (HL014).
-pub fn apply_allows(findings: Vec<Finding>, sites: &[AllowSite<'_>], hl014: Option<Level>, rule_ran: &dyn Fn(&Rule) -> bool) -> (Vec<Finding>, Vec<Finding>) {
+pub fn apply_allows(
+    findings: Vec<Finding>,
+    sites: &[AllowSite<'_>],
+    hl014: Option<Level>,
+    rule_ran: &dyn Fn(&Rule) -> bool,
+) -> (Vec<Finding>, Vec<Finding>) {
     let mut used: BTreeSet<usize> = BTreeSet::new();
     let mut kept = Vec::new();
     'f: for f in findings {

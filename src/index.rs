@@ -191,7 +191,10 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
     // Crates first (so extern preludes can point at workspace libs), then their modules.
     let mut roots = Vec::new();
     for (&(p, t), &file) in &sources.roots {
-        let (Some(pkg), Some(target)) = (ws.packages.get(p), ws.packages.get(p).and_then(|pk| pk.targets.get(t))) else { continue };
+        let (Some(pkg), Some(target)) = (ws.packages.get(p), ws.packages.get(p).and_then(|pk| pk.targets.get(t)))
+        else {
+            continue;
+        };
         let name = target.name.replace('-', "_");
         let lib_name = pkg.lib().map(|l| l.name.replace('-', "_"));
         let display = if target.kind != TargetKind::Lib && lib_name.as_deref() == Some(name.as_str()) {
@@ -203,10 +206,17 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
         b.index.crates.push(Crate { package: p, kind: target.kind, name, display, root: 0, externs: BTreeMap::new() });
         roots.push((id, file));
     }
-    let lib_crates: HashMap<(usize, TargetKind), CrateId> =
-        b.index.crates.iter().enumerate().filter(|(_, c)| c.kind == TargetKind::Lib).map(|(i, c)| ((c.package, c.kind), i as CrateId)).collect();
+    let lib_crates: HashMap<(usize, TargetKind), CrateId> = b
+        .index
+        .crates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == TargetKind::Lib)
+        .map(|(i, c)| ((c.package, c.kind), i as CrateId))
+        .collect();
     let package_dirs: HashMap<&str, usize> = ws.packages.iter().enumerate().map(|(i, p)| (p.dir.as_str(), i)).collect();
-    let package_names: HashMap<&str, usize> = ws.packages.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
+    let package_names: HashMap<&str, usize> =
+        ws.packages.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
     for krate in &mut b.index.crates {
         let Some(pkg) = ws.packages.get(krate.package) else { continue };
         let dev = matches!(krate.kind, TargetKind::Test | TargetKind::Bench | TargetKind::Example);
@@ -288,7 +298,15 @@ impl Builder {
     }
 
     /// Register the items of `file` whose parent is `container` into module `m`.
-    fn fill(&mut self, sources: &Sources, m: ModId, file: FileId, container: Option<u32>, package: Option<usize>, chain: &mut HashSet<(FileId, Option<u32>)>) {
+    fn fill(
+        &mut self,
+        sources: &Sources,
+        m: ModId,
+        file: FileId,
+        container: Option<u32>,
+        package: Option<usize>,
+        chain: &mut HashSet<(FileId, Option<u32>)>,
+    ) {
         if !chain.insert((file, container)) || chain.len() > 512 {
             return;
         }
@@ -302,7 +320,11 @@ impl Builder {
             Some(md) => (md.krate, md.test, md.path.clone()),
             None => return,
         };
-        if container.is_none() && f.inner_attrs.iter().any(|a| a.is("cfg") && cfg_predicates(std::slice::from_ref(a)).iter().any(|p| cfg_is_test(p))) {
+        if container.is_none()
+            && f.inner_attrs
+                .iter()
+                .any(|a| a.is("cfg") && cfg_predicates(std::slice::from_ref(a)).iter().any(|p| cfg_is_test(p)))
+        {
             if let Some(md) = self.index.modules.get_mut(m as usize) {
                 md.test = true;
             }
@@ -367,7 +389,12 @@ impl Builder {
                     if let Some(md) = self.index.modules.get_mut(m as usize) {
                         let alias = rename.clone().unwrap_or_else(|| name.clone());
                         if alias != "_" && name != "self" {
-                            md.imports.push(UseEntry { global: true, path: vec![name.clone()], alias: Some(alias), glob: false });
+                            md.imports.push(UseEntry {
+                                global: true,
+                                path: vec![name.clone()],
+                                alias: Some(alias),
+                                glob: false,
+                            });
                         }
                     }
                 }

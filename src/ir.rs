@@ -413,11 +413,10 @@ pub fn meta_get<'a>(list: &'a [Meta], key: &str) -> Option<&'a Meta> {
 
 /// Every derive path of an attribute list (`derive` and `cfg_attr(…, derive)`).
 pub fn derives(attrs: &[Attr]) -> impl Iterator<Item = (Vec<String>, &Attr)> {
-    attrs.iter().filter(|a| a.is("derive")).flat_map(|a| {
-        a.list()
-            .iter()
-            .map(move |m| (m.path.split("::").map(str::to_string).collect::<Vec<_>>(), a))
-    })
+    attrs
+        .iter()
+        .filter(|a| a.is("derive"))
+        .flat_map(|a| a.list().iter().map(move |m| (m.path.split("::").map(str::to_string).collect::<Vec<_>>(), a)))
 }
 
 /// `cfg` predicates on an item (its own `#[cfg(…)]` attributes, normalised tokens).
@@ -437,11 +436,7 @@ pub fn meta_to_string(m: &Meta) -> String {
         MetaValue::None => m.path.clone(),
         MetaValue::Value(v) => format!("{} = \"{}\"", m.path, v),
         MetaValue::Literal(v) => v.clone(),
-        MetaValue::List(l) => format!(
-            "{}({})",
-            m.path,
-            l.iter().map(meta_to_string).collect::<Vec<_>>().join(", ")
-        ),
+        MetaValue::List(l) => format!("{}({})", m.path, l.iter().map(meta_to_string).collect::<Vec<_>>().join(", ")),
     }
 }
 
@@ -452,7 +447,5 @@ pub fn cfg_is_test(pred: &str) -> bool {
     if compact.contains("not(test)") || compact.starts_with("any(") {
         return false;
     }
-    compact
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| w == "test")
+    compact.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == "test")
 }

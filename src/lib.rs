@@ -19,24 +19,24 @@
 //!   cargo; rules never do I/O; nothing writes unless the user asked (`--output`).
 //! - Output is deterministic: sorted collections, relative `/` paths, no timings in JSON.
 
-pub mod error;
-pub mod ir;
-pub mod source;
-pub mod workspace;
-pub mod config;
-pub mod parse;
-pub mod load;
-pub mod index;
-pub mod resolve;
-pub mod profiles;
 pub mod actors;
-pub mod migrations;
-pub mod tracked;
-pub mod model;
-pub mod rules;
-pub mod findings;
-pub mod report;
 pub mod cli;
+pub mod config;
+pub mod error;
+pub mod findings;
+pub mod index;
+pub mod ir;
+pub mod load;
+pub mod migrations;
+pub mod model;
+pub mod parse;
+pub mod profiles;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod source;
+pub mod tracked;
+pub mod workspace;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -63,15 +63,19 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let manifest = workspace::find_manifest(opts.manifest_path.as_deref(), &opts.cwd)?;
     let ws = workspace::discover(&manifest, &opts.selection)?;
     if let workspace::Discovery::Manifests { reason } = &ws.discovery {
-        eprintln!("warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself");
+        eprintln!(
+            "warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself"
+        );
     }
     timer.lap("workspace");
     let config = config::load(&ws, opts.config.as_deref())?;
-    let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags).map_err(Error::UnknownRule)?;
+    let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags)
+        .map_err(Error::UnknownRule)?;
     let profiles = profiles::load(&config.frameworks)?;
     let parse_options = parse::ParseOptions { interesting_calls: profiles::interesting_calls(&profiles) };
     let tree = source::Worktree::new(&ws.root);
-    let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
+    let jobs =
+        if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
     let sources = load::load(&ws, &tree, &parse_options, &config.exclude_set()?, jobs);
     timer.lap("load+parse");
     let index = index::build(&ws, sources);
@@ -84,7 +88,10 @@ pub fn check(opts: &Options) -> Result<report::Report> {
 }
 
 /// Run the rules, apply inline allows and audit suppressions (HL014), and sort.
-pub fn run_rules(model: &model::Model, levels: &std::collections::BTreeMap<&'static str, rules::Level>) -> Vec<findings::Finding> {
+pub fn run_rules(
+    model: &model::Model,
+    levels: &std::collections::BTreeMap<&'static str, rules::Level>,
+) -> Vec<findings::Finding> {
     let level_of = |rule: &rules::Rule, package: Option<&str>| -> rules::Level {
         if let Some(lv) = package.and_then(|p| model.config.package_levels.get(p)).and_then(|t| t.get(rule.code)) {
             return *lv;
@@ -98,8 +105,14 @@ pub fn run_rules(model: &model::Model, levels: &std::collections::BTreeMap<&'sta
         .iter()
         .flat_map(|f| f.allows.iter().map(move |c| findings::AllowSite { file: f.id, comment: c, text: &f.text }))
         .collect();
-    let hl014 = rules::by_code("HL014").map(|r| levels.get(r.code).copied().unwrap_or(r.default_level)).filter(|l| *l != rules::Level::Allow);
-    let rule_ran = |r: &rules::Rule| r.implemented && (!r.history || model.has_history) && levels.get(r.code).copied().unwrap_or(r.default_level) != rules::Level::Allow;
+    let hl014 = rules::by_code("HL014")
+        .map(|r| levels.get(r.code).copied().unwrap_or(r.default_level))
+        .filter(|l| *l != rules::Level::Allow);
+    let rule_ran = |r: &rules::Rule| {
+        r.implemented
+            && (!r.history || model.has_history)
+            && levels.get(r.code).copied().unwrap_or(r.default_level) != rules::Level::Allow
+    };
     let (mut kept, mut audit) = findings::apply_allows(raw, &sites, hl014, &rule_ran);
     if let Some(level) = hl014 {
         audit.extend(config_audit(model, level));
@@ -109,7 +122,10 @@ pub fn run_rules(model: &model::Model, levels: &std::collections::BTreeMap<&'sta
     let path_of = |f: u32| model.file_path(f);
     findings::sort(&mut kept, &path_of);
     kept.dedup_by(|a, b| {
-        a.code == b.code && a.draft.message == b.draft.message && a.draft.primary.as_ref().map(|p| (p.0.file, p.0.line, p.0.col)) == b.draft.primary.as_ref().map(|p| (p.0.file, p.0.line, p.0.col))
+        a.code == b.code
+            && a.draft.message == b.draft.message
+            && a.draft.primary.as_ref().map(|p| (p.0.file, p.0.line, p.0.col))
+                == b.draft.primary.as_ref().map(|p| (p.0.file, p.0.line, p.0.col))
     });
     kept
 }
@@ -133,7 +149,12 @@ fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Find
     }
     for e in &model.config.remote {
         if !actor_ids.contains(e.value.as_str()) {
-            push("remote", &e.value, &e.origin, "name an actor by its canonical path (`crate::module::Actor`), or remove the entry".into());
+            push(
+                "remote",
+                &e.value,
+                &e.origin,
+                "name an actor by its canonical path (`crate::module::Actor`), or remove the entry".into(),
+            );
         }
     }
     for e in &model.config.track {
@@ -145,7 +166,12 @@ fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Find
     for e in &model.config.encoding {
         let (key, _) = &e.value;
         if !crate_names.contains(key.as_str()) && !model.index.type_by_path.contains_key(key) {
-            push("encoding", key, &e.origin, "name a workspace crate or a type by its canonical path, or remove the entry".into());
+            push(
+                "encoding",
+                key,
+                &e.origin,
+                "name a workspace crate or a type by its canonical path, or remove the entry".into(),
+            );
         }
     }
     out

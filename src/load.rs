@@ -179,7 +179,9 @@ pub fn module_children(file: &FileSummary, mod_rs: bool) -> Vec<ModChild> {
         while let Some(p) = parent {
             let Some(pi) = file.items.get(p as usize) else { break };
             match &pi.kind {
-                ItemKind::Mod(pm) => inline_dirs.push(pm.path_attrs.first().cloned().unwrap_or_else(|| pm.name.clone())),
+                ItemKind::Mod(pm) => {
+                    inline_dirs.push(pm.path_attrs.first().cloned().unwrap_or_else(|| pm.name.clone()))
+                }
                 _ => in_fn = true,
             }
             parent = pi.parent;
@@ -194,7 +196,8 @@ pub fn module_children(file: &FileSummary, mod_rs: bool) -> Vec<ModChild> {
         inline_dirs.reverse();
         let mut candidates = Vec::new();
         if !m.path_attrs.is_empty() {
-            let anchor = if inline_dirs.is_empty() { dir.to_string() } else { source::join(&base, &inline_dirs.join("/")) };
+            let anchor =
+                if inline_dirs.is_empty() { dir.to_string() } else { source::join(&base, &inline_dirs.join("/")) };
             let mut seen = BTreeSet::new();
             for p in &m.path_attrs {
                 let c = source::join(&anchor, p);

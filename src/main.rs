@@ -6,7 +6,11 @@ fn main() {
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!(
             "error: hotlint hit an internal error{location}; this is a bug in hotlint, please report it with the command you ran.\n  details: {}",
-            info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default()
+            info.payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default()
         );
     }));
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

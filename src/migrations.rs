@@ -63,7 +63,10 @@ pub fn conventions() -> Result<Vec<Convention>> {
     BUILTIN
         .iter()
         .map(|(name, text)| {
-            toml::from_str(text).map_err(|e: toml::de::Error| Error::Config { location: format!("rules/migrations/{name}.toml"), message: e.message().to_string() })
+            toml::from_str(text).map_err(|e: toml::de::Error| Error::Config {
+                location: format!("rules/migrations/{name}.toml"),
+                message: e.message().to_string(),
+            })
         })
         .collect()
 }
@@ -217,11 +220,20 @@ impl Finder<'_> {
                 for arm in f.body.match_arms.iter().flatten() {
                     let from = match &arm.pattern {
                         _ if arm.only_fails => continue,
-                        VersionPattern::Ranges(r) => r.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}..={b}") }).collect::<Vec<_>>().join(" | "),
+                        VersionPattern::Ranges(r) => r
+                            .iter()
+                            .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}..={b}") })
+                            .collect::<Vec<_>>()
+                            .join(" | "),
                         VersionPattern::CatchAll => "*".into(),
                         VersionPattern::Other(o) => o.clone(),
                     };
-                    paths.push(MigrationPath { from, via: format!("`{fn_name}` arm"), fingerprint: arm.fingerprint, loc: Some(arm.loc) });
+                    paths.push(MigrationPath {
+                        from,
+                        via: format!("`{fn_name}` arm"),
+                        fingerprint: arm.fingerprint,
+                        loc: Some(arm.loc),
+                    });
                 }
             }
         }
@@ -247,13 +259,17 @@ impl Finder<'_> {
             Some(attr) => {
                 let list = attr.list();
                 match meta_get(list, key) {
-                    Some(Meta { value: MetaValue::Value(v), .. }) => (self.version_value(scope, v), Vec::new(), attr.loc),
+                    Some(Meta { value: MetaValue::Value(v), .. }) => {
+                        (self.version_value(scope, v), Vec::new(), attr.loc)
+                    }
                     _ => {
                         // The history form `revision(1), revision(2, optimised)`.
                         let hist: Vec<Version> = list
                             .iter()
                             .filter(|m| m.path == key)
-                            .filter_map(|m| m.list().first().and_then(|x| x.value_str()).map(|v| self.version_value(scope, v)))
+                            .filter_map(|m| {
+                                m.list().first().and_then(|x| x.value_str()).map(|v| self.version_value(scope, v))
+                            })
                             .collect();
                         let latest = hist.iter().max().cloned()?;
                         (latest, hist, attr.loc)
@@ -271,7 +287,12 @@ impl Finder<'_> {
                         continue;
                     }
                     if let Some(f) = def.fns.iter().find(|f| f.name == manual_fn) {
-                        let v = f.body.literal.as_deref().map(|l| self.version_value(m, l)).unwrap_or(Version::Unknown("fn body".into()));
+                        let v = f
+                            .body
+                            .literal
+                            .as_deref()
+                            .map(|l| self.version_value(m, l))
+                            .unwrap_or(Version::Unknown("fn body".into()));
                         found = Some((v, Vec::new(), f.loc));
                     }
                 }
@@ -284,7 +305,12 @@ impl Finder<'_> {
         }
         if let (Some(from_key), Some(attr)) = (&c.from_key, attr) {
             if let Some(prev) = meta_get(attr.list(), from_key).and_then(|m| m.value_str()) {
-                paths.push(MigrationPath { from: "previous".into(), via: format!("`From<{prev}>`"), fingerprint: 0, loc: Some(attr.loc) });
+                paths.push(MigrationPath {
+                    from: "previous".into(),
+                    via: format!("`From<{prev}>`"),
+                    fingerprint: 0,
+                    loc: Some(attr.loc),
+                });
             }
         }
         Some(Migration { convention: c.name.clone(), version, history, paths, loc, encoding: c.encoding.clone() })
@@ -341,7 +367,14 @@ impl Finder<'_> {
         }
         let mut paths = Vec::new();
         self.field_paths(item, fa, &mut paths);
-        Some(Migration { convention: c.name.clone(), version: Version::Int(version), history: Vec::new(), paths, loc: attr.loc, encoding: c.encoding.clone() })
+        Some(Migration {
+            convention: c.name.clone(),
+            version: Version::Int(version),
+            history: Vec::new(),
+            paths,
+            loc: attr.loc,
+            encoding: c.encoding.clone(),
+        })
     }
 
     fn semver(&self, c: &Convention, scope: ModId, item: &Item) -> Option<Migration> {
@@ -369,7 +402,10 @@ impl Finder<'_> {
 
     fn versioned_enum(&self, c: &Convention, t: TypeId, scope: ModId, item: &Item) -> Option<Migration> {
         let ItemKind::Type(def) = &item.kind else { return None };
-        if def.kind != TypeKind::Enum || def.variants.is_empty() || !has_serde_derive(self.res, scope, &item.attrs, "Deserialize") {
+        if def.kind != TypeKind::Enum
+            || def.variants.is_empty()
+            || !has_serde_derive(self.res, scope, &item.attrs, "Deserialize")
+        {
             return None;
         }
         let mut numbered = Vec::new();
@@ -413,8 +449,14 @@ impl Finder<'_> {
                     let arg = last.and_then(|s| s.args.first());
                     if let Some(Res::Type(a)) = arg.and_then(|a| self.res.resolve_ty(m, a, &imp.generics)) {
                         if a == *ty {
-                            let fp = imp.fns.iter().map(|f| f.body.fingerprint).fold(0u64, |acc, x| acc.rotate_left(7) ^ x);
-                            paths.push(MigrationPath { from: n.to_string(), via: format!("`From<{from_path}>` (to v{target_n})"), fingerprint: fp, loc: Some(imp.header) });
+                            let fp =
+                                imp.fns.iter().map(|f| f.body.fingerprint).fold(0u64, |acc, x| acc.rotate_left(7) ^ x);
+                            paths.push(MigrationPath {
+                                from: n.to_string(),
+                                via: format!("`From<{from_path}>` (to v{target_n})"),
+                                fingerprint: fp,
+                                loc: Some(imp.header),
+                            });
                         }
                     }
                 }
@@ -423,7 +465,8 @@ impl Finder<'_> {
         }
         // An upgrade fn taking the enum: `fn upgrade(s: StateAny) -> State { match s { … } }`.
         let enum_name = &def.name;
-        let older: BTreeSet<&str> = numbered.iter().filter(|(n, _, _)| *n != latest).map(|(_, _, v)| v.name.as_str()).collect();
+        let older: BTreeSet<&str> =
+            numbered.iter().filter(|(n, _, _)| *n != latest).map(|(_, _, v)| v.name.as_str()).collect();
         for f in &self.index.fns {
             let Some(Item { kind: ItemKind::Fn(func), .. }) = self.index.item(f.item) else { continue };
             self.upgrade_fn(func, enum_name, &older, &mut paths);
@@ -444,7 +487,8 @@ impl Finder<'_> {
     }
 
     fn upgrade_fn(&self, func: &FnDef, enum_name: &str, older: &BTreeSet<&str>, paths: &mut Vec<MigrationPath>) {
-        let takes_enum = func.params.iter().any(|p| matches!(&p.ty, Ty::Path(tp) if tp.last_name() == Some(enum_name))) || func.has_self;
+        let takes_enum = func.params.iter().any(|p| matches!(&p.ty, Ty::Path(tp) if tp.last_name() == Some(enum_name)))
+            || func.has_self;
         if !takes_enum || older.is_empty() {
             return;
         }
@@ -489,7 +533,12 @@ pub fn int_literal(text: &str) -> Option<u64> {
         return None;
     }
     let suffix = t.get(t.chars().take_while(|c| c.is_ascii_digit() || *c == '_').count()..).unwrap_or("");
-    if !(suffix.is_empty() || matches!(suffix, "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize")) {
+    if !(suffix.is_empty()
+        || matches!(
+            suffix,
+            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize"
+        ))
+    {
         return None;
     }
     digits.parse().ok()
@@ -514,9 +563,13 @@ pub fn has_serde_derive(res: &Resolver<'_>, scope: ModId, attrs: &[Attr], which:
 
 /// The value of `#[serde(key = "…")]` among attributes.
 pub fn serde_value(attrs: &[Attr], key: &str) -> Option<String> {
-    attrs.iter().filter(|a| a.is("serde")).flat_map(|a| a.list().iter()).find(|m| m.path == key).and_then(|m| match &m.value {
+    attrs.iter().filter(|a| a.is("serde")).flat_map(|a| a.list().iter()).find(|m| m.path == key).and_then(|m| match &m
+        .value
+    {
         MetaValue::Value(v) => Some(v.clone()),
-        MetaValue::List(l) => l.iter().find(|x| x.path == "deserialize").and_then(|x| x.value_str().map(str::to_string)),
+        MetaValue::List(l) => {
+            l.iter().find(|x| x.path == "deserialize").and_then(|x| x.value_str().map(str::to_string))
+        }
         _ => None,
     })
 }

@@ -35,7 +35,8 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         let remote: Vec<String> = config.remote.iter().map(|e| e.value.clone()).collect();
         let actors = actors::find(&index, &res, &profiles, &remote);
         let impls = migrations::impls_by_type(&index, &res);
-        let migrations = migrations::Finder { index: &index, res: &res, impls: &impls, conventions: &conventions }.all();
+        let migrations =
+            migrations::Finder { index: &index, res: &res, impls: &impls, conventions: &conventions }.all();
         let tracker = tracked::Tracker { index: &index, res: &res, migrations: &migrations, impls: &impls };
         let tracked = tracked::find(&tracker, &actors, &config);
         (actors, migrations, tracked, impls)

@@ -73,8 +73,7 @@ pub fn parse_file(id: FileId, rel_path: String, bytes: &[u8], opts: &ParseOption
 fn blank_shebang_and_frontmatter(text: &str) -> String {
     let mut out = text.to_string();
     let blank = |s: &mut String, end: usize| {
-        let replaced: String =
-            s.get(..end).unwrap_or("").chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+        let replaced: String = s.get(..end).unwrap_or("").chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
         s.replace_range(..end, &replaced);
     };
     let mut cursor = 0;
@@ -154,15 +153,11 @@ fn key_of(lc: LineColumn) -> BodyKey {
 
 impl Parser<'_> {
     fn run(mut self, text: &str) -> Result<(Vec<Item>, Vec<Attr>), ParseFailure> {
-        let tokens = TokenStream::from_str(text).map_err(|e| ParseFailure {
-            message: format!("could not tokenise: {e}"),
-            loc: Some(self.loc(e.span())),
-        })?;
+        let tokens = TokenStream::from_str(text)
+            .map_err(|e| ParseFailure { message: format!("could not tokenise: {e}"), loc: Some(self.loc(e.span())) })?;
         let stripped = self.strip_bodies(tokens, 0);
-        let file: syn::File = syn::parse2(stripped).map_err(|e| ParseFailure {
-            message: format!("could not parse: {e}"),
-            loc: Some(self.loc(e.span())),
-        })?;
+        let file: syn::File = syn::parse2(stripped)
+            .map_err(|e| ParseFailure { message: format!("could not parse: {e}"), loc: Some(self.loc(e.span())) })?;
         let inner = self.attrs(&file.attrs);
         let mut items = Vec::new();
         self.items(&file.items, None, 0, &mut items);
@@ -337,11 +332,8 @@ impl Parser<'_> {
                 (&e.attrs, Some(&e.vis), ItemKind::Type(def), self.loc(e.ident.span()))
             }
             I::Type(t) => {
-                let def = AliasDef {
-                    name: t.ident.to_string(),
-                    generics: type_params(&t.generics),
-                    ty: conv_ty(&t.ty, 0),
-                };
+                let def =
+                    AliasDef { name: t.ident.to_string(), generics: type_params(&t.generics), ty: conv_ty(&t.ty, 0) };
                 (&t.attrs, Some(&t.vis), ItemKind::Alias(def), self.loc(t.ident.span()))
             }
             I::Trait(t) => (
@@ -405,12 +397,7 @@ impl Parser<'_> {
                     ItemKind::MacroRules { name: m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default() }
                 } else {
                     let (declared, mentioned) = macro_idents(&m.mac.tokens);
-                    ItemKind::Macro(MacroItem {
-                        path,
-                        declared,
-                        mentioned,
-                        fingerprint: fingerprint(&m.mac.tokens),
-                    })
+                    ItemKind::Macro(MacroItem { path, declared, mentioned, fingerprint: fingerprint(&m.mac.tokens) })
                 };
                 (&m.attrs, None, kind, self.loc(m.mac.path.span()))
             }
@@ -629,7 +616,7 @@ impl Parser<'_> {
         }
         let TokenTree::Ident(func) = tts.get(j)? else { return None };
         let func = func.to_string();
-        if !self.opts.interesting_calls.iter().any(|c| *c == func) {
+        if !self.opts.interesting_calls.contains(&func) {
             return None;
         }
         let mut path = Vec::new();
@@ -825,11 +812,7 @@ pub fn fingerprint(ts: &TokenStream) -> u64 {
 }
 
 fn first_line(attrs: &[syn::Attribute], fallback: u32) -> u32 {
-    attrs
-        .iter()
-        .map(|a| a.pound_token.span.start().line as u32)
-        .min()
-        .map_or(fallback, |l| l.min(fallback))
+    attrs.iter().map(|a| a.pound_token.span.start().line as u32).min().map_or(fallback, |l| l.min(fallback))
 }
 
 fn type_params(g: &syn::Generics) -> Vec<String> {
@@ -1131,22 +1114,18 @@ fn version_pattern(p: &syn::Pat, depth: usize) -> VersionPattern {
 /// `todo!`, `unimplemented!`, or a block holding just one of those.
 fn only_fails(e: &syn::Expr) -> bool {
     match e {
-        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err")),
-        syn::Expr::Macro(m) => m
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")),
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
+        }
+        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")
+        }),
         syn::Expr::Return(r) => r.expr.as_deref().is_some_and(only_fails),
         syn::Expr::Block(b) => match b.block.stmts.as_slice() {
             [syn::Stmt::Expr(e, _)] => only_fails(e),
-            [syn::Stmt::Macro(m)] => m
-                .mac
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")),
+            [syn::Stmt::Macro(m)] => m.mac.path.segments.last().is_some_and(|s| {
+                matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")
+            }),
             _ => false,
         },
         syn::Expr::Paren(p) => only_fails(&p.expr),
@@ -1214,7 +1193,9 @@ mod tests {
 
     #[test]
     fn cfg_attr_is_unwrapped() {
-        let f = parse("#[cfg_attr(feature = \"serde\", derive(Serialize, Deserialize), serde(rename_all = \"camelCase\"))] struct S { a: u8 }");
+        let f = parse(
+            "#[cfg_attr(feature = \"serde\", derive(Serialize, Deserialize), serde(rename_all = \"camelCase\"))] struct S { a: u8 }",
+        );
         let attrs = &f.items[0].attrs;
         assert_eq!(attrs.len(), 2);
         assert!(attrs[0].is("derive"));
@@ -1224,7 +1205,9 @@ mod tests {
 
     #[test]
     fn allow_comments() {
-        let f = parse("// hotlint: allow(actor-without-migration) -- rebuilt on start\nstruct S;\n// hotlint: allow(HL001)\n");
+        let f = parse(
+            "// hotlint: allow(actor-without-migration) -- rebuilt on start\nstruct S;\n// hotlint: allow(HL001)\n",
+        );
         assert_eq!(f.allows.len(), 2);
         assert_eq!(f.allows[0].reason.as_deref(), Some("rebuilt on start"));
         assert!(f.allows[1].reason.is_none());

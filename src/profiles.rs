@@ -165,7 +165,8 @@ pub fn parse_profile(name: &str, text: &str) -> Result<Profile> {
 pub fn validate(p: &Profile, what: &str) -> Result<()> {
     let bad = |m: String| Error::Config { location: what.to_string(), message: m };
     for a in &p.actor {
-        let forms = [!a.traits.is_empty(), !a.derive.is_empty(), !a.attribute.is_empty()].iter().filter(|x| **x).count();
+        let forms =
+            [!a.traits.is_empty(), !a.derive.is_empty(), !a.attribute.is_empty()].iter().filter(|x| **x).count();
         if forms != 1 {
             return Err(bad("each `[[actor]]` sets exactly one of `trait`, `derive`, `attribute`".into()));
         }
@@ -174,13 +175,18 @@ pub fn validate(p: &Profile, what: &str) -> Result<()> {
         }
         for m in &a.messages {
             if !(m.starts_with("assoc:") || m.starts_with("arg:") || m.starts_with("attr-list:")) {
-                return Err(bad(format!("`messages` entry `{m}` must be `assoc:NAME`, `arg:NAME` or `attr-list:NAME`")));
+                return Err(bad(format!(
+                    "`messages` entry `{m}` must be `assoc:NAME`, `arg:NAME` or `attr-list:NAME`"
+                )));
             }
         }
     }
     if let Some(r) = &p.remote {
         if !matches!(r.encoding.as_str(), "positional" | "positional-varint" | "named" | "memory") {
-            return Err(bad(format!("remote `encoding = \"{}\"` is not one of positional, positional-varint, named, memory", r.encoding)));
+            return Err(bad(format!(
+                "remote `encoding = \"{}\"` is not one of positional, positional-varint, named, memory",
+                r.encoding
+            )));
         }
     }
     Ok(())

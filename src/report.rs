@@ -51,7 +51,9 @@ impl Report {
 
     fn state_display(&self, s: &State) -> String {
         match s {
-            State::SelfType(t) | State::Local { ty: t, .. } => self.model.index.type_entry(*t).map(|e| e.path.clone()).unwrap_or_default(),
+            State::SelfType(t) | State::Local { ty: t, .. } => {
+                self.model.index.type_entry(*t).map(|e| e.path.clone()).unwrap_or_default()
+            }
             State::Other { display } => display.clone(),
             State::Unit => "()".into(),
             State::Unknown { written } => written.clone(),
@@ -92,7 +94,13 @@ impl Report {
                 })
             })
             .collect();
-        actors.sort_by_key(|a| (a["file"].as_str().unwrap_or("").to_string(), a["line"].as_u64(), a["id"].as_str().unwrap_or("").to_string()));
+        actors.sort_by_key(|a| {
+            (
+                a["file"].as_str().unwrap_or("").to_string(),
+                a["line"].as_u64(),
+                a["id"].as_str().unwrap_or("").to_string(),
+            )
+        });
         let tracked: Vec<Value> = m
             .tracked
             .values()
@@ -141,28 +149,36 @@ impl Report {
 
     fn finding_json(&self, f: &Finding) -> Value {
         let d = &f.draft;
-        let mut v = json!({
-            "code": f.code,
-            "name": f.name,
-            "level": f.level.as_str(),
-            "message": d.message,
-            "package": d.package,
-            "file": Value::Null,
-        });
-        if let Some((loc, _)) = &d.primary {
-            v["file"] = json!(self.file_path(loc.file));
-            v["line"] = json!(loc.line);
-            v["column"] = json!(loc.col);
-            v["end_line"] = json!(loc.end_line);
-            v["end_column"] = json!(loc.end_col);
+        let mut v = serde_json::Map::new();
+        v.insert("code".into(), json!(f.code));
+        v.insert("name".into(), json!(f.name));
+        v.insert("level".into(), json!(f.level.as_str()));
+        v.insert("message".into(), json!(d.message));
+        v.insert("package".into(), json!(d.package));
+        match &d.primary {
+            Some((loc, _)) => {
+                v.insert("file".into(), json!(self.file_path(loc.file)));
+                v.insert("line".into(), json!(loc.line));
+                v.insert("column".into(), json!(loc.col));
+                v.insert("end_line".into(), json!(loc.end_line));
+                v.insert("end_column".into(), json!(loc.end_col));
+            }
+            None => {
+                v.insert("file".into(), Value::Null);
+            }
         }
-        v["actor"] = json!(d.actor);
-        v["type"] = json!(d.ty);
-        v["labels"] = json!(d.labels.iter().map(|(l, msg)| json!({"file": self.file_path(l.file), "line": l.line, "column": l.col, "message": msg})).collect::<Vec<_>>());
-        v["notes"] = json!(d.notes);
-        v["help"] = json!(d.help);
-        v["fingerprint"] = json!(f.fingerprint);
-        v
+        v.insert("actor".into(), json!(d.actor));
+        v.insert("type".into(), json!(d.ty));
+        let labels: Vec<Value> = d
+            .labels
+            .iter()
+            .map(|(l, msg)| json!({"file": self.file_path(l.file), "line": l.line, "column": l.col, "message": msg}))
+            .collect();
+        v.insert("labels".into(), json!(labels));
+        v.insert("notes".into(), json!(d.notes));
+        v.insert("help".into(), json!(d.help));
+        v.insert("fingerprint".into(), json!(f.fingerprint));
+        Value::Object(v)
     }
 
     /// rustc-style diagnostics followed by a summary line.
@@ -179,7 +195,9 @@ impl Report {
             };
             let mut diag = Diagnostic::new(severity).with_code(f.code).with_message(&d.message);
             let mut labels = Vec::new();
-            let mut file_for = |loc: &Loc, files: &mut SimpleFiles<String, std::sync::Arc<str>>| -> Option<(usize, std::ops::Range<usize>)> {
+            let mut file_for = |loc: &Loc,
+                                files: &mut SimpleFiles<String, std::sync::Arc<str>>|
+             -> Option<(usize, std::ops::Range<usize>)> {
                 let src = self.model.index.file(loc.file)?;
                 let id = *ids.entry(loc.file).or_insert_with(|| files.add(src.rel_path.clone(), src.text.clone()));
                 Some((id, byte_range(&src.text, loc)))
@@ -201,9 +219,21 @@ impl Report {
             }
             let default = rules::by_code(f.code).map(|r| r.default_level);
             if default == Some(f.level) {
-                notes.push(format!("note: `{}` ({}) is {} by default; `cargo hotlint explain {}` for details", f.name, f.code, f.level.as_str(), f.code));
+                notes.push(format!(
+                    "note: `{}` ({}) is {} by default; `cargo hotlint explain {}` for details",
+                    f.name,
+                    f.code,
+                    f.level.as_str(),
+                    f.code
+                ));
             } else {
-                notes.push(format!("note: `{}` ({}) set to {}; `cargo hotlint explain {}` for details", f.name, f.code, f.level.as_str(), f.code));
+                notes.push(format!(
+                    "note: `{}` ({}) set to {}; `cargo hotlint explain {}` for details",
+                    f.name,
+                    f.code,
+                    f.level.as_str(),
+                    f.code
+                ));
             }
             if d.primary.is_none() {
                 if let Some(p) = &d.package {

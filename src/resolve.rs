@@ -54,7 +54,8 @@ pub struct Resolver<'a> {
 }
 
 const PRIMITIVES: &[&str] = &[
-    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    "f32", "f64",
 ];
 
 fn std_prelude(name: &str) -> Option<&'static str> {
@@ -171,7 +172,14 @@ impl<'a> Resolver<'a> {
     }
 
     /// The first segment of a relative path: the scope chain, then the preludes.
-    fn lookup_lexical(&self, scope: ModId, name: &str, ns: Ns, last: bool, visited: &mut HashSet<(ModId, String)>) -> Res {
+    fn lookup_lexical(
+        &self,
+        scope: ModId,
+        name: &str,
+        ns: Ns,
+        last: bool,
+        visited: &mut HashSet<(ModId, String)>,
+    ) -> Res {
         let mut m = scope;
         let mut guard = 0;
         loop {
@@ -205,7 +213,13 @@ impl<'a> Resolver<'a> {
     }
 
     /// What `name` means inside module `m` (its items, imports and globs).
-    pub fn lookup_in_module(&self, m: ModId, name: &str, ns: Ns, visited: &mut HashSet<(ModId, String)>) -> Option<Res> {
+    pub fn lookup_in_module(
+        &self,
+        m: ModId,
+        name: &str,
+        ns: Ns,
+        visited: &mut HashSet<(ModId, String)>,
+    ) -> Option<Res> {
         if !visited.insert((m, name.to_string())) || visited.len() > 4096 {
             return None;
         }
@@ -260,7 +274,12 @@ impl<'a> Resolver<'a> {
                 _ => {
                     // A use path starts from the module's own names (not its other imports of
                     // the same name, which would be a cycle), then the extern prelude.
-                    let own = self.index.module(m).and_then(|md| md.names.get(first)).and_then(|d| d.first()).map(|d| def_res(*d));
+                    let own = self
+                        .index
+                        .module(m)
+                        .and_then(|md| md.names.get(first))
+                        .and_then(|d| d.first())
+                        .map(|d| def_res(*d));
                     match own {
                         Some(r) => r,
                         None => {
@@ -358,7 +377,9 @@ impl<'a> Resolver<'a> {
             Res::ExternCandidates(c) => c.first().map(|p| p.join("::")).unwrap_or_default(),
             Res::Prim(p) | Res::Param(p) => p.clone(),
             Res::SelfType => "Self".into(),
-            Res::Trait(i) | Res::Const(i) | Res::Fn(i) | Res::MacroType(i) => self.index.item(*i).map(item_name).unwrap_or_default(),
+            Res::Trait(i) | Res::Const(i) | Res::Fn(i) | Res::MacroType(i) => {
+                self.index.item(*i).map(item_name).unwrap_or_default()
+            }
             Res::Unresolved => "?".into(),
         }
     }

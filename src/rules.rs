@@ -190,8 +190,15 @@ fn hl000_parse_failure(m: &Model) -> Vec<Draft> {
         let mut d = Draft::new(format!("file not found for module `{}`", miss.name));
         d.package = m.package_of_file(miss.decl.file);
         d.primary(miss.decl, "declared here");
-        d.help = Some(format!("create one of {}, or add `#[path = \"…\"]`; hotlint analysed the rest", miss.tried.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or ")));
-        d.key = format!("missing-mod:{}:{}", m.index.file(miss.decl.file).map(|f| f.rel_path.as_str()).unwrap_or(""), miss.name);
+        d.help = Some(format!(
+            "create one of {}, or add `#[path = \"…\"]`; hotlint analysed the rest",
+            miss.tried.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or ")
+        ));
+        d.key = format!(
+            "missing-mod:{}:{}",
+            m.index.file(miss.decl.file).map(|f| f.rel_path.as_str()).unwrap_or(""),
+            miss.name
+        );
         out.push(d);
     }
     out
@@ -260,15 +267,24 @@ fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
         let state_path = state_ty.and_then(|t| m.index.type_entry(t)).map(|e| e.path.clone());
         d.ty = state_path.clone().or_else(|| Some(state_name.clone()));
         if let Some(t) = state_ty {
-            if let (Some(e), Some(item)) = (m.index.type_entry(t), m.index.type_entry(t).and_then(|e| m.index.item(e.item))) {
-                let what = if is_self { "the actor's fields are its state" } else { "state type defined here, with no version" };
+            if let (Some(e), Some(item)) =
+                (m.index.type_entry(t), m.index.type_entry(t).and_then(|e| m.index.item(e.item)))
+            {
+                let what = if is_self {
+                    "the actor's fields are its state"
+                } else {
+                    "state type defined here, with no version"
+                };
                 if !is_self || item.loc != a.decl {
                     d.label(item.loc, what);
                 }
                 d.anchors.push(Anchor { file: e.item.file, first_line: item.first_line, header_line: item.loc.line });
             }
         }
-        d.notes.push("on upgrade this actor's state is dropped and rebuilt from its start arguments: nothing carries it across".into());
+        d.notes.push(
+            "on upgrade this actor's state is dropped and rebuilt from its start arguments: nothing carries it across"
+                .into(),
+        );
         let version_target = if state_ty.is_some() { state_name.clone() } else { actor_name.clone() };
         d.help = Some(format!(
             "if the state is rebuilt on start by design, declare the actor ephemeral: `ephemeral = [\"{}\"]` in hotlint.toml, or `// hotlint: allow(actor-without-migration) -- <why>` above it; \
@@ -282,7 +298,10 @@ fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
 }
 
 /// Levels for every rule: defaults, then configuration, then command-line flags in order.
-pub fn level_table(config_levels: &BTreeMap<&'static str, Level>, flags: &[(char, String)]) -> Result<BTreeMap<&'static str, Level>, String> {
+pub fn level_table(
+    config_levels: &BTreeMap<&'static str, Level>,
+    flags: &[(char, String)],
+) -> Result<BTreeMap<&'static str, Level>, String> {
     let mut table: BTreeMap<&'static str, Level> = all().iter().map(|r| (r.code, r.default_level)).collect();
     for (code, lv) in config_levels {
         table.insert(code, *lv);

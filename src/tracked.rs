@@ -108,7 +108,7 @@ pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config) -> BTreeMap<TypeI
             }
         }
     }
-    for (&mt, _) in &actors.remote_messages {
+    for &mt in actors.remote_messages.keys() {
         if t.index.type_entry(mt).is_some_and(|e| !e.test) {
             reasons.entry(mt).or_default().insert(Reason::Remote { actor: None });
             remote.insert(mt);
@@ -117,7 +117,7 @@ pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config) -> BTreeMap<TypeI
     for p in &actors.persisted {
         reasons.entry(p.ty).or_default().insert(Reason::Persisted { actor: p.actor.clone(), kind: p.kind.to_string() });
     }
-    for (&ty, _) in t.migrations {
+    for &ty in t.migrations.keys() {
         if t.index.type_entry(ty).is_some_and(|e| !e.test) {
             reasons.entry(ty).or_default().insert(Reason::Versioned);
         }
@@ -159,7 +159,8 @@ impl Tracker<'_> {
     pub fn deserialized(&self, ty: TypeId) -> bool {
         let Some(entry) = self.index.type_entry(ty) else { return false };
         let Some(item) = self.index.item(entry.item) else { return false };
-        migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Deserialize") || self.hand_written_serde(ty).is_some()
+        migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Deserialize")
+            || self.hand_written_serde(ty).is_some()
     }
 
     /// `impl Serialize for T` / `impl<'de> Deserialize<'de> for T` written by hand: the
@@ -211,10 +212,18 @@ impl Tracker<'_> {
                     let serialized = migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Deserialize")
                         || migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Serialize");
                     // `#[serde(from = "T")]`, `into`, `try_from`: the shape is the proxy's.
-                    let proxy = ["from", "try_from", "into"].iter().find_map(|k| migrations::serde_value(&item.attrs, k));
+                    let proxy =
+                        ["from", "try_from", "into"].iter().find_map(|k| migrations::serde_value(&item.attrs, k));
                     if let Some(proxy) = proxy {
                         if let Ok(pt) = syn::parse_str::<syn::Type>(&proxy) {
-                            self.walk_ty(entry.module, &crate::parse::conv_ty(&pt, 0), &def.generics, 0, &mut c, &mut next);
+                            self.walk_ty(
+                                entry.module,
+                                &crate::parse::conv_ty(&pt, 0),
+                                &def.generics,
+                                0,
+                                &mut c,
+                                &mut next,
+                            );
                         }
                     } else {
                         let fields = def.fields.iter().chain(def.variants.iter().flat_map(|v| v.fields.iter()));
@@ -222,7 +231,10 @@ impl Tracker<'_> {
                             if serialized && !follow_skipped && field_skipped(&f.attrs) {
                                 continue;
                             }
-                            if ["with", "deserialize_with", "serialize_with"].iter().any(|k| migrations::serde_value(&f.attrs, k).is_some()) {
+                            if ["with", "deserialize_with", "serialize_with"]
+                                .iter()
+                                .any(|k| migrations::serde_value(&f.attrs, k).is_some())
+                            {
                                 c.opaque.insert((
                                     format!("{}.{}", entry.path, f.name.clone().unwrap_or_default()),
                                     "field with a custom serde function".into(),
@@ -250,7 +262,15 @@ impl Tracker<'_> {
         c
     }
 
-    fn walk_ty(&self, scope: ModId, ty: &Ty, generics: &[String], depth: usize, c: &mut Closure, next: &mut Vec<TypeId>) {
+    fn walk_ty(
+        &self,
+        scope: ModId,
+        ty: &Ty,
+        generics: &[String],
+        depth: usize,
+        c: &mut Closure,
+        next: &mut Vec<TypeId>,
+    ) {
         if depth > MAX_TYPE_DEPTH {
             c.truncated = true;
             return;
@@ -277,7 +297,13 @@ impl Tracker<'_> {
                             }
                         }
                     }
-                    Res::Prim(_) | Res::Param(_) | Res::SelfType | Res::Mod(_) | Res::Trait(_) | Res::Const(_) | Res::Fn(_) => {}
+                    Res::Prim(_)
+                    | Res::Param(_)
+                    | Res::SelfType
+                    | Res::Mod(_)
+                    | Res::Trait(_)
+                    | Res::Const(_)
+                    | Res::Fn(_) => {}
                 }
                 for seg in &p.segments {
                     for a in &seg.args {
@@ -286,7 +312,9 @@ impl Tracker<'_> {
                 }
             }
             Ty::Tuple(v) => v.iter().for_each(|t| self.walk_ty(scope, t, generics, depth + 1, c, next)),
-            Ty::Array(t, _) | Ty::Slice(t) | Ty::Ref(t) | Ty::Ptr(t) => self.walk_ty(scope, t, generics, depth + 1, c, next),
+            Ty::Array(t, _) | Ty::Slice(t) | Ty::Ref(t) | Ty::Ptr(t) => {
+                self.walk_ty(scope, t, generics, depth + 1, c, next)
+            }
             Ty::TraitObject(bounds) => {
                 for b in bounds {
                     c.externals.insert(format!("dyn {}", b.names().join("::")));
@@ -325,5 +353,9 @@ impl Tracker<'_> {
 
 /// `#[serde(skip)]` / `skip_deserializing` / `skip_serializing` keep a field off the wire.
 pub fn field_skipped(attrs: &[Attr]) -> bool {
-    attrs.iter().filter(|a| a.is("serde")).flat_map(|a| a.list().iter()).any(|m| m.path == "skip" || m.path == "skip_deserializing")
+    attrs
+        .iter()
+        .filter(|a| a.is("serde"))
+        .flat_map(|a| a.list().iter())
+        .any(|m| m.path == "skip" || m.path == "skip_deserializing")
 }

@@ -29,7 +29,9 @@ pub struct Workspace {
 pub enum Discovery {
     Cargo,
     /// hotlint read the manifests itself; `reason` is why cargo could not.
-    Manifests { reason: String },
+    Manifests {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -134,7 +136,9 @@ pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf
 
 /// Discover the workspace of `manifest`, through cargo when it can, else by reading manifests.
 pub fn discover(manifest: &Path, selection: &Selection) -> Result<Workspace> {
-    let manifest = manifest.canonicalize().map_err(|e| Error::Read { path: manifest.display().to_string(), message: e.to_string() })?;
+    let manifest = manifest
+        .canonicalize()
+        .map_err(|e| Error::Read { path: manifest.display().to_string(), message: e.to_string() })?;
     let (root, packages, discovery) = match from_cargo(&manifest) {
         Ok((root, packages)) => (root, packages, Discovery::Cargo),
         Err(reason) => {
@@ -153,7 +157,8 @@ fn select(packages: &[Package], sel: &Selection, current_dir: &str) -> Result<Ve
     let mut chosen: BTreeSet<usize> = BTreeSet::new();
     if !sel.packages.is_empty() {
         for name in &sel.packages {
-            let idx = packages.iter().position(|p| &p.name == name).ok_or_else(|| Error::UnknownPackage(name.clone()))?;
+            let idx =
+                packages.iter().position(|p| &p.name == name).ok_or_else(|| Error::UnknownPackage(name.clone()))?;
             chosen.insert(idx);
         }
     } else if !sel.workspace && !current_dir.is_empty() {
@@ -204,7 +209,11 @@ fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), S
         let mut targets = Vec::new();
         for t in &p.targets {
             use cargo_metadata::TargetKind as K;
-            let kind = if t.kind.iter().any(|k| matches!(k, K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib | K::ProcMacro)) {
+            let kind = if t
+                .kind
+                .iter()
+                .any(|k| matches!(k, K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib | K::ProcMacro))
+            {
                 TargetKind::Lib
             } else if t.kind.contains(&K::Bin) {
                 TargetKind::Bin
@@ -217,7 +226,11 @@ fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), S
             } else {
                 continue;
             };
-            targets.push(Target { name: t.name.clone(), kind, root: source::relative_lossy(&root, t.src_path.as_std_path()) });
+            targets.push(Target {
+                name: t.name.clone(),
+                kind,
+                root: source::relative_lossy(&root, t.src_path.as_std_path()),
+            });
         }
         let deps = p
             .dependencies
@@ -283,7 +296,7 @@ fn find_workspace_root(manifest: &Path) -> Result<PathBuf> {
                 if t.contains_key("workspace") {
                     let members = expand_members(&source::Worktree::new(d), &t);
                     let member_rel = source::relative(d, &dir).unwrap_or_default();
-                    if members.iter().any(|m| *m == member_rel) {
+                    if members.contains(&member_rel) {
                         return Ok(d.to_path_buf());
                     }
                 }
@@ -304,14 +317,17 @@ fn str_list(v: Option<&toml::Value>) -> Vec<String> {
 fn expand_members(tree: &dyn Tree, root_toml: &toml::Table) -> Vec<String> {
     let ws = root_toml.get("workspace");
     let members = str_list(ws.and_then(|w| w.get("members")));
-    let excludes: Vec<String> = str_list(ws.and_then(|w| w.get("exclude"))).iter().map(|e| source::join("", e)).collect();
+    let excludes: Vec<String> =
+        str_list(ws.and_then(|w| w.get("exclude"))).iter().map(|e| source::join("", e)).collect();
     let mut out = BTreeSet::new();
     if root_toml.contains_key("package") {
         out.insert(String::new());
     }
     for pattern in members {
         for dir in expand_glob(tree, &pattern) {
-            if tree.is_file(&source::join(&dir, "Cargo.toml")) && !excludes.iter().any(|e| *e == dir || dir.starts_with(&format!("{e}/"))) {
+            if tree.is_file(&source::join(&dir, "Cargo.toml"))
+                && !excludes.iter().any(|e| *e == dir || dir.starts_with(&format!("{e}/")))
+            {
                 out.insert(dir);
             }
         }
@@ -346,8 +362,14 @@ fn expand_glob(tree: &dyn Tree, pattern: &str) -> Vec<String> {
 /// Read the workspace whose root manifest is `Cargo.toml` at the root of `tree`.
 pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
     let root = read_toml(tree, "Cargo.toml")?;
-    let ws_deps = root.get("workspace").and_then(|w| w.get("dependencies")).and_then(|d| d.as_table()).cloned().unwrap_or_default();
-    let ws_package = root.get("workspace").and_then(|w| w.get("package")).and_then(|d| d.as_table()).cloned().unwrap_or_default();
+    let ws_deps = root
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table())
+        .cloned()
+        .unwrap_or_default();
+    let ws_package =
+        root.get("workspace").and_then(|w| w.get("package")).and_then(|d| d.as_table()).cloned().unwrap_or_default();
     let mut packages = Vec::new();
     for dir in expand_members(tree, &root) {
         let manifest_rel = source::join(&dir, "Cargo.toml");
@@ -369,7 +391,14 @@ pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
         let edition = inherited("edition").unwrap_or_else(|| "2015".into());
         let targets = manifest_targets(tree, &dir, name, &t);
         let deps = manifest_deps(&dir, &t, &ws_deps);
-        packages.push(Package { name: name.to_string(), version, dir, edition, targets: sorted_targets(targets), deps });
+        packages.push(Package {
+            name: name.to_string(),
+            version,
+            dir,
+            edition,
+            targets: sorted_targets(targets),
+            deps,
+        });
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.dir.cmp(&b.dir)));
     Ok(packages)
@@ -454,7 +483,8 @@ fn manifest_targets(tree: &dyn Tree, dir: &str, package: &str, t: &toml::Table) 
 fn manifest_deps(dir: &str, t: &toml::Table, ws_deps: &toml::Table) -> Vec<Dep> {
     let mut out = Vec::new();
     let mut tables: Vec<(&toml::Value, DepKind)> = Vec::new();
-    let kinds = [("dependencies", DepKind::Normal), ("dev-dependencies", DepKind::Dev), ("build-dependencies", DepKind::Build)];
+    let kinds =
+        [("dependencies", DepKind::Normal), ("dev-dependencies", DepKind::Dev), ("build-dependencies", DepKind::Build)];
     for (key, kind) in kinds {
         if let Some(v) = t.get(key) {
             tables.push((v, kind));
