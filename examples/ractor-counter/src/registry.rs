@@ -1,0 +1,24 @@
+use std::collections::HashMap;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+
+pub struct Registry;
+
+pub enum RegistryMsg {
+    Join { user: String, node: u32 },
+    Leave { user: String },
+}
+
+pub struct Sessions {
+    pub by_user: HashMap<String, u32>,
+}
+
+impl Actor for Registry {
+    type Msg = RegistryMsg;
+    type State = Sessions;
+    type Arguments = ();
+
+    async fn pre_start(&self, _me: ActorRef<Self::Msg>, _: ()) -> Result<Self::State, ActorProcessingErr> {
+        Ok(Sessions { by_user: HashMap::new() })
+    }
+}
