@@ -102,6 +102,61 @@ fn matches_any(candidates: &[String], list: &[String]) -> bool {
     candidates.iter().any(|c| list.iter().any(|l| l == c))
 }
 
+/// Dependency crates that may re-export a framework: a trait, derive or attribute path that
+/// resolves into an external crate no profile knows, and whose last segment is a name some
+/// profile uses (`some_sdk::core::ractor::Actor`).
+pub fn reexport_candidates(
+    index: &Index,
+    aliases: &BTreeMap<String, String>,
+    profiles: &[Profile],
+) -> BTreeSet<String> {
+    let res = Resolver::new(index, aliases);
+    let mut known_crates: BTreeSet<&str> = ["std", "core", "alloc", "serde"].into_iter().collect();
+    let mut last_names: BTreeSet<&str> = BTreeSet::new();
+    for p in profiles {
+        known_crates.extend(p.crates.iter().map(String::as_str));
+        for f in &p.actor {
+            for path in f.traits.iter().chain(&f.derive).chain(&f.attribute) {
+                last_names.insert(crate::profiles::last_segment(path));
+            }
+        }
+        for f in &p.message {
+            for path in f.traits.iter().chain(&f.impl_attribute) {
+                last_names.insert(crate::profiles::last_segment(path));
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    let mut consider = |r: Res| {
+        for p in r.extern_paths() {
+            let segs: Vec<&str> = p.split("::").collect();
+            if let (Some(first), Some(last)) = (segs.first(), segs.last()) {
+                if segs.len() >= 2 && !known_crates.contains(first) && last_names.contains(last) {
+                    out.insert(first.to_string());
+                }
+            }
+        }
+    };
+    for imp in &index.impls {
+        let Some(item) = index.item(imp.item) else { continue };
+        if let ItemKind::Impl(def) = &item.kind {
+            if let Some(tp) = &def.trait_path {
+                consider(res.resolve(imp.module, tp.global, &tp.names(), &def.generics, Ns::Type));
+            }
+        }
+        for a in &item.attrs {
+            consider(res.resolve(imp.module, false, &a.path, &[], Ns::Type));
+        }
+    }
+    for t in &index.types {
+        let Some(item) = index.item(t.item) else { continue };
+        for (d, _) in derives(&item.attrs) {
+            consider(res.resolve(t.module, false, &d, &[], Ns::Type));
+        }
+    }
+    out
+}
+
 pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_config: &[String]) -> Actors {
     let cx = Ctx { index, res, profiles };
     let mut out = Actors::default();
@@ -165,6 +220,8 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
             }
         }
     }
+    // Dependencies loaded to follow re-exports are not the workspace's actors.
+    out.actors.retain(|a| !index.in_dependency(a.scope));
     // One actor per type and framework: a type may both derive and implement (kameo), keep the
     // impl (it carries associated types) or the first seen.
     out.actors.sort_by(|a, b| {

@@ -31,6 +31,8 @@ pub struct Crate {
     /// Its name in canonical paths: `name`, or `name[bin]` when a bin shares the lib's name.
     pub display: String,
     pub root: ModId,
+    /// A dependency loaded only to follow re-exports: its items are never reported.
+    pub dependency: bool,
     /// Names of the extern prelude (dependencies, the package's own lib) → what they are.
     pub externs: BTreeMap<String, ExternRef>,
 }
@@ -115,6 +117,10 @@ pub struct Index {
     pub missing: Vec<MissingModule>,
     /// Canonical path → type ids (several for `#[cfg]` variants).
     pub type_by_path: BTreeMap<String, Vec<TypeId>>,
+    /// What `load` knew besides the files, kept so the index can be rebuilt with more crates.
+    pub mod_rs: Vec<bool>,
+    pub roots: BTreeMap<(usize, usize), FileId>,
+    pub ids: HashMap<String, FileId>,
 }
 
 impl Index {
@@ -132,6 +138,16 @@ impl Index {
 
     pub fn file(&self, id: FileId) -> Option<&FileSummary> {
         self.files.get(id as usize)
+    }
+
+    /// Give the parsed files back, to load more crates and rebuild.
+    pub fn into_sources(self) -> Sources {
+        Sources { files: self.files, mod_rs: self.mod_rs, roots: self.roots, missing: self.missing, ids: self.ids }
+    }
+
+    /// Whether module `m` belongs to a dependency loaded for re-exports.
+    pub fn in_dependency(&self, m: ModId) -> bool {
+        self.krate_of(m).is_some_and(|c| c.dependency)
     }
 
     pub fn krate_of(&self, m: ModId) -> Option<&Crate> {
@@ -176,6 +192,9 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             consts: Vec::new(),
             missing: sources.missing.clone(),
             type_by_path: BTreeMap::new(),
+            mod_rs: Vec::new(),
+            roots: BTreeMap::new(),
+            ids: HashMap::new(),
         },
         children: HashMap::new(),
     };
@@ -191,8 +210,7 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
     // Crates first (so extern preludes can point at workspace libs), then their modules.
     let mut roots = Vec::new();
     for (&(p, t), &file) in &sources.roots {
-        let (Some(pkg), Some(target)) = (ws.packages.get(p), ws.packages.get(p).and_then(|pk| pk.targets.get(t)))
-        else {
+        let (Some(pkg), Some(target)) = (ws.package(p), ws.package(p).and_then(|pk| pk.targets.get(t))) else {
             continue;
         };
         let name = target.name.replace('-', "_");
@@ -203,7 +221,15 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             name.clone()
         };
         let id = b.index.crates.len() as CrateId;
-        b.index.crates.push(Crate { package: p, kind: target.kind, name, display, root: 0, externs: BTreeMap::new() });
+        b.index.crates.push(Crate {
+            package: p,
+            kind: target.kind,
+            name,
+            display,
+            root: 0,
+            dependency: ws.is_dependency(p),
+            externs: BTreeMap::new(),
+        });
         roots.push((id, file));
     }
     let lib_crates: HashMap<(usize, TargetKind), CrateId> = b
@@ -217,8 +243,16 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
     let package_dirs: HashMap<&str, usize> = ws.packages.iter().enumerate().map(|(i, p)| (p.dir.as_str(), i)).collect();
     let package_names: HashMap<&str, usize> =
         ws.packages.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
+    let dep_libs: HashMap<String, CrateId> = b
+        .index
+        .crates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.dependency && c.kind == TargetKind::Lib)
+        .map(|(i, c)| (c.name.clone(), i as CrateId))
+        .collect();
     for krate in &mut b.index.crates {
-        let Some(pkg) = ws.packages.get(krate.package) else { continue };
+        let Some(pkg) = ws.package(krate.package) else { continue };
         let dev = matches!(krate.kind, TargetKind::Test | TargetKind::Bench | TargetKind::Example);
         for dep in &pkg.deps {
             if dep.kind == DepKind::Build || (dep.kind == DepKind::Dev && !dev) {
@@ -230,9 +264,13 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
                 .and_then(|p| package_dirs.get(p))
                 .or_else(|| package_names.get(dep.package.as_str()))
                 .copied();
+            let real = dep.package.replace('-', "_");
             let target = match ws_pkg.and_then(|p| lib_crates.get(&(p, TargetKind::Lib))) {
                 Some(&c) => ExternRef::Workspace(c),
-                None => ExternRef::External(dep.package.replace('-', "_")),
+                None => match dep_libs.get(&real) {
+                    Some(&c) => ExternRef::Workspace(c),
+                    None => ExternRef::External(real),
+                },
             };
             krate.externs.insert(dep.crate_name(), target);
         }
@@ -256,6 +294,9 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
         b.fill(&sources, root, file, None, package, &mut chain);
     }
     b.index.files = sources.files;
+    b.index.mod_rs = sources.mod_rs;
+    b.index.roots = sources.roots;
+    b.index.ids = sources.ids;
     for (i, t) in b.index.types.iter().enumerate() {
         b.index.type_by_path.entry(t.path.clone()).or_default().push(i as TypeId);
     }

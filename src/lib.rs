@@ -76,9 +76,27 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let tree = source::Worktree::new(&ws.root);
     let jobs =
         if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
-    let sources = load::load(&ws, &tree, &parse_options, &config.exclude_set()?, jobs);
+    let exclude = config.exclude_set()?;
+    let mut sources = load::Sources::default();
+    load::load(&mut sources, load::member_roots(&ws), &tree, &parse_options, &exclude, jobs);
     timer.lap("load+parse");
-    let index = index::build(&ws, sources);
+    let mut index = index::build(&ws, sources);
+    // A framework re-exported by a dependency whose sources are on disk: load that crate too.
+    let reexporters = actors::reexport_candidates(&index, &config.aliases, &profiles);
+    let mut ws = ws;
+    let mut dep_roots = Vec::new();
+    for name in reexporters {
+        if let Some(pkg) = ws.locate_dependency(&name) {
+            let p = ws.packages.len() + ws.deps.len();
+            dep_roots.extend(pkg.targets.iter().enumerate().map(|(t, target)| ((p, t), target.root.clone())));
+            ws.deps.push(pkg);
+        }
+    }
+    if !dep_roots.is_empty() {
+        let mut sources = index.into_sources();
+        load::load(&mut sources, dep_roots, &tree, &parse_options, &globset::GlobSet::empty(), jobs);
+        index = index::build(&ws, sources);
+    }
     timer.lap("index");
     let model = model::analyse(ws, index, config, profiles)?;
     timer.lap("analyse");

@@ -48,30 +48,45 @@ pub struct ModChild {
     pub candidates: Vec<(String, bool)>,
 }
 
-pub fn load(ws: &Workspace, tree: &dyn Tree, opts: &ParseOptions, exclude: &globset::GlobSet, jobs: usize) -> Sources {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).stack_size(PARSE_STACK_BYTES).build();
-    let mut sources = Sources::default();
-    let mut ids: HashMap<String, FileId> = HashMap::new();
-    let mut wave: BTreeMap<String, bool> = BTreeMap::new();
-    let mut pending_roots: Vec<((usize, usize), String)> = Vec::new();
+/// Root files of the selected members' targets, keyed by (package, target).
+pub fn member_roots(ws: &Workspace) -> Vec<((usize, usize), String)> {
+    let mut out = Vec::new();
     for &p in &ws.selected {
         let Some(pkg) = ws.packages.get(p) else { continue };
         for (t, target) in pkg.targets.iter().enumerate() {
-            if exclude.is_match(&target.root) {
-                continue;
-            }
-            if !ids.contains_key(&target.root) {
-                wave.insert(target.root.clone(), true);
-            }
-            pending_roots.push(((p, t), target.root.clone()));
+            out.push(((p, t), target.root.clone()));
         }
+    }
+    out
+}
+
+/// Parse every file reachable from `roots`, adding to `sources` (which may already hold files).
+pub fn load(
+    sources: &mut Sources,
+    roots: Vec<((usize, usize), String)>,
+    tree: &dyn Tree,
+    opts: &ParseOptions,
+    exclude: &globset::GlobSet,
+    jobs: usize,
+) {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).stack_size(PARSE_STACK_BYTES).build();
+    let mut wave: BTreeMap<String, bool> = BTreeMap::new();
+    let mut pending_roots = Vec::new();
+    for (key, root) in roots {
+        if exclude.is_match(&root) {
+            continue;
+        }
+        if !sources.ids.contains_key(&root) {
+            wave.insert(root.clone(), true);
+        }
+        pending_roots.push((key, root));
     }
     while !wave.is_empty() {
         let start = sources.files.len() as FileId;
         let batch: Vec<(FileId, String, bool)> =
             wave.iter().enumerate().map(|(i, (path, modrs))| (start + i as FileId, path.clone(), *modrs)).collect();
         for (id, path, modrs) in &batch {
-            ids.insert(path.clone(), *id);
+            sources.ids.insert(path.clone(), *id);
             sources.mod_rs.push(*modrs);
         }
         let parse_all = || {
@@ -93,7 +108,7 @@ pub fn load(ws: &Workspace, tree: &dyn Tree, opts: &ParseOptions, exclude: &glob
             for child in module_children(&file, modrs) {
                 match child.candidates.iter().find(|(c, _)| tree.is_file(c)) {
                     Some((path, child_modrs)) => {
-                        if !exclude.is_match(path) && !ids.contains_key(path) {
+                        if !exclude.is_match(path) && !sources.ids.contains_key(path) {
                             wave.entry(path.clone()).or_insert(*child_modrs);
                         }
                     }
@@ -118,12 +133,10 @@ pub fn load(ws: &Workspace, tree: &dyn Tree, opts: &ParseOptions, exclude: &glob
         sources.files.sort_by_key(|f| f.id);
     }
     for (key, path) in pending_roots {
-        if let Some(&id) = ids.get(&path) {
+        if let Some(&id) = sources.ids.get(&path) {
             sources.roots.insert(key, id);
         }
     }
-    sources.ids = ids;
-    sources
 }
 
 fn unreadable(id: FileId, path: &str, e: &std::io::Error) -> FileSummary {

@@ -60,6 +60,16 @@ impl Model {
         state.or_else(|| a.ty.and_then(|t| self.migrations.get(&t)))
     }
 
+    /// A file of a dependency loaded only to follow re-exports.
+    pub fn is_dependency_file(&self, file: u32) -> bool {
+        self.index.file_package.get(file as usize).copied().flatten().is_some_and(|p| self.ws.is_dependency(p))
+    }
+
+    /// Files of the workspace itself (not of dependencies loaded for re-exports).
+    pub fn workspace_files(&self) -> usize {
+        self.index.files.iter().filter(|f| !self.is_dependency_file(f.id)).count()
+    }
+
     pub fn is_ephemeral(&self, actor: &str) -> bool {
         self.config.ephemeral.iter().any(|e| e.value == actor)
     }

@@ -126,7 +126,8 @@ impl Report {
             })
             .collect();
         let findings: Vec<Value> = self.findings.iter().map(|f| self.finding_json(f)).collect();
-        let failures = m.index.files.iter().filter(|f| f.error.is_some()).count();
+        let failures = m.index.files.iter().filter(|f| f.error.is_some() && !m.is_dependency_file(f.id)).count();
+        let dep_failures = m.index.files.iter().filter(|f| f.error.is_some() && m.is_dependency_file(f.id)).count();
         json!({
             "schema": SCHEMA_VERSION,
             "tool": {"name": "hotlint", "version": env!("CARGO_PKG_VERSION")},
@@ -136,13 +137,13 @@ impl Report {
             "tracked": tracked,
             "findings": findings,
             "summary": {
-                "files": m.index.files.len(),
+                "files": m.workspace_files(),
                 "actors": m.actors.actors.len(),
                 "tracked": m.tracked.len(),
                 "deny": self.deny_count(),
                 "warn": self.warn_count(),
                 "parse_failures": failures,
-                "dependency_parse_failures": 0,
+                "dependency_parse_failures": dep_failures,
             },
         })
     }
@@ -254,8 +255,8 @@ impl Report {
         let migrated = m.actors.actors.iter().filter(|a| !a.test && m.migration_of_actor(a).is_some()).count();
         let mut s = format!(
             "hotlint: {} file{}, {} actor{} ({} with a migration), {} tracked type{}: {} error{}, {} warning{}\n",
-            m.index.files.len(),
-            plural(m.index.files.len()),
+            m.workspace_files(),
+            plural(m.workspace_files()),
             actors,
             plural(actors),
             migrated,

@@ -286,7 +286,8 @@ impl<'a> Resolver<'a> {
                             let via_imports = self.lookup_in_module(m, first, first_ns, visited);
                             match via_imports {
                                 Some(r) => r,
-                                None => self.lookup_lexical(m, first, first_ns, rest.is_empty(), visited),
+                                // `use x;` / `use x::…` where `x` is nothing local: an extern crate.
+                                None => self.lookup_lexical(m, first, first_ns, false, visited),
                             }
                         }
                     }

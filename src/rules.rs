@@ -173,6 +173,9 @@ fn hl000_parse_failure(m: &Model) -> Vec<Draft> {
     let mut out = Vec::new();
     for f in &m.index.files {
         let Some(err) = &f.error else { continue };
+        if m.is_dependency_file(f.id) {
+            continue;
+        }
         let mut d = Draft::new(format!("`{}` could not be analysed: {}", f.rel_path, err.message));
         d.package = m.package_of_file(f.id);
         match err.loc {

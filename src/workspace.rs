@@ -23,6 +23,78 @@ pub struct Workspace {
     /// Indices into `packages` of the members to check.
     pub selected: Vec<usize>,
     pub discovery: Discovery,
+    /// Dependency packages whose sources were loaded to follow re-exports of a framework
+    /// (their lib target only). Package index `packages.len() + i` refers to `deps[i]`.
+    pub deps: Vec<Package>,
+}
+
+impl Workspace {
+    /// A member (`i < packages.len()`) or a loaded dependency.
+    pub fn package(&self, i: usize) -> Option<&Package> {
+        match i.checked_sub(self.packages.len()) {
+            None => self.packages.get(i),
+            Some(d) => self.deps.get(d),
+        }
+    }
+
+    pub fn is_dependency(&self, i: usize) -> bool {
+        i >= self.packages.len()
+    }
+
+    /// Find the sources of dependency `crate_name` (as code spells it) of a selected member:
+    /// a path dependency, or a registry package locked in `Cargo.lock` and unpacked under
+    /// `$CARGO_HOME/registry/src`. Only its lib target is kept.
+    pub fn locate_dependency(&self, crate_name: &str) -> Option<Package> {
+        let dep = self
+            .selected
+            .iter()
+            .filter_map(|&p| self.packages.get(p))
+            .flat_map(|p| p.deps.iter())
+            .find(|d| d.crate_name() == crate_name || d.package.replace('-', "_") == crate_name)?;
+        let tree = source::Worktree::new(&self.root);
+        let dir = match &dep.path {
+            Some(path) => path.clone(),
+            None => {
+                let version = locked_version(&self.root, &dep.package)?;
+                let registry = cargo_home().join("registry").join("src");
+                let found = std::fs::read_dir(&registry)
+                    .ok()?
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.path().join(format!("{}-{}", dep.package, version)))
+                    .find(|p| p.join("Cargo.toml").is_file())?;
+                source::relative_lossy(&self.root, &found)
+            }
+        };
+        let manifest = read_toml(&tree, &source::join(&dir, "Cargo.toml")).ok()?;
+        let name = manifest.get("package")?.get("name")?.as_str()?.to_string();
+        let mut targets = manifest_targets(&tree, &dir, &name, &manifest);
+        targets.retain(|t| t.kind == TargetKind::Lib);
+        let deps = manifest_deps(&dir, &manifest, &toml::Table::new());
+        Some(Package { name, version: String::new(), dir, edition: String::new(), targets, deps })
+    }
+}
+
+fn cargo_home() -> PathBuf {
+    if let Some(h) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(h);
+    }
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cargo")
+}
+
+/// The highest version of `package` in the workspace's `Cargo.lock`.
+fn locked_version(root: &Path, package: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let lock: toml::Table = text.parse().ok()?;
+    let mut versions: Vec<(Vec<u64>, String)> = lock
+        .get("package")?
+        .as_array()?
+        .iter()
+        .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(package))
+        .filter_map(|p| p.get("version").and_then(|v| v.as_str()))
+        .map(|v| (v.split(['.', '-', '+']).map(|x| x.parse().unwrap_or(0)).collect(), v.to_string()))
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, v)| v)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,7 +222,7 @@ pub fn discover(manifest: &Path, selection: &Selection) -> Result<Workspace> {
     };
     let current_dir = manifest.parent().and_then(|d| source::relative(&root, d)).unwrap_or_default();
     let selected = select(&packages, selection, &current_dir)?;
-    Ok(Workspace { root, packages, selected, discovery })
+    Ok(Workspace { root, packages, selected, discovery, deps: Vec::new() })
 }
 
 fn select(packages: &[Package], sel: &Selection, current_dir: &str) -> Result<Vec<usize>> {
