@@ -702,7 +702,13 @@ pub fn written(ty: &Ty) -> String {
                 .segments
                 .iter()
                 .map(|seg| {
-                    if seg.args.is_empty() {
+                    if seg.fn_sugar {
+                        let inputs = seg.args.iter().map(written).collect::<Vec<_>>().join(", ");
+                        match &seg.ret {
+                            Some(r) => format!("{}({inputs}) -> {}", seg.name, written(r)),
+                            None => format!("{}({inputs})", seg.name),
+                        }
+                    } else if seg.args.is_empty() {
                         seg.name.clone()
                     } else {
                         format!("{}<{}>", seg.name, seg.args.iter().map(written).collect::<Vec<_>>().join(", "))
@@ -727,7 +733,7 @@ pub fn written(ty: &Ty) -> String {
 }
 
 /// A resolved path with the written generic arguments of `ty` appended.
-fn with_args(resolved: &str, ty: &Ty) -> String {
+pub fn with_args(resolved: &str, ty: &Ty) -> String {
     match ty {
         Ty::Path(p) => match p.segments.last() {
             Some(seg) if !seg.args.is_empty() => {

@@ -263,6 +263,9 @@ pub struct CallSite {
     pub path: Vec<String>,
     pub func: String,
     pub method: bool,
+    /// For a method call, the type its receiver is visibly built from (`Worker.start()`,
+    /// `Worker { … }.start()`, `Worker::new(…).start()`).
+    pub receiver: Option<String>,
     /// Turbofish arguments as written (`with_handler::<A, M>` gives `["A", "M"]`).
     pub generics: Vec<String>,
     /// String literals passed directly as arguments.
@@ -321,8 +324,9 @@ pub struct PathSeg {
     /// Type arguments (lifetimes dropped; const arguments as `Ty::Other`; associated type
     /// bindings `Item = T` as their type).
     pub args: Vec<Ty>,
-    /// `Fn(A, B) -> C` sugar.
+    /// `Fn(A, B) -> C` sugar: `args` are the inputs, `ret` the output.
     pub fn_sugar: bool,
+    pub ret: Option<Box<Ty>>,
 }
 
 impl TyPath {

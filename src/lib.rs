@@ -22,6 +22,7 @@
 pub mod actors;
 pub mod cli;
 pub mod config;
+pub mod encoding;
 pub mod error;
 pub mod findings;
 pub mod index;
@@ -98,7 +99,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         index = index::build(&ws, sources);
     }
     timer.lap("index");
-    let model = model::analyse(ws, index, config, profiles)?;
+    let model = model::analyse(ws, index, config, profiles, &tree)?;
     timer.lap("analyse");
     let findings = run_rules(&model, &levels);
     timer.lap("rules");

@@ -6,11 +6,14 @@ use std::collections::BTreeMap;
 
 use crate::actors::{self, Actor, Actors};
 use crate::config::Config;
+use crate::encoding::{self, Encoding};
 use crate::error::Result;
 use crate::index::{Index, TypeId};
 use crate::migrations::{self, Migration};
 use crate::profiles::Profile;
 use crate::resolve::Resolver;
+use crate::source::Tree;
+use crate::tracked::Reason;
 use crate::tracked::{self, Tracked};
 use crate::workspace::Workspace;
 
@@ -24,12 +27,17 @@ pub struct Model {
     pub migrations: BTreeMap<TypeId, Migration>,
     pub tracked: BTreeMap<TypeId, Tracked>,
     pub impls: BTreeMap<TypeId, Vec<usize>>,
+    /// Encoding of each tracked type.
+    pub encodings: BTreeMap<TypeId, Encoding>,
+    /// Files under `tests/hotlint/<Type>/` of each package (package index → type name → files).
+    pub golden: BTreeMap<usize, BTreeMap<String, Vec<String>>>,
     /// Whether a base revision (or a lock) is being compared against.
     pub has_history: bool,
 }
 
-pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>) -> Result<Model> {
+pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>, tree: &dyn Tree) -> Result<Model> {
     let conventions = migrations::conventions()?;
+    let formats = encoding::formats()?;
     let (actors, migrations, tracked, impls) = {
         let res = Resolver::new(&index, &config.aliases);
         let remote: Vec<String> = config.remote.iter().map(|e| e.value.clone()).collect();
@@ -41,7 +49,77 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         let tracked = tracked::find(&tracker, &actors, &config);
         (actors, migrations, tracked, impls)
     };
-    Ok(Model { ws, index, config, profiles, actors, migrations, tracked, impls, has_history: false })
+    let encodings = tracked
+        .values()
+        .map(|t| {
+            let facts = encoding_facts(&ws, &index, &config, &profiles, &actors, t);
+            (t.ty, encoding::infer(&ws, &index, &formats, t.ty, &facts))
+        })
+        .collect();
+    let golden = golden_fixtures(&ws, tree);
+    Ok(Model { ws, index, config, profiles, actors, migrations, tracked, impls, encodings, golden, has_history: false })
+}
+
+/// What decides a tracked type's encoding before its dependencies are looked at.
+fn encoding_facts<'a>(
+    ws: &Workspace,
+    index: &Index,
+    config: &'a Config,
+    profiles: &'a [Profile],
+    actors: &Actors,
+    t: &'a Tracked,
+) -> encoding::Facts<'a> {
+    let crate_name = index.type_entry(t.ty).and_then(|e| index.krate_of(e.module)).map(|c| c.name.clone());
+    let configured = t.config_encoding.as_deref().or_else(|| {
+        let by_type = config.encoding.iter().find(|e| e.value.0 == t.path);
+        let by_crate = config.encoding.iter().find(|e| Some(&e.value.0) == crate_name.as_ref());
+        by_type.or(by_crate).map(|e| e.value.1.as_str())
+    });
+    let _ = ws;
+    let profile_of = |actor: &str| -> Option<&'a Profile> {
+        let framework = actors.actors.iter().find(|a| a.id == actor).map(|a| a.framework.clone())?;
+        profiles.iter().find(|p| p.name == framework)
+    };
+    let mut framework = None;
+    for r in &t.reasons {
+        match r {
+            Reason::Remote { actor: Some(a) } => {
+                if let Some(p) = profile_of(a) {
+                    if let Some(rem) = &p.remote {
+                        framework = Some((rem.encoding.as_str(), p.name.as_str()));
+                    }
+                }
+            }
+            Reason::Persisted { actor, .. } => {
+                if let Some(p) = profile_of(actor) {
+                    if let Some(enc) = p.persist.as_ref().and_then(|ps| ps.encoding.as_deref()) {
+                        framework = framework.or(Some((enc, p.name.as_str())));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let convention = t.migration.as_ref().and_then(|m| m.encoding.as_deref().map(|e| (e, m.convention.as_str())));
+    encoding::Facts { configured, framework, convention }
+}
+
+/// `tests/hotlint/<Type>/` golden fixture files of each selected member.
+fn golden_fixtures(ws: &Workspace, tree: &dyn Tree) -> BTreeMap<usize, BTreeMap<String, Vec<String>>> {
+    let mut out = BTreeMap::new();
+    for &p in &ws.selected {
+        let Some(pkg) = ws.packages.get(p) else { continue };
+        let base = crate::source::join(&pkg.dir, "tests/hotlint");
+        let Ok(entries) = tree.list_dir(&base) else { continue };
+        let mut per_type = BTreeMap::new();
+        for (name, is_dir) in entries.into_iter().filter(|(_, d)| *d) {
+            let _ = is_dir;
+            let files = tree.list_dir(&crate::source::join(&base, &name)).unwrap_or_default();
+            per_type.insert(name, files.into_iter().filter(|(_, d)| !d).map(|(f, _)| f).collect());
+        }
+        out.insert(p, per_type);
+    }
+    out
 }
 
 impl Model {
@@ -58,6 +136,18 @@ impl Model {
             _ => None,
         };
         state.or_else(|| a.ty.and_then(|t| self.migrations.get(&t)))
+    }
+
+    /// The type derives or implements serde's `Serialize` or `Deserialize`.
+    pub fn is_serialized(&self, ty: TypeId) -> bool {
+        let res = Resolver::new(&self.index, &self.config.aliases);
+        let Some(e) = self.index.type_entry(ty) else { return false };
+        let Some(item) = self.index.item(e.item) else { return false };
+        let tracker =
+            tracked::Tracker { index: &self.index, res: &res, migrations: &self.migrations, impls: &self.impls };
+        migrations::has_serde_derive(&res, e.module, &item.attrs, "Deserialize")
+            || migrations::has_serde_derive(&res, e.module, &item.attrs, "Serialize")
+            || tracker.hand_written_serde(ty).is_some()
     }
 
     /// A file of a dependency loaded only to follow re-exports.

@@ -621,6 +621,7 @@ impl Parser<'_> {
         }
         let mut path = Vec::new();
         let mut method = false;
+        let mut receiver = None;
         let mut k = j;
         loop {
             let is_colons = k >= 2
@@ -637,6 +638,7 @@ impl Parser<'_> {
             }
             if k >= 1 && matches!(tts.get(k - 1), Some(TokenTree::Punct(p)) if p.as_char() == '.') {
                 method = true;
+                receiver = receiver_type(tts, k - 1);
             }
             break;
         }
@@ -653,7 +655,7 @@ impl Parser<'_> {
                 _ => None,
             })
             .collect();
-        Some(CallSite { path, func, method, generics, str_args, loc: self.loc2(func_span, args.span()) })
+        Some(CallSite { path, func, method, receiver, generics, str_args, loc: self.loc2(func_span, args.span()) })
     }
 
     fn arms(&self, m: &syn::ExprMatch) -> Vec<MatchArm> {
@@ -908,7 +910,7 @@ pub fn conv_path(p: &syn::Path, depth: usize) -> TyPath {
             .segments
             .iter()
             .map(|s| {
-                let mut seg = PathSeg { name: s.ident.to_string(), args: Vec::new(), fn_sugar: false };
+                let mut seg = PathSeg { name: s.ident.to_string(), args: Vec::new(), fn_sugar: false, ret: None };
                 match &s.arguments {
                     syn::PathArguments::None => {}
                     syn::PathArguments::AngleBracketed(a) => {
@@ -926,13 +928,42 @@ pub fn conv_path(p: &syn::Path, depth: usize) -> TyPath {
                         seg.fn_sugar = true;
                         seg.args = pa.inputs.iter().map(|t| conv_ty(&t.ty, d)).collect();
                         if let syn::ReturnType::Type(_, t) = &pa.output {
-                            seg.args.push(conv_ty(t, d));
+                            seg.ret = Some(Box::new(conv_ty(t, d)));
                         }
                     }
                 }
                 seg
             })
             .collect(),
+    }
+}
+
+/// The type a method call's receiver is built from, when the tokens show it: `Worker.start()`
+/// (a unit struct), `Worker { … }.start()`, `Worker::new(…).start()`, `Worker::default().start()`.
+fn receiver_type(tts: &[TokenTree], dot: usize) -> Option<String> {
+    let ident_at = |i: usize| match tts.get(i) {
+        Some(TokenTree::Ident(id)) => Some(id.to_string()),
+        _ => None,
+    };
+    let before = dot.checked_sub(1)?;
+    match tts.get(before)? {
+        TokenTree::Ident(id) => {
+            let s = id.to_string();
+            s.chars().next().is_some_and(char::is_uppercase).then_some(s)
+        }
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => ident_at(before.checked_sub(1)?),
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+            // `Type::ctor(…)`: the segment before `::ctor`.
+            let ctor = before.checked_sub(1)?;
+            ident_at(ctor)?;
+            let colon = ctor.checked_sub(2)?;
+            if matches!(tts.get(colon), Some(TokenTree::Punct(p)) if p.as_char() == ':') {
+                ident_at(colon.checked_sub(1)?).filter(|s| s.chars().next().is_some_and(char::is_uppercase))
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 

@@ -162,6 +162,8 @@ pub struct Dep {
     pub kind: DepKind,
     /// Path of a path dependency, relative to the workspace root (may start with `../`).
     pub path: Option<String>,
+    /// The version requirement as written (`"1"`, `"^2.0"`), when there is one.
+    pub req: Option<String>,
 }
 
 impl Dep {
@@ -316,6 +318,7 @@ fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), S
                     _ => DepKind::Normal,
                 },
                 path: d.path.as_ref().map(|pp| source::relative_lossy(&root, pp.as_std_path())),
+                req: Some(d.req.to_string()).filter(|r| r != "*"),
             })
             .collect();
         packages.push(Package {
@@ -584,11 +587,15 @@ fn manifest_deps(dir: &str, t: &toml::Table, ws_deps: &toml::Table) -> Vec<Dep> 
             }
             let package = spec.get("package").and_then(|p| p.as_str()).map(str::to_string);
             let path = spec.get("path").and_then(|p| p.as_str()).map(|p| source::join(&base, p));
+            let req = match &spec {
+                toml::Value::String(v) => Some(v.clone()),
+                other => other.get("version").and_then(|v| v.as_str()).map(str::to_string),
+            };
             let (package, rename) = match package {
                 Some(p) => (p, Some(key.clone())),
                 None => (key.clone(), None),
             };
-            out.push(Dep { package, rename, kind, path });
+            out.push(Dep { package, rename, kind, path, req });
         }
     }
     out

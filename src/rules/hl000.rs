@@ -1,0 +1,44 @@
+//! HL000 parse-failure: a workspace file that could not be read or parsed, or a `mod` whose
+//! file is missing. The rest of the run goes on.
+
+use crate::findings::Draft;
+use crate::ir::Loc;
+use crate::model::Model;
+
+pub fn hl000_parse_failure(m: &Model) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for f in &m.index.files {
+        let Some(err) = &f.error else { continue };
+        if m.is_dependency_file(f.id) {
+            continue;
+        }
+        let mut d = Draft::new(format!("`{}` could not be analysed: {}", f.rel_path, err.message));
+        d.package = m.package_of_file(f.id);
+        match err.loc {
+            Some(loc) => d.primary(loc, "syn cannot parse this"),
+            None => d.primary(Loc { file: f.id, line: 1, col: 1, end_line: 1, end_col: 1 }, "this file"),
+        }
+        d.help = Some("hotlint skipped this file and analysed the rest; actors and state defined in it are not checked. If the compiler accepts it, please report it (it may be a documented limit of syn, listed in README)".into());
+        d.key = format!("parse:{}", f.rel_path);
+        out.push(d);
+    }
+    for miss in &m.index.missing {
+        if miss.cfg_gated {
+            continue;
+        }
+        let mut d = Draft::new(format!("file not found for module `{}`", miss.name));
+        d.package = m.package_of_file(miss.decl.file);
+        d.primary(miss.decl, "declared here");
+        d.help = Some(format!(
+            "create one of {}, or add `#[path = \"…\"]`; hotlint analysed the rest",
+            miss.tried.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or ")
+        ));
+        d.key = format!(
+            "missing-mod:{}:{}",
+            m.index.file(miss.decl.file).map(|f| f.rel_path.as_str()).unwrap_or(""),
+            miss.name
+        );
+        out.push(d);
+    }
+    out
+}

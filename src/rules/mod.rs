@@ -1,0 +1,246 @@
+//! Stage: rules. Input: the analysed [`Model`]. Output: findings, stamped with their rule's code,
+//! name and level by the registry (a rule cannot mislabel itself).
+//!
+//! Rule metadata and documentation live in `rules/HLnnn-name.md` (front matter + text), embedded;
+//! the registry below pairs each document with its check function. A rule without a check
+//! function is listed as not implemented. Invariant: rules never do I/O.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+mod hl000;
+mod hl001;
+mod hl004;
+mod hl008;
+mod hl009;
+mod hl011;
+mod hl012;
+
+pub use hl001::data_fields;
+
+use crate::findings::{Draft, Finding};
+use crate::model::Model;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+}
+
+type Check = fn(&Model) -> Vec<Draft>;
+
+/// The rule documents, embedded. A test checks this list against the files in `rules/`.
+pub const DOCS: &[&str] = &[
+    include_str!("../../rules/HL000-parse-failure.md"),
+    include_str!("../../rules/HL001-actor-without-migration.md"),
+    include_str!("../../rules/HL002-state-changed-without-migration.md"),
+    include_str!("../../rules/HL003-migration-gap.md"),
+    include_str!("../../rules/HL004-migration-untested.md"),
+    include_str!("../../rules/HL005-message-changed-incompatibly.md"),
+    include_str!("../../rules/HL006-dependency-actor-without-migration.md"),
+    include_str!("../../rules/HL007-dependency-upgrade-changes-state.md"),
+    include_str!("../../rules/HL008-unsupervised-actor.md"),
+    include_str!("../../rules/HL009-state-not-migratable.md"),
+    include_str!("../../rules/HL010-shipped-migration-edited.md"),
+    include_str!("../../rules/HL011-encoding-ambiguous.md"),
+    include_str!("../../rules/HL012-encoding-unsupported.md"),
+    include_str!("../../rules/HL013-change-unverifiable.md"),
+    include_str!("../../rules/HL014-suppression-unused.md"),
+];
+
+/// The check function of each implemented rule. HL014 is computed with suppressions.
+fn check_of(code: &str) -> Option<Check> {
+    match code {
+        "HL000" => Some(hl000::hl000_parse_failure),
+        "HL001" => Some(hl001::hl001_actor_without_migration),
+        "HL004" => Some(hl004::check),
+        "HL008" => Some(hl008::check),
+        "HL009" => Some(hl009::check),
+        "HL011" => Some(hl011::check),
+        "HL012" => Some(hl012::check),
+        _ => None,
+    }
+}
+
+/// Rules whose findings are computed outside `check_of` but are implemented.
+const IMPLEMENTED_ELSEWHERE: &[&str] = &["HL014"];
+
+#[derive(Debug, Deserialize)]
+struct FrontMatter {
+    code: String,
+    name: String,
+    level: String,
+    summary: String,
+    history: bool,
+    #[serde(default)]
+    examples: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub default_level: Level,
+    pub summary: &'static str,
+    pub history: bool,
+    /// Whether the doc's examples are illustrations (not run by the doc test).
+    pub illustration: bool,
+    /// The document without its front matter.
+    pub doc: &'static str,
+    pub check: Option<Check>,
+    pub implemented: bool,
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Split a rule document into its front matter and body.
+pub fn split_doc(doc: &str) -> Option<(&str, &str)> {
+    let rest = doc.strip_prefix("+++\n")?;
+    let end = rest.find("\n+++\n")?;
+    Some((rest.get(..end)?, rest.get(end + 5..)?))
+}
+
+/// Every rule, in code order.
+pub fn all() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        DOCS.iter()
+            .filter_map(|doc| {
+                let (front, body) = split_doc(doc)?;
+                let fm: FrontMatter = toml::from_str(front).ok()?;
+                let check = check_of(&fm.code);
+                let implemented = check.is_some() || IMPLEMENTED_ELSEWHERE.contains(&fm.code.as_str());
+                Some(Rule {
+                    code: leak(fm.code),
+                    name: leak(fm.name),
+                    default_level: Level::parse(&fm.level).unwrap_or(Level::Warn),
+                    summary: leak(fm.summary),
+                    history: fm.history,
+                    illustration: fm.examples.as_deref() == Some("illustration"),
+                    doc: body.trim_start(),
+                    check,
+                    implemented,
+                })
+            })
+            .collect()
+    })
+}
+
+/// A rule by code (`HL001`, any case) or name (`actor-without-migration`).
+pub fn lookup(key: &str) -> Option<&'static Rule> {
+    all().iter().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    all().iter().find(|r| r.code == code)
+}
+
+/// Run every implemented rule whose level is not `allow`; stamp code, name and level.
+pub fn run(model: &Model, levels: &dyn Fn(&Rule, Option<&str>) -> Level) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in all() {
+        let Some(check) = rule.check else { continue };
+        if rule.history && !model.has_history {
+            continue;
+        }
+        for d in check(model) {
+            let level = levels(rule, d.package.as_deref());
+            if level == Level::Allow {
+                continue;
+            }
+            out.push(d.stamp(rule, level));
+        }
+    }
+    out
+}
+
+/// Levels for every rule: defaults, then configuration, then command-line flags in order.
+pub fn level_table(
+    config_levels: &BTreeMap<&'static str, Level>,
+    flags: &[(char, String)],
+) -> Result<BTreeMap<&'static str, Level>, String> {
+    let mut table: BTreeMap<&'static str, Level> = all().iter().map(|r| (r.code, r.default_level)).collect();
+    for (code, lv) in config_levels {
+        table.insert(code, *lv);
+    }
+    for (flag, rule) in flags {
+        let level = match flag {
+            'A' => Level::Allow,
+            'W' => Level::Warn,
+            _ => Level::Deny,
+        };
+        if rule == "warnings" {
+            if level == Level::Deny {
+                for lv in table.values_mut() {
+                    if *lv == Level::Warn {
+                        *lv = Level::Deny;
+                    }
+                }
+            } else {
+                for lv in table.values_mut() {
+                    if *lv == Level::Warn {
+                        *lv = level;
+                    }
+                }
+            }
+            continue;
+        }
+        let r = lookup(rule).ok_or_else(|| rule.clone())?;
+        table.insert(r.code, level);
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_doc_parses_and_matches_its_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let n = e.unwrap().file_name().to_string_lossy().into_owned();
+                n.strip_suffix(".md").map(str::to_string)
+            })
+            .collect();
+        files.sort();
+        let names: Vec<String> = all().iter().map(|r| format!("{}-{}", r.code, r.name)).collect();
+        assert_eq!(names.len(), DOCS.len(), "a rule document failed to parse");
+        assert_eq!(files, names);
+    }
+
+    #[test]
+    fn lookup_by_code_and_name() {
+        assert_eq!(lookup("hl001").unwrap().name, "actor-without-migration");
+        assert_eq!(lookup("actor-without-migration").unwrap().code, "HL001");
+        assert!(lookup("nope").is_none());
+    }
+}
