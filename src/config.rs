@@ -189,10 +189,16 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
     };
     if file.is_file() {
         if from_cargo.is_some() {
+            let line = cargo_text
+                .as_deref()
+                .and_then(|t| t.lines().position(|l| l.trim_start().starts_with("[workspace.metadata.hotlint")))
+                .map(|l| format!(":{}", l + 1))
+                .unwrap_or_default();
             return Err(Error::Config {
                 location: "hotlint.toml".into(),
-                message: "both `hotlint.toml` and `[workspace.metadata.hotlint]` in Cargo.toml exist; keep one of them"
-                    .into(),
+                message: format!(
+                    "both `hotlint.toml` and `[workspace.metadata.hotlint]` (Cargo.toml{line}) exist; keep one of them"
+                ),
             });
         }
         let text = read(&file)?;

@@ -15,8 +15,8 @@ pub enum Error {
     ManifestMissing(String),
     #[error("failed to read `{path}`: {message}")]
     Read { path: String, message: String },
-    #[error("invalid manifest `{path}`: {message}")]
-    BadManifest { path: String, message: String },
+    #[error("invalid manifest `{path}`{}: {message}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    BadManifest { path: String, line: Option<usize>, message: String },
     #[error("package `{0}` is not a member of the workspace (see `cargo metadata --no-deps` for the members)")]
     UnknownPackage(String),
     #[error("{location}: {message}")]

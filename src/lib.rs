@@ -21,10 +21,12 @@
 
 pub mod actors;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod encoding;
 pub mod error;
 pub mod findings;
+pub mod git;
 pub mod index;
 pub mod ir;
 pub mod load;

@@ -345,9 +345,33 @@ fn sorted_targets(mut t: Vec<Target>) -> Vec<Target> {
 fn read_toml(tree: &dyn Tree, rel: &str) -> Result<toml::Table> {
     let bytes = tree.read(rel).map_err(|e| Error::Read { path: rel.to_string(), message: e.to_string() })?;
     let text = String::from_utf8_lossy(&bytes);
-    text.parse::<toml::Table>().map_err(|e| Error::BadManifest {
-        path: rel.to_string(),
-        message: e.message().lines().next().unwrap_or("").to_string(),
+    text.parse::<toml::Table>().map_err(|e| {
+        let line = e.span().map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1);
+        Error::BadManifest {
+            path: rel.to_string(),
+            line,
+            message: e.message().lines().next().unwrap_or("").to_string(),
+        }
+    })
+}
+
+/// The workspace as it is in `tree` (a git revision or the index), read from its manifests;
+/// `like` selects the same packages as the head.
+pub fn at_tree(tree: &dyn Tree, root: &Path, like: &Workspace) -> Result<Workspace> {
+    let packages = read_manifests(tree)?;
+    let names: BTreeSet<&str> =
+        like.selected.iter().filter_map(|&p| like.packages.get(p)).map(|p| p.name.as_str()).collect();
+    let mut selected: Vec<usize> =
+        packages.iter().enumerate().filter(|(_, p)| names.contains(p.name.as_str())).map(|(i, _)| i).collect();
+    if selected.is_empty() {
+        selected = (0..packages.len()).collect();
+    }
+    Ok(Workspace {
+        root: root.to_path_buf(),
+        packages,
+        selected,
+        discovery: Discovery::Manifests { reason: tree.describe() },
+        deps: Vec::new(),
     })
 }
 
@@ -356,7 +380,13 @@ fn find_workspace_root(manifest: &Path) -> Result<PathBuf> {
     let dir = manifest.parent().unwrap_or(Path::new("/")).to_path_buf();
     let tree = source::Worktree::new("/");
     let rel = |p: &Path| p.to_string_lossy().trim_start_matches('/').to_string();
-    let own = read_toml(&tree, &rel(manifest))?;
+    let own = read_toml(&tree, &rel(manifest)).map_err(|e| match e {
+        Error::BadManifest { line, message, .. } => {
+            Error::BadManifest { path: manifest.display().to_string(), line, message }
+        }
+        Error::Read { message, .. } => Error::Read { path: manifest.display().to_string(), message },
+        other => other,
+    })?;
     if own.contains_key("workspace") {
         return Ok(dir);
     }
@@ -451,7 +481,11 @@ pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
         let t = if dir.is_empty() { root.clone() } else { read_toml(tree, &manifest_rel)? };
         let Some(pkg) = t.get("package").and_then(|p| p.as_table()) else { continue };
         let Some(name) = pkg.get("name").and_then(|n| n.as_str()) else {
-            return Err(Error::BadManifest { path: manifest_rel, message: "`package.name` is missing".into() });
+            return Err(Error::BadManifest {
+                path: manifest_rel,
+                line: None,
+                message: "`package.name` is missing".into(),
+            });
         };
         let inherited = |key: &str| -> Option<String> {
             match pkg.get(key) {

@@ -188,6 +188,9 @@ pub fn level_table(
     for (code, lv) in config_levels {
         table.insert(code, *lv);
     }
+    // `-D warnings` promotes whatever is still at warn once every other flag is applied, as rustc
+    // does; `-A warnings` / `-W warnings` act in place.
+    let mut deny_warnings = false;
     for (flag, rule) in flags {
         let level = match flag {
             'A' => Level::Allow,
@@ -196,12 +199,9 @@ pub fn level_table(
         };
         if rule == "warnings" {
             if level == Level::Deny {
-                for lv in table.values_mut() {
-                    if *lv == Level::Warn {
-                        *lv = Level::Deny;
-                    }
-                }
+                deny_warnings = true;
             } else {
+                deny_warnings = false;
                 for lv in table.values_mut() {
                     if *lv == Level::Warn {
                         *lv = level;
@@ -212,6 +212,13 @@ pub fn level_table(
         }
         let r = lookup(rule).ok_or_else(|| rule.clone())?;
         table.insert(r.code, level);
+    }
+    if deny_warnings {
+        for lv in table.values_mut() {
+            if *lv == Level::Warn {
+                *lv = Level::Deny;
+            }
+        }
     }
     Ok(table)
 }

@@ -1,0 +1,274 @@
+//! Stage: revisions. Input: a directory inside a git repository and revision names. Output:
+//! commit ids (with merge-base semantics) and a [`GitTree`] — a read-only [`Tree`] over a commit
+//! or the index, read from the object database.
+//!
+//! Only this module talks to git, through the `git` binary (so every revision syntax git accepts
+//! works). Invariants: nothing here writes the working tree, the index or refs
+//! (`GIT_OPTIONAL_LOCKS=0`, read-only plumbing commands only); errors are one line naming the
+//! revision or directory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::source::Tree;
+
+fn git(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir).env("GIT_OPTIONAL_LOCKS", "0").env("LC_ALL", "C").stdin(Stdio::null());
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
+    let out = git(dir).args(args).output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "the `git` program was not found on PATH".to_string(),
+        _ => format!("could not run git: {e}"),
+    })?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("git failed").trim().to_string())
+    }
+}
+
+/// A repository seen from the workspace root.
+#[derive(Clone, Debug)]
+pub struct Repo {
+    /// The working tree's top directory.
+    pub top: PathBuf,
+    /// Path of the workspace root inside the repository (`""` or `crates/app/`-style, with `/`).
+    pub prefix: String,
+    pub dir: PathBuf,
+}
+
+impl Repo {
+    pub fn open(dir: &Path) -> Result<Repo> {
+        let top = run(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+            if e.contains("not found on PATH") {
+                Error::Usage(format!("revision comparison needs git: {e}"))
+            } else {
+                Error::Usage(format!(
+                    "`{}` is not inside a git repository (needed for `--base`, `--head`, `--staged`)",
+                    dir.display()
+                ))
+            }
+        })?;
+        let prefix = run(dir, &["rev-parse", "--show-prefix"]).unwrap_or_default();
+        Ok(Repo { top: PathBuf::from(top), prefix, dir: dir.to_path_buf() })
+    }
+
+    /// The commit a revision names.
+    pub fn commit(&self, rev: &str) -> Result<String> {
+        if rev.starts_with('-') {
+            return Err(Error::Usage(format!("unknown revision `{rev}`")));
+        }
+        let spec = format!("{rev}^{{commit}}");
+        run(&self.dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]).map_err(|_| {
+            // A name that exists but is not a commit (a tree or blob) says so.
+            if run(&self.dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", rev]).is_ok() {
+                Error::Usage(format!("revision `{rev}` does not name a commit"))
+            } else if self.is_shallow() {
+                Error::Usage(format!(
+                    "unknown revision `{rev}`: this is a shallow clone whose history may lack it; fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+                ))
+            } else {
+                Error::Usage(format!("unknown revision `{rev}` (see `git rev-parse {rev}`)"))
+            }
+        })
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        run(&self.dir, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s == "true")
+    }
+
+    /// The merge base of `base` and `head` (what a pull request diff compares against).
+    pub fn merge_base(&self, base: &str, head: &str) -> Result<String> {
+        run(&self.dir, &["merge-base", base, head]).map_err(|_| {
+            if self.is_shallow() {
+                Error::Usage(format!(
+                    "no merge base between `{base}` and the head: this shallow clone lacks the history; fetch it all (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+                ))
+            } else {
+                Error::Usage(format!("`{base}` and the head have no common history (try `--base-exact`)"))
+            }
+        })
+    }
+
+    pub fn head(&self) -> Result<String> {
+        run(&self.dir, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
+            .map_err(|_| Error::Usage("the repository has no commit yet (HEAD does not exist)".into()))
+    }
+
+    /// The files of a commit below the workspace root.
+    pub fn tree_at(&self, commit: &str) -> Result<GitTree> {
+        let out = git(&self.top)
+            .args(["ls-tree", "-r", "-z", "--full-tree", commit])
+            .output()
+            .map_err(|e| Error::Usage(format!("could not run git: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::Usage(format!("could not list revision `{commit}`")));
+        }
+        let mut entries = BTreeMap::new();
+        for rec in out.stdout.split(|b| *b == 0) {
+            // `<mode> SP <type> SP <oid> TAB <path>`
+            let Some(tab) = rec.iter().position(|b| *b == b'\t') else { continue };
+            let meta = String::from_utf8_lossy(rec.get(..tab).unwrap_or(&[])).into_owned();
+            let path = String::from_utf8_lossy(rec.get(tab + 1..).unwrap_or(&[])).into_owned();
+            let mut parts = meta.split(' ');
+            let (Some(_mode), Some(kind), Some(oid)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            if kind != "blob" {
+                continue;
+            }
+            entries.insert(path, oid.to_string());
+        }
+        GitTree::new(self, entries, format!("revision {}", short(commit)))
+    }
+
+    /// The files staged in the index below the workspace root.
+    pub fn tree_of_index(&self) -> Result<GitTree> {
+        let out = git(&self.top)
+            .args(["ls-files", "-s", "-z"])
+            .output()
+            .map_err(|e| Error::Usage(format!("could not run git: {e}")))?;
+        let mut entries = BTreeMap::new();
+        for rec in out.stdout.split(|b| *b == 0) {
+            // `<mode> SP <oid> SP <stage> TAB <path>`
+            let Some(tab) = rec.iter().position(|b| *b == b'\t') else { continue };
+            let meta = String::from_utf8_lossy(rec.get(..tab).unwrap_or(&[])).into_owned();
+            let path = String::from_utf8_lossy(rec.get(tab + 1..).unwrap_or(&[])).into_owned();
+            let parts: Vec<&str> = meta.split(' ').collect();
+            if let (Some(mode), Some(oid), Some(stage)) = (parts.first(), parts.get(1), parts.get(2)) {
+                // Gitlinks (submodules) have no blob; conflicted entries keep stage 2 ("ours").
+                if *mode == "160000" || (*stage != "0" && *stage != "2") {
+                    continue;
+                }
+                entries.insert(path, oid.to_string());
+            }
+        }
+        GitTree::new(self, entries, "the index".into())
+    }
+}
+
+pub fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+struct Batch {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+/// A commit's (or the index's) files under the workspace root, read with `git cat-file --batch`.
+pub struct GitTree {
+    /// Workspace-relative path → blob id.
+    files: BTreeMap<String, String>,
+    dirs: BTreeSet<String>,
+    batch: Mutex<Option<Batch>>,
+    top: PathBuf,
+    describe: String,
+}
+
+impl GitTree {
+    fn new(repo: &Repo, repo_entries: BTreeMap<String, String>, describe: String) -> Result<GitTree> {
+        let mut files = BTreeMap::new();
+        let mut dirs = BTreeSet::new();
+        dirs.insert(String::new());
+        for (path, oid) in repo_entries {
+            let Some(rel) = path.strip_prefix(&repo.prefix) else { continue };
+            let mut d = rel;
+            while let Some(i) = d.rfind('/') {
+                d = d.get(..i).unwrap_or("");
+                if !dirs.insert(d.to_string()) {
+                    break;
+                }
+            }
+            files.insert(rel.to_string(), oid);
+        }
+        Ok(GitTree { files, dirs, batch: Mutex::new(None), top: repo.top.clone(), describe })
+    }
+
+    /// Blob id of a file, for "unchanged between revisions" checks.
+    pub fn blob(&self, rel: &str) -> Option<&str> {
+        self.files.get(rel).map(String::as_str)
+    }
+
+    fn start_batch(&self) -> std::io::Result<Batch> {
+        let mut child =
+            git(&self.top).args(["cat-file", "--batch"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?);
+        Ok(Batch { child, stdin, stdout })
+    }
+}
+
+impl Drop for GitTree {
+    fn drop(&mut self) {
+        if let Ok(mut guard) = self.batch.lock() {
+            if let Some(mut b) = guard.take() {
+                drop(b.stdin);
+                let _ = b.child.wait();
+            }
+        }
+    }
+}
+
+impl Tree for GitTree {
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        let oid = self
+            .files
+            .get(rel)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in this revision"))?;
+        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.start_batch()?);
+        }
+        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
+        writeln!(b.stdin, "{oid}")?;
+        b.stdin.flush()?;
+        let mut header = String::new();
+        b.stdout.read_line(&mut header)?;
+        // `<oid> <type> <size>`
+        let size: usize = header
+            .split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("unexpected reply from git: {}", header.trim())))?;
+        let mut buf = vec![0u8; size];
+        b.stdout.read_exact(&mut buf)?;
+        let mut nl = [0u8; 1];
+        b.stdout.read_exact(&mut nl)?;
+        Ok(buf)
+    }
+
+    fn is_file(&self, rel: &str) -> bool {
+        self.files.contains_key(rel)
+    }
+
+    fn is_dir(&self, rel: &str) -> bool {
+        self.dirs.contains(rel)
+    }
+
+    fn list_dir(&self, rel: &str) -> std::io::Result<Vec<(String, bool)>> {
+        if !self.dirs.contains(rel) {
+            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory in this revision"));
+        }
+        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+        let mut out = BTreeSet::new();
+        for p in self.files.range(prefix.clone()..) {
+            let Some(rest) = p.0.strip_prefix(&prefix) else { break };
+            match rest.split_once('/') {
+                Some((d, _)) => out.insert((d.to_string(), true)),
+                None => out.insert((rest.to_string(), false)),
+            };
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+}
