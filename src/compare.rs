@@ -100,6 +100,9 @@ pub fn breaks(change: &Change, class: Class, need: (bool, bool)) -> (bool, bool)
     }
 }
 
+/// Records one change: (kind, what, conditions, head location, base location, old name).
+type Push<'a> = dyn FnMut(&'static str, String, BTreeSet<String>, Option<Loc>, Option<Loc>, Option<String>) + 'a;
+
 /// One change to one definition.
 #[derive(Clone, Debug)]
 pub struct Change {
@@ -349,7 +352,7 @@ impl Cx<'_> {
         hd: &TypeDef,
         bd: &TypeDef,
         container: &BTreeSet<String>,
-        push: &mut dyn FnMut(&'static str, String, BTreeSet<String>, Option<Loc>, Option<Loc>, Option<String>),
+        push: &mut Push<'_>,
     ) {
         let hra = serde_value(&hi.attrs, "rename_all");
         let bra = serde_value(&bi.attrs, "rename_all");
@@ -539,7 +542,7 @@ impl Cx<'_> {
         b_rename_all: Option<&str>,
         container: &BTreeSet<String>,
         container_default: bool,
-        push: &mut dyn FnMut(&'static str, String, BTreeSet<String>, Option<Loc>, Option<Loc>, Option<String>),
+        push: &mut Push<'_>,
     ) {
         let names = |fields: &Fields, rename_all: Option<&str>| -> Vec<(String, bool)> {
             fields
