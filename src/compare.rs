@@ -421,9 +421,8 @@ impl Cx<'_> {
             }
             for &a in &added {
                 let name = hnames.get(a).cloned().unwrap_or_default();
-                let at_end = a >= bnames.len() - removed.len().min(bnames.len())
-                    && added.iter().all(|x| *x >= a || *x < a)
-                    && (a + added.iter().filter(|x| **x > a).count() + 1 == hnames.len());
+                // Appended: every variant after it is new too.
+                let at_end = (a + 1..hnames.len()).all(|later| added.contains(&later));
                 let kind = if at_end { "variant-appended" } else { "variant-inserted" };
                 let where_ = if at_end { "at the end" } else { "before other variants" };
                 push(
