@@ -232,8 +232,11 @@ fn dispatch(cli: Cli, flags: Vec<(char, String)>) -> Result<i32> {
 }
 
 fn check(args: CheckArgs) -> Result<i32> {
-    if args.base.is_some() || args.head.is_some() || args.staged || args.base_exact {
-        return Err(Error::Usage("revision comparison (`--base`, `--head`, `--staged`) is not implemented yet in this build (see README, \"Status\")".into()));
+    if args.base_exact && args.base.is_none() {
+        return Err(Error::Usage("`--base-exact` needs `--base REV`".into()));
+    }
+    if args.staged && args.head.is_some() {
+        return Err(Error::Usage("`--staged` and `--head` cannot be used together".into()));
     }
     if args.baseline.is_some() || args.write_baseline.is_some() {
         return Err(Error::Usage(
@@ -263,6 +266,10 @@ fn check(args: CheckArgs) -> Result<i32> {
         level_flags: args.level_flags.clone(),
         jobs: args.jobs.unwrap_or(0),
         timings: args.timings,
+        base: args.base.clone(),
+        base_exact: args.base_exact,
+        head: args.head.clone(),
+        staged: args.staged,
     };
     let report = crate::check(&options)?;
     let text = match format {

@@ -136,6 +136,7 @@ pub struct TypeDiff {
     pub base_convention: Option<String>,
 }
 
+#[derive(Debug)]
 pub struct Comparison {
     pub base: Box<Model>,
     pub base_commit: String,

@@ -32,6 +32,8 @@ pub struct Draft {
     /// What changed, for the fingerprint (never line numbers).
     pub key: String,
     pub anchors: Vec<Anchor>,
+    /// Report at most at warn (HL005's "safe once every node runs the new version").
+    pub warn_only: bool,
 }
 
 impl Draft {

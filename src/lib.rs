@@ -58,9 +58,18 @@ pub struct Options {
     /// Threads; 0 = all cores.
     pub jobs: usize,
     pub timings: bool,
+    /// `--base REV`: compare against the merge base of REV and the head.
+    pub base: Option<String>,
+    /// `--base-exact`: compare against REV itself.
+    pub base_exact: bool,
+    /// `--head REV`: check a revision instead of the working tree.
+    pub head: Option<String>,
+    /// `--staged`: check the index.
+    pub staged: bool,
 }
 
-/// Lint the working tree of a workspace.
+/// Lint a workspace: its working tree, a revision or the index, against a base revision when
+/// one is given.
 pub fn check(opts: &Options) -> Result<report::Report> {
     let mut timer = Timer::new(opts.timings);
     let manifest = workspace::find_manifest(opts.manifest_path.as_deref(), &opts.cwd)?;
@@ -75,13 +84,84 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags)
         .map_err(Error::UnknownRule)?;
     let profiles = profiles::load(&config.frameworks)?;
-    let parse_options = parse::ParseOptions { interesting_calls: profiles::interesting_calls(&profiles) };
-    let tree = source::Worktree::new(&ws.root);
     let jobs =
         if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
-    let exclude = config.exclude_set()?;
+    let ctx = Context {
+        parse: parse::ParseOptions { interesting_calls: profiles::interesting_calls(&profiles) },
+        exclude: config.exclude_set()?,
+        jobs,
+    };
+    let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
+    let repo = if uses_git { Some(git::Repo::open(&ws.root)?) } else { None };
+    // The head: the working tree, a revision, or the index.
+    let (head_label, head_commit, mut model) = match (&repo, &opts.head, opts.staged) {
+        (Some(repo), Some(rev), _) => {
+            let commit = repo.commit(rev)?;
+            let tree = repo.tree_at(&commit)?;
+            let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
+            let model = analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &mut timer)?;
+            (commit.clone(), Some(commit), model)
+        }
+        (Some(repo), None, true) => {
+            let tree = repo.tree_of_index()?;
+            let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
+            let model = analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &mut timer)?;
+            ("staged".to_string(), None, model)
+        }
+        _ => {
+            let tree = source::Worktree::new(&ws.root);
+            let model = analyse_tree(ws, &tree, config.clone(), profiles.clone(), &ctx, &mut timer)?;
+            ("worktree".to_string(), None, model)
+        }
+    };
+    // The base: `--base` (merge base with the head, or exact), or `HEAD` for `--staged`.
+    let base_commit = match (&repo, &opts.base) {
+        (Some(repo), Some(rev)) => {
+            let commit = repo.commit(rev)?;
+            if opts.base_exact {
+                Some(commit)
+            } else {
+                let head = match &head_commit {
+                    Some(h) => h.clone(),
+                    None => repo.head()?,
+                };
+                Some(repo.merge_base(&commit, &head)?)
+            }
+        }
+        (Some(repo), None) if opts.staged => repo.head().ok(),
+        _ => None,
+    };
+    if let (Some(repo), Some(commit)) = (&repo, &base_commit) {
+        let tree = repo.tree_at(commit)?;
+        let base_ws = workspace::at_tree(&tree, &model.ws.root, &model.ws)?;
+        let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &mut timer)?;
+        model.comparison = Some(compare::compare(base_model, &model, commit.clone()));
+        model.has_history = true;
+        timer.lap("compare");
+    }
+    let findings = run_rules(&model, &levels);
+    timer.lap("rules");
+    Ok(report::Report { model, findings, base: base_commit, head: head_label })
+}
+
+/// What every tree's analysis shares.
+struct Context {
+    parse: parse::ParseOptions,
+    exclude: globset::GlobSet,
+    jobs: usize,
+}
+
+/// Load, parse, index and analyse one tree (the working tree, a revision, the index).
+fn analyse_tree(
+    ws: workspace::Workspace,
+    tree: &dyn source::Tree,
+    config: config::Config,
+    profiles: Vec<profiles::Profile>,
+    ctx: &Context,
+    timer: &mut Timer,
+) -> Result<model::Model> {
     let mut sources = load::Sources::default();
-    load::load(&mut sources, load::member_roots(&ws), &tree, &parse_options, &exclude, jobs);
+    load::load(&mut sources, load::member_roots(&ws), tree, &ctx.parse, &ctx.exclude, ctx.jobs);
     timer.lap("load+parse");
     let mut index = index::build(&ws, sources);
     // A framework re-exported by a dependency whose sources are on disk: load that crate too.
@@ -97,15 +177,14 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     }
     if !dep_roots.is_empty() {
         let mut sources = index.into_sources();
-        load::load(&mut sources, dep_roots, &tree, &parse_options, &globset::GlobSet::empty(), jobs);
+        let disk = source::Worktree::new(&ws.root);
+        load::load(&mut sources, dep_roots, &disk, &ctx.parse, &globset::GlobSet::empty(), ctx.jobs);
         index = index::build(&ws, sources);
     }
     timer.lap("index");
-    let model = model::analyse(ws, index, config, profiles, &tree)?;
+    let model = model::analyse(ws, index, config, profiles, tree)?;
     timer.lap("analyse");
-    let findings = run_rules(&model, &levels);
-    timer.lap("rules");
-    Ok(report::Report { model, findings, base: None, head: "worktree".into() })
+    Ok(model)
 }
 
 /// Run the rules, apply inline allows and audit suppressions (HL014), and sort.

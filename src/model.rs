@@ -33,6 +33,8 @@ pub struct Model {
     pub golden: BTreeMap<usize, BTreeMap<String, Vec<String>>>,
     /// Whether a base revision (or a lock) is being compared against.
     pub has_history: bool,
+    /// The comparison with the base revision, when there is one.
+    pub comparison: Option<crate::compare::Comparison>,
 }
 
 pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>, tree: &dyn Tree) -> Result<Model> {
@@ -57,7 +59,20 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         })
         .collect();
     let golden = golden_fixtures(&ws, tree);
-    Ok(Model { ws, index, config, profiles, actors, migrations, tracked, impls, encodings, golden, has_history: false })
+    Ok(Model {
+        ws,
+        index,
+        config,
+        profiles,
+        actors,
+        migrations,
+        tracked,
+        impls,
+        encodings,
+        golden,
+        has_history: false,
+        comparison: None,
+    })
 }
 
 /// What decides a tracked type's encoding before its dependencies are looked at.

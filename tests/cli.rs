@@ -169,10 +169,6 @@ fn not_implemented_features_exit_2_with_a_message() {
     let baseline = fixture.path().join("baseline.json");
     let baseline = baseline.to_str().unwrap();
     let cases: &[&[&str]] = &[
-        &["--base", "HEAD"],
-        &["check", "--base", "HEAD"],
-        &["--head", "HEAD"],
-        &["--staged"],
         &["plan"],
         &["plan", "--base", "HEAD"],
         &["lock"],
@@ -189,6 +185,15 @@ fn not_implemented_features_exit_2_with_a_message() {
         assert!(line.contains("not implemented"), "{args:?}: {line}");
     }
     assert!(!fixture.path().join("baseline.json").exists(), "--write-baseline must not write anything yet");
+}
+
+#[test]
+fn revision_flags_outside_a_git_repository_exit_2() {
+    let fixture = counter_crate();
+    for args in [&["--base", "HEAD"][..], &["check", "--base", "HEAD"][..], &["--head", "HEAD"][..], &["--staged"][..]] {
+        let line = error_line(&hotlint(fixture.path(), args), args);
+        assert!(line.contains("is not inside a git repository"), "{args:?}: {line}");
+    }
 }
 
 #[test]

@@ -12,11 +12,16 @@ use serde::Deserialize;
 
 mod hl000;
 mod hl001;
+mod hl002;
+mod hl003;
 mod hl004;
+mod hl005;
 mod hl008;
 mod hl009;
+mod hl010;
 mod hl011;
 mod hl012;
+mod hl013;
 
 pub use hl001::data_fields;
 
@@ -76,7 +81,12 @@ fn check_of(code: &str) -> Option<Check> {
     match code {
         "HL000" => Some(hl000::hl000_parse_failure),
         "HL001" => Some(hl001::hl001_actor_without_migration),
+        "HL002" => Some(hl002::check),
+        "HL003" => Some(hl003::check),
         "HL004" => Some(hl004::check),
+        "HL005" => Some(hl005::check),
+        "HL010" => Some(hl010::check),
+        "HL013" => Some(hl013::check),
         "HL008" => Some(hl008::check),
         "HL009" => Some(hl009::check),
         "HL011" => Some(hl011::check),
@@ -169,7 +179,10 @@ pub fn run(model: &Model, levels: &dyn Fn(&Rule, Option<&str>) -> Level) -> Vec<
             continue;
         }
         for d in check(model) {
-            let level = levels(rule, d.package.as_deref());
+            let mut level = levels(rule, d.package.as_deref());
+            if d.warn_only && level == Level::Deny {
+                level = Level::Warn;
+            }
             if level == Level::Allow {
                 continue;
             }

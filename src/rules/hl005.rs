@@ -1,0 +1,94 @@
+//! HL005 message-changed-incompatibly: a remote message type changed so that old and new nodes
+//! cannot read each other's messages (both directions), or its wire identity changed. A pure
+//! addition that only old readers reject is a warning: safe once every node runs the new version.
+
+use crate::compare;
+use crate::findings::{Anchor, Draft};
+use crate::model::Model;
+use crate::tracked::Reason;
+
+pub fn check(m: &Model) -> Vec<Draft> {
+    let Some(cmp) = &m.comparison else { return Vec::new() };
+    let mut out = Vec::new();
+    for diff in &cmp.diffs {
+        let Some(t) = diff.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
+        if !t.reasons.iter().any(|r| matches!(r, Reason::Remote { .. })) {
+            continue;
+        }
+        let Some(enc) = m.encodings.get(&t.ty) else { continue };
+        let identity = identity_of(m, t);
+        let name = t.path.rsplit("::").next().unwrap_or(&t.path).to_string();
+        for c in &diff.changes {
+            let (b, f) = compare::breaks(c, enc.class, (true, true));
+            let identity_break = identity.as_deref() == Some("variant-name") && c.kind == "variant-renamed";
+            if !(b || f || identity_break) {
+                continue;
+            }
+            let mut d = if identity_break {
+                Draft::new(format!("{}: the variant name is the message's identity on the wire", c.what))
+            } else if b && f {
+                Draft::new(format!("{}: old and new nodes cannot read each other's `{name}` messages", c.what))
+            } else if f {
+                Draft::new(format!("{}: old nodes cannot read it; safe once every node runs the new version", c.what))
+            } else {
+                Draft::new(format!("{}: new nodes cannot read messages from old nodes", c.what))
+            };
+            d.warn_only = !identity_break && f && !b && matches!(c.kind, "variant-appended" | "field-added-optional");
+            d.package = c.head_loc.and_then(|l| m.package_of_file(l.file));
+            if let Some(loc) = c.head_loc {
+                d.primary(loc, "changed here");
+                d.anchors.push(Anchor { file: loc.file, first_line: loc.line, header_line: loc.line });
+            }
+            if let Some((file, line, text)) = &c.base_loc {
+                d.notes.push(format!("at base {}: {file}:{line}: `{text}`", crate::git::short(&cmp.base_commit)));
+            }
+            d.notes.push(format!(
+                "`{}` crosses a process boundary ({}), encoded `{}`",
+                t.path,
+                reasons(t),
+                enc.class.as_str()
+            ));
+            d.ty = Some(t.path.clone());
+            d.help = Some(if d.warn_only {
+                "roll the deploy out fully before any node sends the new form, or gate it behind a flag".into()
+            } else if identity_break {
+                "keep the variant's name; add a new variant for the new meaning".into()
+            } else {
+                "add a new message type (or variant) for the new form and keep the old one until every node is upgraded"
+                    .into()
+            });
+            d.key = format!("message:{}:{}:{}", t.path, c.kind, c.what);
+            out.push(d);
+        }
+        // kameo's default remote id contains the module path: a move changes it.
+        if let (Some(from), Some("type-hash")) = (&diff.moved_from, identity.as_deref()) {
+            if let Some(item) = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item)) {
+                let mut d = Draft::new(format!(
+                    "`{name}` moved from `{from}`: its remote message id (derived from the module path) changed"
+                ));
+                d.package = m.package_of_file(item.loc.file);
+                d.primary(item.loc, "moved here");
+                d.ty = Some(t.path.clone());
+                d.help = Some("pin the id: `#[remote_message(\"…\")]` with the old id, or move it back".into());
+                d.key = format!("identity-moved:{}", t.path);
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+fn reasons(t: &crate::tracked::Tracked) -> String {
+    t.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")
+}
+
+/// The wire identity of the framework of the actors that receive this message.
+fn identity_of(m: &Model, t: &crate::tracked::Tracked) -> Option<String> {
+    for r in &t.reasons {
+        if let Reason::Remote { actor: Some(a) } = r {
+            let fw = m.actors.actors.iter().find(|x| &x.id == a)?.framework.clone();
+            return m.profiles.iter().find(|p| p.name == fw)?.remote.as_ref()?.identity.clone();
+        }
+    }
+    None
+}

@@ -1,0 +1,50 @@
+//! HL013 change-unverifiable: a change hotlint cannot judge — an opaque type's fingerprint
+//! changed (hand-written serde impl, custom `with` functions, macro-generated types) or a version
+//! that is not a literal.
+
+use crate::findings::{Anchor, Draft};
+use crate::migrations::Version;
+use crate::model::Model;
+
+pub fn check(m: &Model) -> Vec<Draft> {
+    let mut out = Vec::new();
+    if let Some(cmp) = &m.comparison {
+        for diff in &cmp.diffs {
+            let Some(t) = diff.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
+            for (what, why) in &diff.opaque_changed {
+                let mut d = Draft::new(format!("`{what}` changed and hotlint cannot verify how: {why}"));
+                if let Some(item) = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item)) {
+                    d.package = m.package_of_file(item.loc.file);
+                    d.primary(item.loc, "tracked type");
+                    d.anchors.push(Anchor {
+                        file: item.loc.file,
+                        first_line: item.first_line,
+                        header_line: item.loc.line,
+                    });
+                }
+                d.ty = Some(t.path.clone());
+                d.help = Some("check by hand that data written before still reads (a round-trip test over stored bytes), or bump the version with a migration".into());
+                d.key = format!("opaque:{}:{what}", t.path);
+                out.push(d);
+            }
+        }
+    }
+    for t in m.tracked.values() {
+        let Some(mig) = &t.migration else { continue };
+        if let Version::Unknown(text) = &mig.version {
+            let name = t.path.rsplit("::").next().unwrap_or(&t.path);
+            let mut d =
+                Draft::new(format!("the version of `{name}` is `{text}`, not an integer literal or a const with one"));
+            d.package = m.package_of_file(mig.loc.file);
+            d.primary(mig.loc, "version declared here");
+            d.anchors.push(Anchor { file: mig.loc.file, first_line: mig.loc.line, header_line: mig.loc.line });
+            d.ty = Some(t.path.clone());
+            d.help = Some(
+                "write the version as a literal (`2`) or a `const` whose value is one, so bumps can be checked".into(),
+            );
+            d.key = format!("version-unknown:{}", t.path);
+            out.push(d);
+        }
+    }
+    out
+}
