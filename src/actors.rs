@@ -222,6 +222,9 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
     }
     // Dependencies loaded to follow re-exports are not the workspace's actors.
     out.actors.retain(|a| !index.in_dependency(a.scope));
+    // A file compiled into several targets declares its actors once.
+    out.actors.sort_by(|a, b| (a.decl, &a.framework, &a.id).cmp(&(b.decl, &b.framework, &b.id)));
+    out.actors.dedup_by(|a, b| a.decl == b.decl && a.framework == b.framework);
     // One actor per type and framework: a type may both derive and implement (kameo), keep the
     // impl (it carries associated types) or the first seen.
     out.actors.sort_by(|a, b| {
@@ -259,12 +262,17 @@ fn trait_candidates(cx: &Ctx<'_>, scope: ModId, tp: &TyPath, generics: &[String]
     let r = cx.res.resolve(scope, tp.global, &tp.names(), generics, Ns::Type);
     let mut out = r.extern_paths();
     if let Res::Trait(id) = r {
-        // A trait defined in the workspace: its canonical path (the framework's own crate).
+        // A trait defined in the workspace (the framework's own repository): its canonical path,
+        // and the crate-root path it is usually re-exported at (`actix::Actor` for the trait
+        // defined in actix's private `actor` module).
         for (m, module) in cx.index.modules.iter().enumerate() {
             if module.file == id.file && module.names.values().flatten().any(|d| *d == crate::index::Def::Trait(id)) {
                 if let Some(item) = cx.index.item(id) {
                     if let ItemKind::Trait(t) = &item.kind {
                         out.push(format!("{}::{}", cx.index.module_path(m as ModId), t.name));
+                        if let Some(c) = cx.index.krate_of(m as ModId) {
+                            out.push(format!("{}::{}", c.name, t.name));
+                        }
                     }
                 }
             }
@@ -338,6 +346,9 @@ impl Ctx<'_> {
         def: &ImplDef,
     ) -> Option<Actor> {
         let (ty, id) = self.self_type(imp.module, &def.self_ty, &def.generics);
+        // Blanket impls (`impl<A: PersistentActor> Actor for A`, `impl<A> Actor for Box<A>`) are
+        // the framework's plumbing, not actors: an actor is a type of the workspace.
+        ty?;
         let state = if form.state == "self" {
             match ty {
                 Some(t) => State::SelfType(t),

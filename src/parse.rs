@@ -293,7 +293,7 @@ impl Parser<'_> {
             I::Struct(s) => {
                 let def = TypeDef {
                     kind: TypeKind::Struct,
-                    name: s.ident.to_string(),
+                    name: unraw(&s.ident),
                     generics: type_params(&s.generics),
                     fields: self.fields(&s.fields),
                     variants: Vec::new(),
@@ -303,7 +303,7 @@ impl Parser<'_> {
             I::Union(s) => {
                 let def = TypeDef {
                     kind: TypeKind::Union,
-                    name: s.ident.to_string(),
+                    name: unraw(&s.ident),
                     generics: type_params(&s.generics),
                     fields: Fields::Named(s.fields.named.iter().map(|f| self.field(f)).collect()),
                     variants: Vec::new(),
@@ -315,7 +315,7 @@ impl Parser<'_> {
                     .variants
                     .iter()
                     .map(|v| Variant {
-                        name: v.ident.to_string(),
+                        name: unraw(&v.ident),
                         fields: self.fields(&v.fields),
                         discriminant: v.discriminant.as_ref().map(|(_, e)| norm(e.to_token_stream())),
                         attrs: self.attrs(&v.attrs),
@@ -324,7 +324,7 @@ impl Parser<'_> {
                     .collect();
                 let def = TypeDef {
                     kind: TypeKind::Enum,
-                    name: e.ident.to_string(),
+                    name: unraw(&e.ident),
                     generics: type_params(&e.generics),
                     fields: Fields::Unit,
                     variants,
@@ -332,19 +332,15 @@ impl Parser<'_> {
                 (&e.attrs, Some(&e.vis), ItemKind::Type(def), self.loc(e.ident.span()))
             }
             I::Type(t) => {
-                let def =
-                    AliasDef { name: t.ident.to_string(), generics: type_params(&t.generics), ty: conv_ty(&t.ty, 0) };
+                let def = AliasDef { name: unraw(&t.ident), generics: type_params(&t.generics), ty: conv_ty(&t.ty, 0) };
                 (&t.attrs, Some(&t.vis), ItemKind::Alias(def), self.loc(t.ident.span()))
             }
-            I::Trait(t) => (
-                &t.attrs,
-                Some(&t.vis),
-                ItemKind::Trait(TraitDef { name: t.ident.to_string() }),
-                self.loc(t.ident.span()),
-            ),
+            I::Trait(t) => {
+                (&t.attrs, Some(&t.vis), ItemKind::Trait(TraitDef { name: unraw(&t.ident) }), self.loc(t.ident.span()))
+            }
             I::Const(c) => {
                 let def = ConstDef {
-                    name: c.ident.to_string(),
+                    name: unraw(&c.ident),
                     ty: conv_ty(&c.ty, 0),
                     value: norm(c.expr.to_token_stream()),
                     loc: self.loc(c.ident.span()),
@@ -374,16 +370,13 @@ impl Parser<'_> {
                         _ => None,
                     })
                     .collect();
-                let def = ModDef { name: m.ident.to_string(), inline, path_attrs };
+                let def = ModDef { name: unraw(&m.ident), inline, path_attrs };
                 (&m.attrs, Some(&m.vis), ItemKind::Mod(def), self.loc(m.ident.span()))
             }
             I::ExternCrate(e) => (
                 &e.attrs,
                 Some(&e.vis),
-                ItemKind::ExternCrate {
-                    name: e.ident.to_string(),
-                    rename: e.rename.as_ref().map(|(_, r)| r.to_string()),
-                },
+                ItemKind::ExternCrate { name: unraw(&e.ident), rename: e.rename.as_ref().map(|(_, r)| r.to_string()) },
                 self.loc(e.ident.span()),
             ),
             I::Impl(imp) => {
@@ -392,9 +385,9 @@ impl Parser<'_> {
                 (&imp.attrs, None, ItemKind::Impl(def), loc)
             }
             I::Macro(m) => {
-                let path: Vec<String> = m.mac.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let path: Vec<String> = m.mac.path.segments.iter().map(|s| unraw(&s.ident)).collect();
                 let kind = if path.len() == 1 && path.first().is_some_and(|p| p == "macro_rules") {
-                    ItemKind::MacroRules { name: m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default() }
+                    ItemKind::MacroRules { name: m.ident.as_ref().map(unraw).unwrap_or_default() }
                 } else {
                     let (declared, mentioned) = macro_idents(&m.mac.tokens);
                     ItemKind::Macro(MacroItem { path, declared, mentioned, fingerprint: fingerprint(&m.mac.tokens) })
@@ -429,12 +422,12 @@ impl Parser<'_> {
         for it in &imp.items {
             match it {
                 syn::ImplItem::Type(t) => def.assoc_types.push(AssocType {
-                    name: t.ident.to_string(),
+                    name: unraw(&t.ident),
                     ty: conv_ty(&t.ty, 0),
                     loc: self.loc(t.ident.span()),
                 }),
                 syn::ImplItem::Const(c) => def.consts.push(ConstDef {
-                    name: c.ident.to_string(),
+                    name: unraw(&c.ident),
                     ty: conv_ty(&c.ty, 0),
                     value: norm(c.expr.to_token_stream()),
                     loc: self.loc(c.ident.span()),
@@ -457,7 +450,7 @@ impl Parser<'_> {
                 syn::FnArg::Receiver(_) => has_self = true,
                 syn::FnArg::Typed(pt) => params.push(Param {
                     name: match &*pt.pat {
-                        syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                        syn::Pat::Ident(pi) => Some(unraw(&pi.ident)),
                         _ => None,
                     },
                     ty: conv_ty(&pt.ty, 0),
@@ -468,7 +461,7 @@ impl Parser<'_> {
             syn::ReturnType::Default => None,
             syn::ReturnType::Type(_, t) => Some(conv_ty(t, 0)),
         };
-        let name = sig.ident.to_string();
+        let name = unraw(&sig.ident);
         let first_param = params.first().and_then(|p| p.name.clone());
         let key = key_of(block.brace_token.span.open().start());
         let body_tokens = match self.bodies.get(&key) {
@@ -686,7 +679,7 @@ impl Parser<'_> {
             Some(id) => self.loc(id.span()),
             None => self.loc(f.ty.span()),
         };
-        Field { name: f.ident.as_ref().map(|i| i.to_string()), ty: conv_ty(&f.ty, 0), attrs: self.attrs(&f.attrs), loc }
+        Field { name: f.ident.as_ref().map(unraw), ty: conv_ty(&f.ty, 0), attrs: self.attrs(&f.attrs), loc }
     }
 
     // ---- attributes -----------------------------------------------------------------------
@@ -695,7 +688,7 @@ impl Parser<'_> {
         let mut out = Vec::new();
         for a in attrs {
             let loc = self.loc(a.span());
-            let path: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+            let path: Vec<String> = a.path().segments.iter().map(|s| unraw(&s.ident)).collect();
             let args = match &a.meta {
                 syn::Meta::Path(_) => AttrArgs::None,
                 syn::Meta::List(l) => AttrArgs::List(parse_meta_list(l.tokens.clone(), 0)),
@@ -804,6 +797,16 @@ fn unquote(lit: &str) -> String {
     lit.to_string()
 }
 
+/// An identifier's name without the raw prefix (`r#type` is `type`), as rustc, file lookup
+/// and serde see it.
+fn unraw(id: &proc_macro2::Ident) -> String {
+    let s = id.to_string();
+    match s.strip_prefix("r#") {
+        Some(rest) => rest.to_string(),
+        None => s,
+    }
+}
+
 /// Normalised token text: what `to_string` prints, so whitespace and comments do not count.
 pub fn norm(ts: TokenStream) -> String {
     ts.to_string()
@@ -821,8 +824,8 @@ fn type_params(g: &syn::Generics) -> Vec<String> {
     g.params
         .iter()
         .filter_map(|p| match p {
-            syn::GenericParam::Type(t) => Some(t.ident.to_string()),
-            syn::GenericParam::Const(c) => Some(c.ident.to_string()),
+            syn::GenericParam::Type(t) => Some(unraw(&t.ident)),
+            syn::GenericParam::Const(c) => Some(unraw(&c.ident)),
             syn::GenericParam::Lifetime(_) => None,
         })
         .collect()
@@ -831,12 +834,12 @@ fn type_params(g: &syn::Generics) -> Vec<String> {
 fn flatten_use(tree: &syn::UseTree, global: bool, prefix: &mut Vec<String>, out: &mut Vec<UseEntry>) {
     match tree {
         syn::UseTree::Path(p) => {
-            prefix.push(p.ident.to_string());
+            prefix.push(unraw(&p.ident));
             flatten_use(&p.tree, global, prefix, out);
             prefix.pop();
         }
         syn::UseTree::Name(n) => {
-            let name = n.ident.to_string();
+            let name = unraw(&n.ident);
             if name == "self" {
                 out.push(UseEntry { global, path: prefix.clone(), alias: prefix.last().cloned(), glob: false });
             } else {
@@ -846,7 +849,7 @@ fn flatten_use(tree: &syn::UseTree, global: bool, prefix: &mut Vec<String>, out:
             }
         }
         syn::UseTree::Rename(r) => {
-            let name = r.ident.to_string();
+            let name = unraw(&r.ident);
             let mut path = prefix.clone();
             if name != "self" {
                 path.push(name);
@@ -910,7 +913,7 @@ pub fn conv_path(p: &syn::Path, depth: usize) -> TyPath {
             .segments
             .iter()
             .map(|s| {
-                let mut seg = PathSeg { name: s.ident.to_string(), args: Vec::new(), fn_sugar: false, ret: None };
+                let mut seg = PathSeg { name: unraw(&s.ident), args: Vec::new(), fn_sugar: false, ret: None };
                 match &s.arguments {
                     syn::PathArguments::None => {}
                     syn::PathArguments::AngleBracketed(a) => {
@@ -1079,7 +1082,7 @@ fn collect_pattern_paths(p: &syn::Pat, out: &mut Vec<Vec<String>>, depth: usize)
         _ => None,
     };
     if let Some(path) = path {
-        out.push(path.segments.iter().map(|s| s.ident.to_string()).collect());
+        out.push(path.segments.iter().map(|s| unraw(&s.ident)).collect());
     }
 }
 
@@ -1148,14 +1151,17 @@ fn only_fails(e: &syn::Expr) -> bool {
         syn::Expr::Call(c) => {
             matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
         }
-        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
-            matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")
-        }),
+        syn::Expr::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| matches!(unraw(&s.ident).as_str(), "panic" | "unreachable" | "todo" | "unimplemented")),
         syn::Expr::Return(r) => r.expr.as_deref().is_some_and(only_fails),
         syn::Expr::Block(b) => match b.block.stmts.as_slice() {
             [syn::Stmt::Expr(e, _)] => only_fails(e),
             [syn::Stmt::Macro(m)] => m.mac.path.segments.last().is_some_and(|s| {
-                matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "todo" | "unimplemented")
+                matches!(unraw(&s.ident).as_str(), "panic" | "unreachable" | "todo" | "unimplemented")
             }),
             _ => false,
         },

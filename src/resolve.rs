@@ -182,8 +182,9 @@ impl<'a> Resolver<'a> {
     ) -> Res {
         let mut m = scope;
         let mut guard = 0;
+        let mut externs = Vec::new();
         loop {
-            if let Some(r) = self.lookup_in_module(m, name, ns, visited) {
+            if let Some(r) = self.lookup_definite(m, name, ns, visited, &mut externs) {
                 return r;
             }
             let Some(module) = self.index.module(m) else { break };
@@ -195,6 +196,8 @@ impl<'a> Resolver<'a> {
                 _ => break,
             }
         }
+        // A dependency or a prelude name wins over what an external glob *might* export: hotlint
+        // cannot see into external crates, and real code cannot be ambiguous between the two.
         if let Some(r) = self.extern_crate(scope, name) {
             return r;
         }
@@ -204,6 +207,9 @@ impl<'a> Resolver<'a> {
         if let Some(p) = std_prelude(name) {
             return Res::Extern(p.split("::").map(str::to_string).collect());
         }
+        if let Some(r) = candidates(externs) {
+            return r;
+        }
         if !last {
             // A crate we were not told about (no manifest entry, or a crate hotlint does not
             // know): read the path as external, the way the compiler would need it to be.
@@ -212,7 +218,8 @@ impl<'a> Resolver<'a> {
         Res::Unresolved
     }
 
-    /// What `name` means inside module `m` (its items, imports and globs).
+    /// What `name` means inside module `m` (its items, imports and globs), external glob
+    /// candidates included.
     pub fn lookup_in_module(
         &self,
         m: ModId,
@@ -220,9 +227,42 @@ impl<'a> Resolver<'a> {
         ns: Ns,
         visited: &mut HashSet<(ModId, String)>,
     ) -> Option<Res> {
-        if !visited.insert((m, name.to_string())) || visited.len() > 4096 {
+        let mut externs = Vec::new();
+        if let Some(r) = self.lookup_definite(m, name, ns, visited, &mut externs) {
+            return Some(r);
+        }
+        candidates(externs)
+    }
+
+    /// Items, imports and workspace globs of `m`; what external globs may bring is pushed to
+    /// `externs` instead (the caller decides whether a crate or prelude name wins over them).
+    fn lookup_definite(
+        &self,
+        m: ModId,
+        name: &str,
+        ns: Ns,
+        visited: &mut HashSet<(ModId, String)>,
+        externs: &mut Vec<Vec<String>>,
+    ) -> Option<Res> {
+        // `visited` guards the lookups in progress (a cycle of globs or re-exports), not the ones
+        // already answered: the same (module, name) may be asked again on another path.
+        let key = (m, name.to_string());
+        if visited.len() > 256 || !visited.insert(key.clone()) {
             return None;
         }
+        let r = self.lookup_definite_inner(m, name, ns, visited, externs);
+        visited.remove(&key);
+        r
+    }
+
+    fn lookup_definite_inner(
+        &self,
+        m: ModId,
+        name: &str,
+        ns: Ns,
+        visited: &mut HashSet<(ModId, String)>,
+        externs: &mut Vec<Vec<String>>,
+    ) -> Option<Res> {
         let module = self.index.module(m)?;
         if let Some(defs) = module.names.get(name) {
             let pick = defs.iter().find(|d| ns_of(d) == ns).or_else(|| defs.first());
@@ -238,11 +278,10 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        let mut externs: Vec<Vec<String>> = Vec::new();
         for glob in &module.globs {
             match self.resolve_use(m, glob, Ns::Type, visited) {
                 Res::Mod(gm) if gm != m => {
-                    if let Some(r) = self.lookup_in_module(gm, name, ns, visited) {
+                    if let Some(r) = self.lookup_definite(gm, name, ns, visited, externs) {
                         return Some(r);
                     }
                 }
@@ -253,11 +292,7 @@ impl<'a> Resolver<'a> {
                 _ => {}
             }
         }
-        match externs.len() {
-            0 => None,
-            1 => externs.pop().map(Res::Extern),
-            _ => Some(Res::ExternCandidates(externs)),
-        }
+        None
     }
 
     /// Resolve a `use` entry's path (the target module of a glob, the item of a named import).
@@ -282,14 +317,9 @@ impl<'a> Resolver<'a> {
                         .map(|d| def_res(*d));
                     match own {
                         Some(r) => r,
-                        None => {
-                            let via_imports = self.lookup_in_module(m, first, first_ns, visited);
-                            match via_imports {
-                                Some(r) => r,
-                                // `use x;` / `use x::…` where `x` is nothing local: an extern crate.
-                                None => self.lookup_lexical(m, first, first_ns, false, visited),
-                            }
-                        }
+                        // Imports and globs of the module, then the extern prelude (`use x::…`
+                        // where `x` is nothing local names an extern crate).
+                        None => self.lookup_lexical(m, first, first_ns, false, visited),
                     }
                 }
             }
@@ -309,7 +339,13 @@ impl<'a> Resolver<'a> {
             Res::Mod(m) => match seg {
                 "super" => self.parent_of(m),
                 "self" => Res::Mod(m),
-                _ => self.lookup_in_module(m, seg, ns, visited).unwrap_or(Res::Unresolved),
+                _ => self.lookup_in_module(m, seg, ns, visited).unwrap_or_else(|| {
+                    // Not an item hotlint can see (a proc macro of a workspace crate, an item a
+                    // macro generates): name it by its path, as an external item would be.
+                    let mut p: Vec<String> = self.index.module_path(m).split("::").map(str::to_string).collect();
+                    p.push(seg.to_string());
+                    Res::Extern(p)
+                }),
             },
             Res::Extern(mut p) => {
                 p.push(seg.to_string());
@@ -383,6 +419,16 @@ impl<'a> Resolver<'a> {
             }
             Res::Unresolved => "?".into(),
         }
+    }
+}
+
+fn candidates(mut externs: Vec<Vec<String>>) -> Option<Res> {
+    externs.sort();
+    externs.dedup();
+    match externs.len() {
+        0 => None,
+        1 => externs.pop().map(Res::Extern),
+        _ => Some(Res::ExternCandidates(externs)),
     }
 }
 

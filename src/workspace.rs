@@ -259,6 +259,11 @@ fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), S
         return Err("HOTLINT_NO_CARGO is set".into());
     }
     let mut cmd = cargo_metadata::MetadataCommand::new();
+    if let Some(dir) = manifest.parent() {
+        // Run where the workspace is, so its own toolchain pin applies (and, not installed,
+        // fails fast instead of being downloaded).
+        cmd.current_dir(dir);
+    }
     cmd.manifest_path(manifest).no_deps().env("RUSTUP_AUTO_INSTALL", "0").other_options(vec!["--offline".to_string()]);
     let meta = cmd.exec().map_err(|e| {
         let text = e.to_string();
