@@ -222,39 +222,43 @@ fn dispatch(cli: Cli, flags: Vec<(char, String)>) -> Result<i32> {
         Some(Command::Check(a)) => check(CheckArgs { level_flags: flags, ..a }),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Rules { format }) => list_rules(format),
-        Some(Command::Plan(_)) => Err(Error::Usage(
-            "`plan` is not implemented yet: it needs revision comparison (see README, \"Status\")".into(),
-        )),
+        Some(Command::Plan(a)) => plan(CheckArgs { level_flags: flags, ..a }),
         Some(Command::Lock { .. }) => {
             Err(Error::Usage("`lock` is not implemented yet (see README, \"Status\")".into()))
         }
     }
 }
 
-fn check(args: CheckArgs) -> Result<i32> {
+fn plan(args: CheckArgs) -> Result<i32> {
+    if args.base.is_none() {
+        return Err(Error::Usage("`plan` needs `--base REV`: the release it upgrades from".into()));
+    }
+    let json = match args.format {
+        OutputFormat::Json => true,
+        OutputFormat::Human => false,
+        _ => return Err(Error::Usage("`plan` prints Markdown (the default) or `--format json`".into())),
+    };
+    let report = crate::check(&options_of(&args)?)?;
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(&crate::plan::to_json(&report)).unwrap_or_default();
+        s.push('\n');
+        s
+    } else {
+        crate::plan::to_markdown(&report)
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(0)
+}
+
+fn options_of(args: &CheckArgs) -> Result<crate::Options> {
     if args.base_exact && args.base.is_none() {
         return Err(Error::Usage("`--base-exact` needs `--base REV`".into()));
     }
     if args.staged && args.head.is_some() {
         return Err(Error::Usage("`--staged` and `--head` cannot be used together".into()));
     }
-    if args.baseline.is_some() || args.write_baseline.is_some() {
-        return Err(Error::Usage(
-            "baselines (`--baseline`, `--write-baseline`) are not implemented yet (see README, \"Status\")".into(),
-        ));
-    }
-    let format = match args.format {
-        OutputFormat::Human => Format::Human,
-        OutputFormat::Json => Format::Json,
-        other => {
-            return Err(Error::Usage(format!(
-                "output format `{}` is not implemented yet; use `human` or `json` (see README, \"Status\")",
-                other.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
-            )));
-        }
-    };
     let cwd = std::env::current_dir().map_err(|e| Error::Read { path: ".".into(), message: e.to_string() })?;
-    let options = crate::Options {
+    Ok(crate::Options {
         manifest_path: args.manifest_path.clone(),
         cwd,
         selection: crate::workspace::Selection {
@@ -270,7 +274,26 @@ fn check(args: CheckArgs) -> Result<i32> {
         base_exact: args.base_exact,
         head: args.head.clone(),
         staged: args.staged,
+    })
+}
+
+fn check(args: CheckArgs) -> Result<i32> {
+    if args.baseline.is_some() || args.write_baseline.is_some() {
+        return Err(Error::Usage(
+            "baselines (`--baseline`, `--write-baseline`) are not implemented yet (see README, \"Status\")".into(),
+        ));
+    }
+    let format = match args.format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+        other => {
+            return Err(Error::Usage(format!(
+                "output format `{}` is not implemented yet; use `human` or `json` (see README, \"Status\")",
+                other.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+            )));
+        }
     };
+    let options = options_of(&args)?;
     let report = crate::check(&options)?;
     let text = match format {
         Format::Json => {

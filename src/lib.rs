@@ -33,6 +33,7 @@ pub mod load;
 pub mod migrations;
 pub mod model;
 pub mod parse;
+pub mod plan;
 pub mod profiles;
 pub mod report;
 pub mod resolve;

@@ -35,6 +35,8 @@ pub struct Model {
     pub has_history: bool,
     /// The comparison with the base revision, when there is one.
     pub comparison: Option<crate::compare::Comparison>,
+    /// `Cargo.lock` of this tree: package name → locked versions.
+    pub lock: BTreeMap<String, Vec<String>>,
 }
 
 pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>, tree: &dyn Tree) -> Result<Model> {
@@ -59,6 +61,7 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         })
         .collect();
     let golden = golden_fixtures(&ws, tree);
+    let lock = read_lock(tree);
     Ok(Model {
         ws,
         index,
@@ -72,6 +75,7 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         golden,
         has_history: false,
         comparison: None,
+        lock,
     })
 }
 
@@ -117,6 +121,24 @@ fn encoding_facts<'a>(
     }
     let convention = t.migration.as_ref().and_then(|m| m.encoding.as_deref().map(|e| (e, m.convention.as_str())));
     encoding::Facts { configured, framework, convention }
+}
+
+/// `Cargo.lock` at the workspace root of `tree`: package → versions (empty when absent or broken).
+fn read_lock(tree: &dyn Tree) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let Ok(bytes) = tree.read("Cargo.lock") else { return out };
+    let Ok(table) = String::from_utf8_lossy(&bytes).parse::<toml::Table>() else { return out };
+    for p in table.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
+        if let (Some(n), Some(v)) = (p.get("name").and_then(|x| x.as_str()), p.get("version").and_then(|x| x.as_str()))
+        {
+            out.entry(n.to_string()).or_default().push(v.to_string());
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    out
 }
 
 /// `tests/hotlint/<Type>/` golden fixture files of each selected member.

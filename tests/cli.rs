@@ -169,8 +169,6 @@ fn not_implemented_features_exit_2_with_a_message() {
     let baseline = fixture.path().join("baseline.json");
     let baseline = baseline.to_str().unwrap();
     let cases: &[&[&str]] = &[
-        &["plan"],
-        &["plan", "--base", "HEAD"],
         &["lock"],
         &["lock", "--check"],
         &["--format", "sarif"],
@@ -188,9 +186,19 @@ fn not_implemented_features_exit_2_with_a_message() {
 }
 
 #[test]
+fn plan_needs_a_base_and_a_repository() {
+    let fixture = counter_crate();
+    let line = error_line(&hotlint(fixture.path(), &["plan"]), &["plan"]);
+    assert!(line.contains("needs `--base REV`"), "{line}");
+    let line = error_line(&hotlint(fixture.path(), &["plan", "--base", "HEAD"]), &["plan", "--base", "HEAD"]);
+    assert!(line.contains("is not inside a git repository"), "{line}");
+}
+
+#[test]
 fn revision_flags_outside_a_git_repository_exit_2() {
     let fixture = counter_crate();
-    for args in [&["--base", "HEAD"][..], &["check", "--base", "HEAD"][..], &["--head", "HEAD"][..], &["--staged"][..]] {
+    for args in [&["--base", "HEAD"][..], &["check", "--base", "HEAD"][..], &["--head", "HEAD"][..], &["--staged"][..]]
+    {
         let line = error_line(&hotlint(fixture.path(), args), args);
         assert!(line.contains("is not inside a git repository"), "{args:?}: {line}");
     }

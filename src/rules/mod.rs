@@ -24,6 +24,7 @@ mod hl012;
 mod hl013;
 
 pub use hl001::data_fields;
+pub use hl002::bumped;
 
 use crate::findings::{Draft, Finding};
 use crate::model::Model;
