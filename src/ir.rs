@@ -27,6 +27,9 @@ pub struct FileSummary {
     /// Path relative to the workspace root, with `/` separators.
     pub rel_path: String,
     pub text: Arc<str>,
+    /// xxh3 of the file's bytes: a file with the same path and hash at another revision is the
+    /// same file, and its summary is reused instead of parsed again.
+    pub hash: u64,
     /// Why the file could not be read or parsed (HL000). `items` is empty then.
     pub error: Option<ParseFailure>,
     pub items: Vec<Item>,
@@ -452,4 +455,84 @@ pub fn cfg_is_test(pred: &str) -> bool {
         return false;
     }
     compact.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == "test")
+}
+
+impl FileSummary {
+    /// The same summary under another file id (every location rewritten): how an unchanged file
+    /// is shared between the revisions being compared without parsing it twice.
+    pub fn with_id(&self, id: FileId) -> FileSummary {
+        let mut f = self.clone_shallow();
+        f.id = id;
+        let fix = |l: &mut Loc| l.file = id;
+        if let Some(e) = &mut f.error {
+            if let Some(l) = &mut e.loc {
+                fix(l);
+            }
+        }
+        for a in &mut f.allows {
+            fix(&mut a.loc);
+        }
+        for a in &mut f.inner_attrs {
+            fix(&mut a.loc);
+        }
+        for item in &mut f.items {
+            fix(&mut item.loc);
+            item.attrs.iter_mut().for_each(|a| fix(&mut a.loc));
+            match &mut item.kind {
+                ItemKind::Type(def) => {
+                    for field in fields_mut(&mut def.fields) {
+                        fix(&mut field.loc);
+                        field.attrs.iter_mut().for_each(|a| fix(&mut a.loc));
+                    }
+                    for v in &mut def.variants {
+                        fix(&mut v.loc);
+                        v.attrs.iter_mut().for_each(|a| fix(&mut a.loc));
+                        for field in fields_mut(&mut v.fields) {
+                            fix(&mut field.loc);
+                            field.attrs.iter_mut().for_each(|a| fix(&mut a.loc));
+                        }
+                    }
+                }
+                ItemKind::Impl(def) => {
+                    fix(&mut def.header);
+                    def.assoc_types.iter_mut().for_each(|a| fix(&mut a.loc));
+                    def.consts.iter_mut().for_each(|c| fix(&mut c.loc));
+                    def.fns.iter_mut().for_each(|f| fn_with_id(f, id));
+                }
+                ItemKind::Const(c) => fix(&mut c.loc),
+                ItemKind::Fn(f) => fn_with_id(f, id),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn clone_shallow(&self) -> FileSummary {
+        FileSummary {
+            id: self.id,
+            rel_path: self.rel_path.clone(),
+            text: self.text.clone(),
+            hash: self.hash,
+            error: self.error.clone(),
+            items: self.items.clone(),
+            inner_attrs: self.inner_attrs.clone(),
+            allows: self.allows.clone(),
+        }
+    }
+}
+
+fn fields_mut(f: &mut Fields) -> std::slice::IterMut<'_, Field> {
+    match f {
+        Fields::Named(v) | Fields::Tuple(v) => v.iter_mut(),
+        Fields::Unit => [].iter_mut(),
+    }
+}
+
+fn fn_with_id(f: &mut FnDef, id: FileId) {
+    f.loc.file = id;
+    f.attrs.iter_mut().for_each(|a| a.loc.file = id);
+    f.body.calls.iter_mut().for_each(|c| c.loc.file = id);
+    for arm in f.body.match_arms.iter_mut().flatten() {
+        arm.loc.file = id;
+    }
 }

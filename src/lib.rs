@@ -100,18 +100,21 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             let commit = repo.commit(rev)?;
             let tree = repo.tree_at(&commit)?;
             let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
-            let model = analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &mut timer)?;
+            let model =
+                analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
             (commit.clone(), Some(commit), model)
         }
         (Some(repo), None, true) => {
             let tree = repo.tree_of_index()?;
             let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
-            let model = analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &mut timer)?;
+            let model =
+                analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
             ("staged".to_string(), None, model)
         }
         _ => {
             let tree = source::Worktree::new(&ws.root);
-            let model = analyse_tree(ws, &tree, config.clone(), profiles.clone(), &ctx, &mut timer)?;
+            let model =
+                analyse_tree(ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
             ("worktree".to_string(), None, model)
         }
     };
@@ -135,7 +138,9 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     if let (Some(repo), Some(commit)) = (&repo, &base_commit) {
         let tree = repo.tree_at(commit)?;
         let base_ws = workspace::at_tree(&tree, &model.ws.root, &model.ws)?;
-        let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &mut timer)?;
+        // Files whose bytes did not change are not parsed again.
+        let reuse: load::Reuse<'_> = model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect();
+        let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &reuse, &mut timer)?;
         model.comparison = Some(compare::compare(base_model, &model, commit.clone()));
         model.has_history = true;
         timer.lap("compare");
@@ -159,10 +164,11 @@ fn analyse_tree(
     config: config::Config,
     profiles: Vec<profiles::Profile>,
     ctx: &Context,
+    reuse: &load::Reuse<'_>,
     timer: &mut Timer,
 ) -> Result<model::Model> {
     let mut sources = load::Sources::default();
-    load::load(&mut sources, load::member_roots(&ws), tree, &ctx.parse, &ctx.exclude, ctx.jobs);
+    load::load(&mut sources, load::member_roots(&ws), tree, &ctx.parse, &ctx.exclude, ctx.jobs, reuse);
     timer.lap("load+parse");
     let mut index = index::build(&ws, sources);
     // A framework re-exported by a dependency whose sources are on disk: load that crate too.
@@ -179,7 +185,7 @@ fn analyse_tree(
     if !dep_roots.is_empty() {
         let mut sources = index.into_sources();
         let disk = source::Worktree::new(&ws.root);
-        load::load(&mut sources, dep_roots, &disk, &ctx.parse, &globset::GlobSet::empty(), ctx.jobs);
+        load::load(&mut sources, dep_roots, &disk, &ctx.parse, &globset::GlobSet::empty(), ctx.jobs, reuse);
         index = index::build(&ws, sources);
     }
     timer.lap("index");

@@ -60,7 +60,11 @@ pub fn member_roots(ws: &Workspace) -> Vec<((usize, usize), String)> {
     out
 }
 
+/// Summaries of another revision's files, by path, to reuse for files whose bytes are the same.
+pub type Reuse<'a> = HashMap<&'a str, &'a FileSummary>;
+
 /// Parse every file reachable from `roots`, adding to `sources` (which may already hold files).
+/// A file whose path and bytes match one in `reuse` is not parsed again.
 pub fn load(
     sources: &mut Sources,
     roots: Vec<((usize, usize), String)>,
@@ -68,6 +72,7 @@ pub fn load(
     opts: &ParseOptions,
     exclude: &globset::GlobSet,
     jobs: usize,
+    reuse: &Reuse<'_>,
 ) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).stack_size(PARSE_STACK_BYTES).build();
     let mut wave: BTreeMap<String, bool> = BTreeMap::new();
@@ -93,7 +98,12 @@ pub fn load(
             batch
                 .par_iter()
                 .map(|(id, path, _)| match tree.read(path) {
-                    Ok(bytes) => parse::parse_file(*id, path.clone(), &bytes, opts),
+                    Ok(bytes) => match reuse.get(path.as_str()) {
+                        Some(prev) if prev.hash == xxhash_rust::xxh3::xxh3_64(&bytes) && prev.error.is_none() => {
+                            prev.with_id(*id)
+                        }
+                        _ => parse::parse_file(*id, path.clone(), &bytes, opts),
+                    },
                     Err(e) => unreadable(*id, path, &e),
                 })
                 .collect::<Vec<_>>()
@@ -149,6 +159,7 @@ fn unreadable(id: FileId, path: &str, e: &std::io::Error) -> FileSummary {
         id,
         rel_path: path.to_string(),
         text: std::sync::Arc::from(""),
+        hash: 0,
         error: Some(crate::ir::ParseFailure { message, loc: None }),
         items: Vec::new(),
         inner_attrs: Vec::new(),

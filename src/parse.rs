@@ -37,6 +37,7 @@ pub fn parse_file(id: FileId, rel_path: String, bytes: &[u8], opts: &ParseOption
         id,
         rel_path,
         text: Arc::from(""),
+        hash: xxhash_rust::xxh3::xxh3_64(bytes),
         error: None,
         items: Vec::new(),
         inner_attrs: Vec::new(),
