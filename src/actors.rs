@@ -307,7 +307,8 @@ impl Ctx<'_> {
         t
     }
 
-    fn state_of(&self, scope: ModId, ty: &Ty, generics: &[String]) -> State {
+    /// The state a type names; `self_ty` is the impl's self type (for `type State = Self`).
+    fn state_of(&self, scope: ModId, ty: &Ty, generics: &[String], self_ty: Option<&Ty>) -> State {
         match ty {
             Ty::Tuple(v) if v.is_empty() => return State::Unit,
             Ty::Path(_) => {}
@@ -322,6 +323,10 @@ impl Ctx<'_> {
                 }
                 State::Local { ty: t, written: written(ty) }
             }
+            Some(Res::SelfType) => match self_ty.and_then(|t| self.res.resolve_ty(scope, t, generics)) {
+                Some(Res::Type(t)) => State::SelfType(self.follow_alias(t)),
+                _ => State::Unknown { written: written(ty) },
+            },
             Some(Res::Unresolved) | None => State::Unknown { written: written(ty) },
             Some(Res::Param(_)) => State::Other { display: written(ty) },
             Some(r) => State::Other { display: with_args(&self.res.display(&r), ty) },
@@ -356,7 +361,7 @@ impl Ctx<'_> {
             }
         } else if let Some(name) = form.state.strip_prefix("assoc:") {
             match def.assoc_types.iter().find(|a| a.name == name) {
-                Some(a) => self.state_of(imp.module, &a.ty, &def.generics),
+                Some(a) => self.state_of(imp.module, &a.ty, &def.generics, Some(&def.self_ty)),
                 None => State::Unknown { written: format!("<missing `type {name}`>") },
             }
         } else {
@@ -411,7 +416,7 @@ impl Ctx<'_> {
                     .and_then(|d| syn::parse_str::<syn::Type>(d).ok())
                     .map(|t| crate::parse::conv_ty(&t, 0))
             }) {
-                Some(t) => self.state_of(imp.module, &t, &def.generics),
+                Some(t) => self.state_of(imp.module, &t, &def.generics, Some(&def.self_ty)),
                 None => State::Unit,
             }
         } else if form.state == "self" {
@@ -520,10 +525,12 @@ impl Ctx<'_> {
                         if !matches_any(&cands, &form.impl_attribute) {
                             continue;
                         }
+                        // `message`, `message|query` (alternatives), or `*` for every method.
                         let method_attr = form.method_attribute.as_deref().unwrap_or("*");
+                        let wanted: Vec<&str> = method_attr.split('|').map(str::trim).collect();
                         for f in &def.fns {
                             if method_attr != "*"
-                                && !f.attrs.iter().any(|a| a.path.first().is_some_and(|p| p == method_attr))
+                                && !f.attrs.iter().any(|a| a.path.first().is_some_and(|p| wanted.contains(&p.as_str())))
                             {
                                 continue;
                             }

@@ -102,7 +102,8 @@ pub fn apply_allows(
     hl014: Option<Level>,
     rule_ran: &dyn Fn(&Rule) -> bool,
 ) -> (Vec<Finding>, Vec<Finding>) {
-    let mut used: BTreeSet<usize> = BTreeSet::new();
+    // Which (allow, rule) pairs silenced something: each rule of an allow is audited on its own.
+    let mut used: BTreeSet<(usize, &'static str)> = BTreeSet::new();
     let mut kept = Vec::new();
     'f: for f in findings {
         for (i, s) in sites.iter().enumerate() {
@@ -115,7 +116,7 @@ pub fn apply_allows(
                 continue;
             }
             if f.draft.anchors.iter().any(|a| a.file == s.file && covers(s.text, s.comment.line, a)) {
-                used.insert(i);
+                used.insert((i, f.code));
                 continue 'f;
             }
         }
@@ -148,7 +149,7 @@ pub fn apply_allows(
                     "accept one change through a baseline (`--write-baseline`) or `cargo hotlint lock --accept CODE:TYPE -- reason`".into(),
                     format!("allow-history:{}", rr.code),
                 ),
-                Some(rr) if !used.contains(&i) && rule_ran(rr) => push(
+                Some(rr) if !used.contains(&(i, rr.code)) && rule_ran(rr) => push(
                     format!("inline allow of `{}` matches no finding", rr.name),
                     "remove it, or move it to the line above the item it should cover".into(),
                     format!("allow-unused:{}", rr.code),

@@ -110,6 +110,9 @@ pub struct MigrationPath {
     pub via: String,
     pub fingerprint: u64,
     pub loc: Option<Loc>,
+    /// Functions that carry the path (`code_change`, a `convert_fn`, an upgrade fn): what a
+    /// test of it would name.
+    pub functions: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -233,6 +236,7 @@ impl Finder<'_> {
                         via: format!("`{fn_name}` arm"),
                         fingerprint: arm.fingerprint,
                         loc: Some(arm.loc),
+                        functions: vec![fn_name.to_string()],
                     });
                 }
             }
@@ -310,6 +314,7 @@ impl Finder<'_> {
                     via: format!("`From<{prev}>`"),
                     fingerprint: 0,
                     loc: Some(attr.loc),
+                    functions: vec![prev.to_string()],
                 });
             }
         }
@@ -324,18 +329,34 @@ impl Finder<'_> {
                 let list = a.list();
                 let get = |k: &str| meta_get(list, k).and_then(|m| m.value_str()).map(str::to_string);
                 if let Some(end) = get("end") {
-                    let via = match get("convert_fn") {
+                    let f = get("convert_fn");
+                    let via = match &f {
                         Some(f) => format!("`convert_fn = \"{f}\"` ({what})"),
                         None => format!("`end = {end}` ({what})"),
                     };
-                    out.push(MigrationPath { from: format!("<{end}"), via, fingerprint: 0, loc: Some(a.loc) });
+                    let functions = f.into_iter().collect();
+                    out.push(MigrationPath {
+                        from: format!("<{end}"),
+                        via,
+                        fingerprint: 0,
+                        loc: Some(a.loc),
+                        functions,
+                    });
                 }
                 if let Some(start) = get("start") {
-                    let via = match get("default_fn") {
+                    let f = get("default_fn");
+                    let via = match &f {
                         Some(f) => format!("`default_fn = \"{f}\"` ({what})"),
                         None => format!("`start = {start}` ({what})"),
                     };
-                    out.push(MigrationPath { from: format!("<{start}"), via, fingerprint: 0, loc: Some(a.loc) });
+                    let functions = f.into_iter().collect();
+                    out.push(MigrationPath {
+                        from: format!("<{start}"),
+                        via,
+                        fingerprint: 0,
+                        loc: Some(a.loc),
+                        functions,
+                    });
                 }
             }
         };
@@ -456,6 +477,7 @@ impl Finder<'_> {
                                 via: format!("`From<{from_path}>` (to v{target_n})"),
                                 fingerprint: fp,
                                 loc: Some(imp.header),
+                                functions: vec![from_path.clone()],
                             });
                         }
                     }
@@ -506,6 +528,7 @@ impl Finder<'_> {
                     via: format!("`{}` match arm", func.name),
                     fingerprint: func.body.fingerprint,
                     loc: Some(func.loc),
+                    functions: vec![func.name.clone()],
                 });
             }
         }

@@ -47,8 +47,9 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         let remote: Vec<String> = config.remote.iter().map(|e| e.value.clone()).collect();
         let actors = actors::find(&index, &res, &profiles, &remote);
         let impls = migrations::impls_by_type(&index, &res);
-        let migrations =
+        let mut migrations =
             migrations::Finder { index: &index, res: &res, impls: &impls, conventions: &conventions }.all();
+        configured_versions(&index, &config, &mut migrations);
         let tracker = tracked::Tracker { index: &index, res: &res, migrations: &migrations, impls: &impls };
         let tracked = tracked::find(&tracker, &actors, &config);
         (actors, migrations, tracked, impls)
@@ -77,6 +78,41 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         comparison: None,
         lock,
     })
+}
+
+/// `[[track]] version = "crate::path::CONST"`: a constant that versions the whole tree under a
+/// type (savefile's global version, or a program's own snapshot version).
+fn configured_versions(index: &Index, config: &Config, migrations: &mut BTreeMap<TypeId, Migration>) {
+    for entry in &config.track {
+        let Some(const_path) = &entry.value.version else { continue };
+        let found = index.consts.iter().find_map(|c| {
+            let Some(crate::ir::Item { kind: crate::ir::ItemKind::Const(k), .. }) = index.item(c.item) else {
+                return None;
+            };
+            (format!("{}::{}", index.module_path(c.module), k.name) == *const_path).then_some(k)
+        });
+        let Some(k) = found else { continue };
+        for &ty in index.type_by_path.get(&entry.value.ty).into_iter().flatten() {
+            let savefile = index.type_entry(ty).and_then(|e| index.item(e.item)).is_some_and(|item| match &item.kind {
+                crate::ir::ItemKind::Type(def) => {
+                    def.fields.iter().any(|f| f.attrs.iter().any(|a| a.last().starts_with("savefile")))
+                }
+                _ => false,
+            });
+            let version = match migrations::int_literal(&k.value) {
+                Some(n) => migrations::Version::Int(n),
+                None => migrations::Version::Text(k.value.clone()),
+            };
+            migrations.entry(ty).or_insert(Migration {
+                convention: if savefile { "savefile".into() } else { "configured-constant".into() },
+                version,
+                history: Vec::new(),
+                paths: Vec::new(),
+                loc: k.loc,
+                encoding: savefile.then(|| "positional".to_string()),
+            });
+        }
+    }
 }
 
 /// What decides a tracked type's encoding before its dependencies are looked at.

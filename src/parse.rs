@@ -101,8 +101,15 @@ fn scan_allow_comments(file: FileId, text: &str) -> Vec<AllowComment> {
     if !text.contains("hotlint:") {
         return out;
     }
+    let in_string = lines_inside_strings(text);
     for (idx, line) in text.lines().enumerate() {
-        let Some(pos) = line.find("//") else { continue };
+        if in_string.get(idx).copied().unwrap_or(false) {
+            continue;
+        }
+        // Only a comment line counts: `//` inside a string literal or after code is not an allow.
+        let Some(pos) = line.find("//").filter(|p| line.get(..*p).is_some_and(|b| b.trim().is_empty())) else {
+            continue;
+        };
         let comment = line.get(pos + 2..).unwrap_or("").trim_start_matches(['/', '!']).trim();
         let Some(rest) = comment.strip_prefix("hotlint:") else { continue };
         let rest = rest.trim();
@@ -128,6 +135,107 @@ fn scan_allow_comments(file: FileId, text: &str) -> Vec<AllowComment> {
             reason,
             loc: Loc { file, line: line_no, col, end_line: line_no, end_col },
         });
+    }
+    out
+}
+
+/// For each line, whether it starts inside a string literal (a multi-line or raw string), so a
+/// `// hotlint:` there is text, not a comment. A small lexer: strings, raw strings, chars,
+/// comments.
+fn lines_inside_strings(text: &str) -> Vec<bool> {
+    let mut out = vec![false];
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut in_str = false;
+    let mut raw_hashes: Option<usize> = None;
+    while let Some(&c) = b.get(i) {
+        if c == b'\n' {
+            out.push(in_str || raw_hashes.is_some());
+            i += 1;
+            continue;
+        }
+        if let Some(h) = raw_hashes {
+            if c == b'"' && b.get(i + 1..i + 1 + h).is_some_and(|s| s.iter().all(|x| *x == b'#')) {
+                raw_hashes = None;
+                i += 1 + h;
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        if in_str {
+            match c {
+                b'\\' => i += 2,
+                b'"' => {
+                    in_str = false;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while b.get(i).is_some_and(|x| *x != b'\n') {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0usize;
+                while let Some(&x) = b.get(i) {
+                    if x == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if x == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth = depth.saturating_sub(1);
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        if x == b'\n' {
+                            out.push(false);
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                && !b.get(i.wrapping_sub(1)).is_some_and(|p| p.is_ascii_alphanumeric() || *p == b'_') =>
+            {
+                let mut j = i + 1;
+                let mut h = 0;
+                while b.get(j) == Some(&b'#') {
+                    h += 1;
+                    j += 1;
+                }
+                if b.get(j) == Some(&b'"') {
+                    raw_hashes = Some(h);
+                    i = j + 1;
+                } else {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                in_str = true;
+                i += 1;
+            }
+            b'\'' => {
+                // A char literal (`'"'`, `'\''`) or a lifetime (`'a`).
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 2;
+                    while b.get(i).is_some_and(|x| *x != b'\'' && *x != b'\n') {
+                        i += 1;
+                    }
+                    i += 1;
+                } else if b.get(i + 2) == Some(&b'\'') {
+                    i += 3;
+                } else {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
     }
     out
 }
@@ -1249,6 +1357,15 @@ mod tests {
         assert_eq!(f.allows.len(), 2);
         assert_eq!(f.allows[0].reason.as_deref(), Some("rebuilt on start"));
         assert!(f.allows[1].reason.is_none());
+    }
+
+    #[test]
+    fn allows_inside_strings_are_text() {
+        let f = parse(
+            "const A: &str = \"x\n// hotlint: allow(HL001) -- no\n\";\nconst B: &str = r#\"\n// hotlint: allow(HL001) -- no\n\"#;\n// hotlint: allow(HL001) -- yes\nstruct S;",
+        );
+        assert_eq!(f.allows.len(), 1);
+        assert_eq!(f.allows[0].line, 7);
     }
 
     #[test]

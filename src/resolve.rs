@@ -185,6 +185,15 @@ impl<'a> Resolver<'a> {
         let mut externs = Vec::new();
         loop {
             if let Some(r) = self.lookup_definite(m, name, ns, visited, &mut externs) {
+                // `use foo::foo;` imports an item (often a macro) named like its crate; a path
+                // that goes on (`foo::foo`) starts from the crate, as rustc's type namespace has it.
+                if let Res::Extern(p) = &r {
+                    if !last && p.len() >= 2 && p.last().is_some_and(|l| l == name) {
+                        if let Some(krate) = self.extern_crate(scope, name) {
+                            return krate;
+                        }
+                    }
+                }
                 return r;
             }
             let Some(module) = self.index.module(m) else { break };
@@ -265,7 +274,10 @@ impl<'a> Resolver<'a> {
     ) -> Option<Res> {
         let module = self.index.module(m)?;
         if let Some(defs) = module.names.get(name) {
-            let pick = defs.iter().find(|d| ns_of(d) == ns).or_else(|| defs.first());
+            // A function or constant never names a module or type: in the type namespace only
+            // types, traits, modules and macro-declared types count.
+            let pick =
+                defs.iter().find(|d| ns_of(d) == ns).or_else(|| if ns == Ns::Value { defs.first() } else { None });
             if let Some(d) = pick {
                 return Some(def_res(*d));
             }
