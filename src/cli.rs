@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
-use crate::report::Format;
 use crate::rules;
 
 #[derive(Debug, Parser)]
@@ -278,30 +277,32 @@ fn options_of(args: &CheckArgs) -> Result<crate::Options> {
 }
 
 fn check(args: CheckArgs) -> Result<i32> {
-    if args.baseline.is_some() || args.write_baseline.is_some() {
-        return Err(Error::Usage(
-            "baselines (`--baseline`, `--write-baseline`) are not implemented yet (see README, \"Status\")".into(),
-        ));
-    }
-    let format = match args.format {
-        OutputFormat::Human => Format::Human,
-        OutputFormat::Json => Format::Json,
-        other => {
-            return Err(Error::Usage(format!(
-                "output format `{}` is not implemented yet; use `human` or `json` (see README, \"Status\")",
-                other.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
-            )));
-        }
-    };
     let options = options_of(&args)?;
-    let report = crate::check(&options)?;
-    let text = match format {
-        Format::Json => {
+    let baseline = match &args.baseline {
+        Some(p) => Some(crate::baseline::read(p)?),
+        None => None,
+    };
+    let mut report = crate::check(&options)?;
+    if let Some(p) = &args.write_baseline {
+        crate::baseline::write(p, &report.findings)?;
+    }
+    if let Some(b) = &baseline {
+        report.baseline = Some(crate::baseline::apply(b, &mut report.findings));
+    }
+    let text = match args.format {
+        OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
             s.push('\n');
             s
         }
-        Format::Human => {
+        OutputFormat::Sarif => {
+            let mut s = serde_json::to_string_pretty(&report.to_sarif()).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        OutputFormat::Github => report.to_github(),
+        OutputFormat::CargoJson => report.to_cargo_json(),
+        OutputFormat::Human => {
             let color = match args.output {
                 Some(_) => false,
                 None => use_color(args.color),

@@ -20,12 +20,14 @@
 //! - Output is deterministic: sorted collections, relative `/` paths, no timings in JSON.
 
 pub mod actors;
+pub mod baseline;
 pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod encoding;
 pub mod error;
 pub mod findings;
+pub mod formats;
 pub mod git;
 pub mod index;
 pub mod ir;
@@ -147,7 +149,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     }
     let findings = run_rules(&model, &levels);
     timer.lap("rules");
-    Ok(report::Report { model, findings, base: base_commit, head: head_label })
+    Ok(report::Report { model, findings, base: base_commit, head: head_label, baseline: None })
 }
 
 /// What every tree's analysis shares.

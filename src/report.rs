@@ -24,6 +24,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub base: Option<String>,
     pub head: String,
+    /// With `--baseline`: how many findings it hid, and its entries that no longer occur.
+    pub baseline: Option<(usize, Vec<crate::baseline::Entry>)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +130,9 @@ impl Report {
         let findings: Vec<Value> = self.findings.iter().map(|f| self.finding_json(f)).collect();
         let failures = m.index.files.iter().filter(|f| f.error.is_some() && !m.is_dependency_file(f.id)).count();
         let dep_failures = m.index.files.iter().filter(|f| f.error.is_some() && m.is_dependency_file(f.id)).count();
+        let baseline = self.baseline.as_ref().map(|(hidden, gone)| {
+            json!({"suppressed": hidden, "gone": gone.iter().map(|e| json!({"fingerprint": e.fingerprint, "code": e.code, "message": e.message})).collect::<Vec<_>>()})
+        });
         json!({
             "schema": SCHEMA_VERSION,
             "tool": {"name": "hotlint", "version": env!("CARGO_PKG_VERSION")},
@@ -136,6 +141,7 @@ impl Report {
             "actors": actors,
             "tracked": tracked,
             "findings": findings,
+            "baseline": baseline,
             "summary": {
                 "files": m.workspace_files(),
                 "actors": m.actors.actors.len(),
@@ -267,6 +273,18 @@ impl Report {
             self.warn_count(),
             plural(self.warn_count()),
         );
+        if let Some((hidden, gone)) = &self.baseline {
+            s.push_str(&format!("note: the baseline hid {hidden} known finding{}\n", plural(*hidden)));
+            if !gone.is_empty() {
+                s.push_str(&format!(
+                    "note: {} baseline entr{} no longer occur{} (fixed; refresh it with `--write-baseline`): {}\n",
+                    gone.len(),
+                    if gone.len() == 1 { "y" } else { "ies" },
+                    if gone.len() == 1 { "s" } else { "" },
+                    gone.iter().map(|e| format!("{} {}", e.code, e.fingerprint)).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
         if !m.has_history {
             s.push_str("note: the rules that compare revisions (HL002, HL003, HL005, HL007, HL010) did not run: no `--base` and no hotlint.lock\n");
         }
