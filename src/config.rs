@@ -232,6 +232,15 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
     Ok(config)
 }
 
+/// A configuration from text (as `hotlint.toml` would hold it), without a workspace.
+pub fn parse_str(text: &str, name: &str) -> Result<Config> {
+    let mut config = Config::default();
+    let t = Text { name, text };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| t.error(&e))?;
+    apply(&mut config, raw, &t, None)?;
+    Ok(config)
+}
+
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.display().to_string(), message: e.to_string() })
 }

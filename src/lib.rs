@@ -28,6 +28,7 @@ pub mod encoding;
 pub mod error;
 pub mod findings;
 pub mod formats;
+pub mod fuzzing;
 pub mod git;
 pub mod index;
 pub mod ir;

@@ -131,3 +131,42 @@ mod tests {
         assert_eq!(stem("a/b/c.rs"), "c");
     }
 }
+
+/// Files held in memory: fuzzing and tests run the whole pipeline without a file system.
+#[derive(Default)]
+pub struct MemoryTree {
+    pub files: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl Tree for MemoryTree {
+    fn read(&self, rel: &str) -> io::Result<Vec<u8>> {
+        self.files.get(rel).cloned().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in memory"))
+    }
+
+    fn is_file(&self, rel: &str) -> bool {
+        self.files.contains_key(rel)
+    }
+
+    fn is_dir(&self, rel: &str) -> bool {
+        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+        self.files.keys().any(|k| k.starts_with(&prefix))
+    }
+
+    fn list_dir(&self, rel: &str) -> io::Result<Vec<(String, bool)>> {
+        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+        let mut out = std::collections::BTreeSet::new();
+        for k in self.files.keys() {
+            if let Some(rest) = k.strip_prefix(&prefix) {
+                match rest.split_once('/') {
+                    Some((d, _)) => out.insert((d.to_string(), true)),
+                    None => out.insert((rest.to_string(), false)),
+                };
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
