@@ -1,0 +1,151 @@
+//! Tests that need the package registries (PyPI for `pre-commit` and `jsonschema`, crates.io for
+//! the hook's build). They run in the networked stage of `.ci/run`, which installs the tools and
+//! sets `HOTLINT_NETWORK_TESTS=1`; elsewhere each test says it did not run and passes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-hotlint");
+
+fn enabled(what: &str) -> bool {
+    let on = std::env::var_os("HOTLINT_NETWORK_TESTS").is_some();
+    if !on {
+        eprintln!("{what}: not run (set HOTLINT_NETWORK_TESTS=1; .ci/run's networked stage does)");
+    }
+    on
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+const MANIFEST: &str = "[package]\nname = \"meter\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nractor = \"0.16\"\nserde = { version = \"1\", features = [\"derive\"] }\nbincode = \"1\"\n";
+
+const V1: &str = r#"use ractor::Actor;
+use serde::{Deserialize, Serialize};
+
+pub struct Meter;
+
+#[derive(Serialize, Deserialize)]
+pub struct MeterState {
+    pub total: u32,
+}
+
+impl MeterState {
+    pub const STATE_VERSION: u32 = 1;
+
+    pub fn code_change(from: u32, _old: &[u8]) -> Result<Self, String> {
+        Err(format!("no migration from {from}"))
+    }
+}
+
+impl Actor for Meter {
+    type Msg = ();
+    type State = MeterState;
+    type Arguments = ();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrates() {
+        let _ = super::MeterState::code_change(1, &[]);
+    }
+}
+"#;
+
+#[test]
+fn sarif_validates_against_the_oasis_schema() {
+    if !enabled("sarif_validates_against_the_oasis_schema") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), MANIFEST).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), V1.replace("pub const STATE_VERSION: u32 = 1;", "")).unwrap();
+    let out = Command::new(BIN)
+        .args(["--format", "sarif", "--output", "out.sarif"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let script = "import json, sys, jsonschema\n\
+                  schema = json.load(open(sys.argv[1]))\n\
+                  doc = json.load(open(sys.argv[2]))\n\
+                  jsonschema.validate(doc, schema)\n\
+                  assert doc['runs'][0]['results'], 'no results'\n\
+                  print('valid')\n";
+    let v =
+        Command::new("python3").arg("-c").arg(script).arg(&schema).arg(dir.path().join("out.sarif")).output().unwrap();
+    assert!(
+        v.status.success(),
+        "SARIF failed validation: {}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+}
+
+#[test]
+fn pre_commit_hook_blocks_a_breaking_staged_change_and_passes_once_migrated() {
+    if !enabled("pre_commit_hook_blocks_a_breaking_staged_change_and_passes_once_migrated") {
+        return;
+    }
+    let hotlint_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rev = String::from_utf8(
+        Command::new("git").args(["rev-parse", "HEAD"]).current_dir(hotlint_repo).output().unwrap().stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::write(repo.join("Cargo.toml"), MANIFEST).unwrap();
+    std::fs::write(repo.join("src/lib.rs"), V1).unwrap();
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: hotlint\n", hotlint_repo.display()),
+    )
+    .unwrap();
+    git(repo, &["init", "--quiet"]);
+    git(repo, &["add", "--all"]);
+    git(repo, &["commit", "--quiet", "-m", "v1"]);
+    let pre_commit = |what: &str| {
+        let out = Command::new("pre-commit")
+            .args(["run", "--color", "never"])
+            .env("PRE_COMMIT_HOME", home.path())
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        eprintln!("--- pre-commit ({what}) ---\n{text}");
+        (out.status.success(), text)
+    };
+    // A breaking change, staged: the hook blocks the commit.
+    std::fs::write(repo.join("src/lib.rs"), V1.replace("pub total: u32", "pub total: u64")).unwrap();
+    git(repo, &["add", "src/lib.rs"]);
+    let (ok, text) = pre_commit("breaking change");
+    assert!(!ok, "the hook must block a state change without migration");
+    assert!(text.contains("HL002"), "{text}");
+    // The same change, migrated: version bumped and a path from version 1.
+    let migrated = V1
+        .replace("pub total: u32", "pub total: u64")
+        .replace("STATE_VERSION: u32 = 1", "STATE_VERSION: u32 = 2")
+        .replace(
+            "Err(format!(\"no migration from {from}\"))",
+            "match from { 1 => Ok(MeterState { total: 0 }), _ => Err(format!(\"no migration from {from}\")) }",
+        );
+    std::fs::write(repo.join("src/lib.rs"), migrated).unwrap();
+    git(repo, &["add", "src/lib.rs"]);
+    let (ok, text) = pre_commit("migrated change");
+    assert!(ok, "the hook must pass once the change is migrated:\n{text}");
+}
