@@ -273,6 +273,13 @@ fn options_of(args: &CheckArgs) -> Result<crate::Options> {
         base_exact: args.base_exact,
         head: args.head.clone(),
         staged: args.staged,
+        deps: if args.no_deps {
+            Some(false)
+        } else if args.deps {
+            Some(true)
+        } else {
+            None
+        },
     })
 }
 

@@ -24,6 +24,7 @@ pub mod baseline;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod deps;
 pub mod encoding;
 pub mod error;
 pub mod findings;
@@ -70,6 +71,8 @@ pub struct Options {
     pub head: Option<String>,
     /// `--staged`: check the index.
     pub staged: bool,
+    /// `--deps` / `--no-deps`; `None`: scan, except with `--staged`.
+    pub deps: Option<bool>,
 }
 
 /// Lint a workspace: its working tree, a revision or the index, against a base revision when
@@ -121,6 +124,11 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             ("worktree".to_string(), None, model)
         }
     };
+    // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
+    if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
+        model.deps = Some(deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs));
+        timer.lap("deps");
+    }
     // The base: `--base` (merge base with the head, or exact), or `HEAD` for `--staged`.
     let base_commit = match (&repo, &opts.base) {
         (Some(repo), Some(rev)) => {
@@ -273,6 +281,14 @@ fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Find
         }
     }
     let crate_names: std::collections::BTreeSet<&str> = model.index.crates.iter().map(|c| c.name.as_str()).collect();
+    if let Some(scan) = &model.deps {
+        let scanned: std::collections::BTreeSet<&str> = scan.scanned.iter().map(|d| d.name.as_str()).collect();
+        for e in &model.config.deps_allow {
+            if !scanned.contains(e.value.as_str()) {
+                push("[deps] allow", &e.value, &e.origin, "name a dependency that defines actors (as `cargo hotlint` lists it under HL006), or remove the entry".into());
+            }
+        }
+    }
     for e in &model.config.encoding {
         let (key, _) = &e.value;
         if !crate_names.contains(key.as_str()) && !model.index.type_by_path.contains_key(key) {

@@ -37,6 +37,8 @@ pub struct Model {
     pub comparison: Option<crate::compare::Comparison>,
     /// `Cargo.lock` of this tree: package name → locked versions.
     pub lock: BTreeMap<String, Vec<String>>,
+    /// The dependency scan (HL006), when it ran.
+    pub deps: Option<crate::deps::Scan>,
 }
 
 pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>, tree: &dyn Tree) -> Result<Model> {
@@ -77,6 +79,7 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         has_history: false,
         comparison: None,
         lock,
+        deps: None,
     })
 }
 

@@ -149,7 +149,7 @@ impl Report {
                 "deny": self.deny_count(),
                 "warn": self.warn_count(),
                 "parse_failures": failures,
-                "dependency_parse_failures": dep_failures,
+                "dependency_parse_failures": dep_failures + m.deps.as_ref().map_or(0, |d| d.parse_failures),
             },
         })
     }

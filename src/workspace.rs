@@ -469,6 +469,25 @@ fn expand_glob(tree: &dyn Tree, pattern: &str) -> Vec<String> {
     current
 }
 
+/// The one package whose manifest is `Cargo.toml` at the root of `tree` (a dependency's sources,
+/// whose manifest cargo has already normalised).
+pub fn read_package_at(tree: &dyn Tree) -> Option<Package> {
+    let t = read_toml(tree, "Cargo.toml").ok()?;
+    let pkg = t.get("package")?.as_table()?;
+    let name = pkg.get("name")?.as_str()?.to_string();
+    let field = |k: &str| pkg.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let targets = manifest_targets(tree, "", &name, &t);
+    let deps = manifest_deps("", &t, &toml::Table::new());
+    Some(Package {
+        version: field("version"),
+        edition: field("edition"),
+        dir: String::new(),
+        targets: sorted_targets(targets),
+        deps,
+        name,
+    })
+}
+
 /// Read the workspace whose root manifest is `Cargo.toml` at the root of `tree`.
 pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
     let root = read_toml(tree, "Cargo.toml")?;

@@ -1,0 +1,177 @@
+//! Stage: dependencies. Input: the workspace's `Cargo.lock`, the framework profiles, the
+//! `[deps]` configuration. Output: for each dependency that can define actors, the actors it
+//! defines whose state has no versioned migration (HL006).
+//!
+//! The resolved graph comes from `Cargo.lock` and the sources from where cargo unpacked them
+//! (`$CARGO_HOME/registry/src/*/name-version`, or a path dependency's directory), so the scan never
+//! touches the network and runs the same pipeline (parse, index, actors, migrations) on each
+//! package's lib target. Invariant: a dependency's files never produce HL000; its parse failures
+//! are counted in the summary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::actors::State;
+use crate::config::Config;
+use crate::profiles::Profile;
+use crate::workspace::{Discovery, Workspace};
+
+/// One scanned dependency.
+#[derive(Clone, Debug)]
+pub struct Scanned {
+    pub name: String,
+    pub version: String,
+    /// Actors with state and no versioned migration: (id, state, file inside the package, line).
+    pub actors: Vec<(String, String, String, u32)>,
+    pub parse_failures: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Scan {
+    pub scanned: Vec<Scanned>,
+    /// Dependencies that could define actors but whose sources are not on disk.
+    pub missing: Vec<String>,
+    pub parse_failures: usize,
+}
+
+#[derive(Debug)]
+struct Locked {
+    name: String,
+    version: String,
+    source: Option<String>,
+    deps: Vec<String>,
+}
+
+fn read_lock(root: &Path) -> Option<Vec<Locked>> {
+    let text = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    let mut out = Vec::new();
+    for p in table.get("package")?.as_array()? {
+        let (Some(name), Some(version)) =
+            (p.get("name").and_then(|x| x.as_str()), p.get("version").and_then(|x| x.as_str()))
+        else {
+            continue;
+        };
+        let deps = p
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .map(|a| {
+                a.iter().filter_map(|d| d.as_str()).map(|d| d.split(' ').next().unwrap_or(d).to_string()).collect()
+            })
+            .unwrap_or_default();
+        out.push(Locked {
+            name: name.to_string(),
+            version: version.to_string(),
+            source: p.get("source").and_then(|x| x.as_str()).map(str::to_string),
+            deps,
+        });
+    }
+    Some(out)
+}
+
+fn cargo_home() -> PathBuf {
+    if let Some(h) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(h);
+    }
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cargo")
+}
+
+/// Where cargo unpacked a registry package.
+fn registry_dir(name: &str, version: &str) -> Option<PathBuf> {
+    let src = cargo_home().join("registry").join("src");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&src).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    dirs.sort();
+    dirs.into_iter().map(|d| d.join(format!("{name}-{version}"))).find(|p| p.join("Cargo.toml").is_file())
+}
+
+/// Scan the dependencies of `ws` that can define actors (or all of them with `scan = "all"`).
+pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize) -> Scan {
+    let mut out = Scan::default();
+    let mode = config.deps_scan.as_deref().unwrap_or("actor-crates");
+    if mode == "none" {
+        return out;
+    }
+    let Some(locked) = read_lock(&ws.root) else { return out };
+    let members: BTreeSet<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+    let framework_crates: BTreeSet<String> =
+        profiles.iter().filter(|p| !p.not_actor).flat_map(|p| p.crates.iter().map(|c| c.replace('_', "-"))).collect();
+    let is_framework = |n: &str| framework_crates.contains(&n.replace('_', "-"));
+    // Path dependencies outside the workspace: their directory from the members' manifests.
+    let path_dirs: BTreeMap<String, String> = ws
+        .packages
+        .iter()
+        .flat_map(|p| p.deps.iter())
+        .filter_map(|d| d.path.as_ref().map(|path| (d.package.clone(), path.clone())))
+        .collect();
+    for p in &locked {
+        if members.contains(p.name.as_str()) {
+            continue;
+        }
+        let can_define = mode == "all" || is_framework(&p.name) || p.deps.iter().any(|d| is_framework(d));
+        if !can_define {
+            continue;
+        }
+        let dir = match &p.source {
+            Some(s) if s.starts_with("registry+") || s.starts_with("sparse+") => registry_dir(&p.name, &p.version),
+            None => path_dirs.get(&p.name).map(|d| ws.root.join(d)),
+            // Git checkouts: not located yet.
+            _ => None,
+        };
+        let Some(dir) = dir else {
+            out.missing.push(format!("{} {}", p.name, p.version));
+            continue;
+        };
+        if let Some(s) = scan_package(&dir, config, profiles, jobs) {
+            out.parse_failures += s.parse_failures;
+            out.scanned.push(Scanned { name: p.name.clone(), version: p.version.clone(), ..s });
+        }
+    }
+    out
+}
+
+fn scan_package(dir: &Path, config: &Config, profiles: &[Profile], jobs: usize) -> Option<Scanned> {
+    let tree = crate::source::Worktree::new(dir);
+    let mut packages = crate::workspace::read_package_at(&tree)?;
+    packages.targets.retain(|t| t.kind == crate::workspace::TargetKind::Lib);
+    let ws = Workspace {
+        root: dir.to_path_buf(),
+        packages: vec![packages],
+        selected: vec![0],
+        discovery: Discovery::Manifests { reason: "dependency".into() },
+        deps: Vec::new(),
+    };
+    let opts = crate::parse::ParseOptions { interesting_calls: crate::profiles::interesting_calls(profiles) };
+    let mut sources = crate::load::Sources::default();
+    crate::load::load(
+        &mut sources,
+        crate::load::member_roots(&ws),
+        &tree,
+        &opts,
+        &globset::GlobSet::empty(),
+        jobs,
+        &crate::load::Reuse::new(),
+    );
+    let parse_failures = sources.files.iter().filter(|f| f.error.is_some()).count();
+    let index = crate::index::build(&ws, sources);
+    let dep_config =
+        Config { frameworks: config.frameworks.clone(), aliases: config.aliases.clone(), ..Config::default() };
+    let model = crate::model::analyse(ws, index, dep_config, profiles.to_vec(), &tree).ok()?;
+    let mut actors = Vec::new();
+    for a in model.actors.actors.iter().filter(|a| !a.test) {
+        let (has_data, state) = match &a.state {
+            State::SelfType(t) | State::Local { ty: t, .. } => (
+                crate::rules::data_fields(&model, *t).unwrap_or(1) > 0,
+                model.index.type_entry(*t).map(|e| e.path.clone()).unwrap_or_default(),
+            ),
+            State::Unit => (false, "()".into()),
+            State::Other { display } => (true, display.clone()),
+            State::Unknown { written } => (!written.starts_with('<'), written.clone()),
+        };
+        if !has_data || model.migration_of_actor(a).is_some() {
+            continue;
+        }
+        actors.push((a.id.clone(), state, model.file_path(a.decl.file), a.decl.line));
+    }
+    actors.sort();
+    Some(Scanned { name: String::new(), version: String::new(), actors, parse_failures })
+}
