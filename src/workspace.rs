@@ -274,7 +274,8 @@ fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), S
             .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
             .unwrap_or("cargo metadata failed")
             .to_string();
-        line.trim_start_matches("error: ").to_string()
+        // `cargo metadata exited with an error: error: toolchain … is not installed` → the cause.
+        line.rsplit("error: ").next().unwrap_or(&line).trim().to_string()
     })?;
     let root: PathBuf = meta.workspace_root.clone().into_std_path_buf();
     let members: BTreeSet<_> = meta.workspace_members.iter().collect();
