@@ -81,10 +81,11 @@ pub fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
                 d.anchors.push(Anchor { file: e.item.file, first_line: item.first_line, header_line: item.loc.line });
             }
         }
-        d.notes.push(
-            "on upgrade this actor's state is dropped and rebuilt from its start arguments: nothing carries it across"
-                .into(),
-        );
+        if m.actors.persisted.iter().any(|p| p.actor == a.id) {
+            d.notes.push("on upgrade this actor's state is rebuilt by replaying its journal and snapshots, whose types carry no version: a changed event or snapshot shape fails recovery".into());
+        } else {
+            d.notes.push("on upgrade this actor's state is dropped and rebuilt from its start arguments: nothing carries it across".into());
+        }
         let version_target = if state_ty.is_some() { state_name.clone() } else { actor_name.clone() };
         d.help = Some(format!(
             "if the state is rebuilt on start by design, declare the actor ephemeral: `ephemeral = [\"{}\"]` in hotlint.toml, or `// hotlint: allow(actor-without-migration) -- <why>` above it; \
