@@ -53,6 +53,10 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 "roll the deploy out fully before any node sends the new form, or gate it behind a flag".into()
             } else if identity_break {
                 "keep the variant's name; add a new variant for the new meaning".into()
+            } else if let (Some(old), true) = (&c.old_name, matches!(c.kind, "field-renamed" | "variant-renamed")) {
+                format!(
+                    "keep the name on the wire with `#[serde(rename = \"{old}\")]` (the Rust name may change), or add a new message type for the new form"
+                )
             } else {
                 "add a new message type (or variant) for the new form and keep the old one until every node is upgraded"
                     .into()
