@@ -44,8 +44,15 @@ pub enum Command {
     },
     /// Write (or verify) hotlint.lock, the shipped shapes.
     Lock {
+        /// Exit 1 when hotlint.lock is not what `lock` would write; write nothing.
         #[arg(long)]
         check: bool,
+        /// Record a deliberate break of TYPE (canonical path) for rule CODE; the reason follows `--`.
+        #[arg(long, value_name = "CODE:TYPE")]
+        accept: Vec<String>,
+        /// Why the accepted breaks are deliberate (after `--`).
+        #[arg(last = true, value_name = "REASON")]
+        reason: Vec<String>,
         #[command(flatten)]
         args: CheckArgs,
     },
@@ -222,10 +229,103 @@ fn dispatch(cli: Cli, flags: Vec<(char, String)>) -> Result<i32> {
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Plan(a)) => plan(CheckArgs { level_flags: flags, ..a }),
-        Some(Command::Lock { .. }) => {
-            Err(Error::Usage("`lock` is not implemented yet (see README, \"Status\")".into()))
+        Some(Command::Lock { check, accept, reason, args }) => {
+            lock(check, accept, reason, CheckArgs { level_flags: flags, ..args })
         }
     }
+}
+
+fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) -> Result<i32> {
+    let reason = reason.join(" ");
+    let mut accepted: Vec<(String, String)> = Vec::new();
+    for a in &accept {
+        let Some((code, ty)) = a.split_once(':') else {
+            return Err(Error::Usage(format!(
+                "`--accept {a}`: write `--accept CODE:TYPE` (for example `HL002:my_crate::State`)"
+            )));
+        };
+        let rule = crate::rules::lookup(code).ok_or_else(|| Error::UnknownRule(code.to_string()))?;
+        accepted.push((rule.code.to_string(), ty.to_string()));
+    }
+    if !accepted.is_empty() && reason.trim().is_empty() {
+        return Err(Error::Usage(
+            "`--accept` needs a reason after `--`: `lock --accept CODE:TYPE -- why this break is deliberate`".into(),
+        ));
+    }
+    let options = crate::Options { base: None, head: None, staged: false, deps: Some(false), ..options_of(&args)? };
+    let report = crate::check(&options)?;
+    let root = report.model.ws.root.clone();
+    let previous = crate::lock::read(&root)?;
+    let mut next = crate::lock::from_model(&report.model, previous.as_ref());
+    for (code, ty) in &accepted {
+        match next.types.iter_mut().find(|e| &e.path == ty) {
+            Some(e) => e.accepted.push(format!("{code}: {reason}")),
+            None => return Err(Error::Usage(format!("`--accept {code}:{ty}`: `{ty}` is not a tracked type"))),
+        }
+    }
+    let text = crate::lock::render(&next);
+    let path = root.join(crate::lock::FILE);
+    if check {
+        let Some(prev) = &previous else {
+            println!("hotlint.lock does not exist; `cargo hotlint lock` writes it");
+            return Ok(1);
+        };
+        let now = crate::lock::from_model(&report.model, Some(prev));
+        if &now == prev {
+            println!("hotlint.lock is up to date ({} types)", prev.types.len());
+            return Ok(0);
+        }
+        let mut differ: Vec<String> = Vec::new();
+        for e in &now.types {
+            if prev.types.iter().find(|p| p.path == e.path) != Some(e) {
+                differ.push(e.path.clone());
+            }
+        }
+        for p in &prev.types {
+            if !now.types.iter().any(|e| e.path == p.path) {
+                differ.push(p.path.clone());
+            }
+        }
+        println!("hotlint.lock differs from what `cargo hotlint lock` would write, for:");
+        for d in differ {
+            println!("  {d}");
+        }
+        return Ok(1);
+    }
+    // Refuse to record a break that is not acknowledged by a version bump with a path.
+    let breaks: Vec<&crate::findings::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.code, "HL002" | "HL003" | "HL005") && f.level == crate::rules::Level::Deny)
+        .filter(|f| !accepted.iter().any(|(code, ty)| code == f.code && f.draft.ty.as_deref() == Some(ty.as_str())))
+        .collect();
+    if !breaks.is_empty() {
+        let rendered = crate::report::Report { findings: breaks.iter().map(|f| (*f).clone()).collect(), ..report };
+        let color = use_color(args.color);
+        print!(
+            "{}",
+            rendered
+                .to_human(color)
+                .lines()
+                .filter(|l| !l.starts_with("hotlint: ") && !l.starts_with("note: the rules"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        println!(
+            "\nerror: hotlint.lock not written: {} change{} would break data that has shipped; bump the version with a migration, or record a deliberate break with `cargo hotlint lock --accept CODE:TYPE -- reason`",
+            breaks.len(),
+            if breaks.len() == 1 { "" } else { "s" }
+        );
+        return Ok(1);
+    }
+    write_atomic(&path, text.as_bytes())?;
+    let retired = next.types.iter().filter(|e| e.retired).count();
+    println!(
+        "wrote hotlint.lock: {} tracked type{} ({retired} retired)",
+        next.types.len(),
+        if next.types.len() == 1 { "" } else { "s" }
+    );
+    Ok(0)
 }
 
 fn plan(args: CheckArgs) -> Result<i32> {

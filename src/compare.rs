@@ -233,8 +233,8 @@ impl Cx<'_> {
         let (Some(he), Some(be)) = (self.head.index.type_entry(h), self.base.index.type_entry(b)) else { return };
         let (Some(hi), Some(bi)) = (self.head.index.item(he.item), self.base.index.item(be.item)) else { return };
         // Opaque: hand-written serde impls compared by fingerprint.
-        let hfp = self.head_tracker().hand_written_serde(h);
-        let bfp = self.base_tracker().hand_written_serde(b);
+        let hfp = self.head_tracker().hand_written_serde(h).or_else(|| recorded_opaque(hi));
+        let bfp = self.base_tracker().hand_written_serde(b).or_else(|| recorded_opaque(bi));
         if hfp.is_some() || bfp.is_some() {
             if hfp != bfp {
                 diff.opaque_changed.push((he.path.clone(), "its hand-written serde impl changed".into()));
@@ -679,6 +679,14 @@ impl Cx<'_> {
             );
         }
     }
+}
+
+/// The fingerprint a lock recorded for an opaque type (`#[hotlint_opaque = "…"]`).
+fn recorded_opaque(item: &Item) -> Option<u64> {
+    item.attrs.iter().find(|a| a.is("hotlint_opaque")).and_then(|a| match &a.args {
+        AttrArgs::Value(v) => u64::from_str_radix(v, 16).ok(),
+        _ => None,
+    })
 }
 
 fn join(v: &[&String]) -> String {

@@ -83,3 +83,15 @@ pub fn parse_config(text: &str) -> Result<(), String> {
 pub fn parse_baseline(text: &str) -> Result<usize, String> {
     serde_json::from_str::<crate::baseline::Baseline>(text).map(|b| b.findings.len()).map_err(|e| e.to_string())
 }
+
+/// A `hotlint.lock` file's text → the types it records, or a one-line error; the recorded
+/// definitions are also rebuilt into sources (what comparing against a lock does).
+pub fn parse_lock(text: &str) -> Result<usize, String> {
+    let lock = crate::lock::parse(text).map_err(|e| e.to_string())?;
+    let (crates, _) = crate::lock::synthetic_sources(&lock);
+    for source in crates.values() {
+        let _ =
+            crate::parse::parse_file(0, "src/lib.rs".into(), source.as_bytes(), &crate::parse::ParseOptions::default());
+    }
+    Ok(lock.types.len())
+}

@@ -34,6 +34,7 @@ pub mod git;
 pub mod index;
 pub mod ir;
 pub mod load;
+pub mod lock;
 pub mod migrations;
 pub mod model;
 pub mod parse;
@@ -129,6 +130,16 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         model.deps = Some(deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs));
         timer.lap("deps");
     }
+    // Without `--base`, the shipped-shape lock is the base when it exists.
+    let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&model.ws.root)? } else { None };
+    if let Some(lock) = &lock {
+        let base_model = lock_model(lock, &model, &ctx)?;
+        model.comparison = Some(compare::compare(base_model, &model, lock::FILE.to_string()));
+        model.has_history = true;
+        timer.lap("compare");
+        let findings = run_rules(&model, &levels);
+        return Ok(report::Report { model, findings, base: Some(lock::FILE.into()), head: head_label, baseline: None });
+    }
     // The base: `--base` (merge base with the head, or exact), or `HEAD` for `--staged`.
     let base_commit = match (&repo, &opts.base) {
         (Some(repo), Some(rev)) => {
@@ -159,6 +170,82 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let findings = run_rules(&model, &levels);
     timer.lap("rules");
     Ok(report::Report { model, findings, base: base_commit, head: head_label, baseline: None })
+}
+
+/// The model a lock stands for: its recorded definitions as an in-memory workspace, with the
+/// recorded versions and migration fingerprints as that model's migrations.
+fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<model::Model> {
+    let (crates, migrations) = lock::synthetic_sources(lock);
+    let mut tree = source::MemoryTree::default();
+    let mut packages = Vec::new();
+    for (name, text) in &crates {
+        tree.files.insert(format!("{name}/src/lib.rs"), text.clone().into_bytes());
+        packages.push(workspace::Package {
+            name: name.clone(),
+            version: "0.0.0".into(),
+            dir: name.clone(),
+            edition: "2021".into(),
+            targets: vec![workspace::Target {
+                name: name.clone(),
+                kind: workspace::TargetKind::Lib,
+                root: format!("{name}/src/lib.rs"),
+            }],
+            deps: Vec::new(),
+        });
+    }
+    let names: Vec<String> = crates.keys().cloned().collect();
+    for p in &mut packages {
+        p.deps = names
+            .iter()
+            .map(|n| workspace::Dep {
+                package: n.clone(),
+                rename: None,
+                kind: workspace::DepKind::Normal,
+                path: Some(n.clone()),
+                req: None,
+            })
+            .collect();
+    }
+    let ws = workspace::Workspace {
+        root: head.ws.root.clone(),
+        selected: (0..packages.len()).collect(),
+        packages,
+        discovery: workspace::Discovery::Manifests { reason: lock::FILE.into() },
+        deps: Vec::new(),
+    };
+    let mut sources = load::Sources::default();
+    load::load(
+        &mut sources,
+        load::member_roots(&ws),
+        &tree,
+        &ctx.parse,
+        &globset::GlobSet::empty(),
+        ctx.jobs,
+        &load::Reuse::new(),
+    );
+    let index = index::build(&ws, sources);
+    let mut model = model::analyse(ws, index, head.config.clone(), head.profiles.clone(), &tree)?;
+    for (path, mig) in migrations {
+        for &ty in model.index.type_by_path.get(&path).cloned().unwrap_or_default().iter() {
+            model.migrations.insert(ty, mig.clone());
+        }
+    }
+    for e in lock.types.iter().filter(|e| !e.retired) {
+        for &ty in model.index.type_by_path.get(&e.path).cloned().unwrap_or_default().iter() {
+            model.tracked.entry(ty).or_insert_with(|| tracked::Tracked {
+                ty,
+                path: e.path.clone(),
+                reasons: [tracked::Reason::Configured].into_iter().collect(),
+                remote: false,
+                migration: model.migrations.get(&ty).cloned(),
+                closure: tracked::Closure::default(),
+                config_encoding: Some(e.encoding.clone()),
+                config_compat: None,
+                config_version: None,
+            });
+        }
+    }
+    Ok(model)
 }
 
 /// What every tree's analysis shares.

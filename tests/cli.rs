@@ -164,15 +164,6 @@ fn unknown_package_exits_2() {
 }
 
 #[test]
-fn not_implemented_features_exit_2_with_a_message() {
-    let fixture = counter_crate();
-    for args in [&["lock"][..], &["lock", "--check"][..]] {
-        let line = error_line(&hotlint(fixture.path(), args), args);
-        assert!(line.contains("not implemented"), "{args:?}: {line}");
-    }
-}
-
-#[test]
 fn sarif_output_is_sarif_2_1_0_with_the_rule_catalogue() {
     let fixture = counter_crate();
     let out = hotlint(fixture.path(), &["--format", "sarif"]);
