@@ -77,7 +77,7 @@ fn cargo_home() -> PathBuf {
 }
 
 /// Where cargo unpacked a registry package.
-fn registry_dir(name: &str, version: &str) -> Option<PathBuf> {
+pub fn registry_dir(name: &str, version: &str) -> Option<PathBuf> {
     let src = cargo_home().join("registry").join("src");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&src).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     dirs.sort();
@@ -124,6 +124,175 @@ pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize) 
         if let Some(s) = scan_package(&dir, config, profiles, jobs) {
             out.parse_failures += s.parse_failures;
             out.scanned.push(Scanned { name: p.name.clone(), version: p.version.clone(), ..s });
+        }
+    }
+    out
+}
+
+/// Parse and analyse one package's lib target from its sources.
+pub fn package_model(dir: &Path, config: &Config, profiles: &[Profile], jobs: usize) -> Option<crate::model::Model> {
+    let tree = crate::source::Worktree::new(dir);
+    let mut package = crate::workspace::read_package_at(&tree)?;
+    package.targets.retain(|t| t.kind == crate::workspace::TargetKind::Lib);
+    let ws = Workspace {
+        root: dir.to_path_buf(),
+        packages: vec![package],
+        selected: vec![0],
+        discovery: Discovery::Manifests { reason: "dependency".into() },
+        deps: Vec::new(),
+    };
+    let opts = crate::parse::ParseOptions { interesting_calls: crate::profiles::interesting_calls(profiles) };
+    let mut sources = crate::load::Sources::default();
+    crate::load::load(
+        &mut sources,
+        crate::load::member_roots(&ws),
+        &tree,
+        &opts,
+        &globset::GlobSet::empty(),
+        jobs,
+        &crate::load::Reuse::new(),
+    );
+    let index = crate::index::build(&ws, sources);
+    let dep_config =
+        Config { frameworks: config.frameworks.clone(), aliases: config.aliases.clone(), ..Config::default() };
+    crate::model::analyse(ws, index, dep_config, profiles.to_vec(), &tree).ok()
+}
+
+/// A dependency whose locked version changed between base and head, and a type of it that a
+/// tracked type's shape reaches: how its shape changed (HL007), or why that cannot be told (HL013).
+#[derive(Clone, Debug)]
+pub struct DepChange {
+    pub package: String,
+    pub from: String,
+    pub to: String,
+    /// The dependency's type, as the workspace reaches it (`uuid::Uuid`).
+    pub ty: String,
+    /// Workspace tracked types whose shape reaches it.
+    pub reached: Vec<String>,
+    pub changes: Vec<crate::compare::Change>,
+    /// Why it cannot be verified (opaque impl changed, sources missing, type not found).
+    pub unverifiable: Option<String>,
+}
+
+/// Compare, between two `Cargo.lock`s, the dependency types that tracked types reach.
+pub fn upgrade_changes(
+    head: &crate::model::Model,
+    base_lock: &BTreeMap<String, Vec<String>>,
+    jobs: usize,
+) -> Vec<DepChange> {
+    let mut out = Vec::new();
+    for (name, versions) in &head.lock {
+        let Some(before) = base_lock.get(name) else { continue };
+        if before == versions {
+            continue;
+        }
+        let krate = name.replace('-', "_");
+        let prefix = format!("{krate}::");
+        // Types of this dependency reached by tracked types: path → tracked types.
+        let mut reached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for t in head.tracked.values() {
+            for e in t.closure.externals.iter().filter(|e| e.starts_with(&prefix)) {
+                let bare = e.split('<').next().unwrap_or(e).to_string();
+                reached.entry(bare).or_default().insert(t.path.clone());
+            }
+        }
+        if reached.is_empty() {
+            continue;
+        }
+        let (Some(from), Some(to)) = (
+            before.iter().find(|v| !versions.contains(v)).or(before.first()),
+            versions.iter().find(|v| !before.contains(v)).or(versions.first()),
+        ) else {
+            continue;
+        };
+        let unverifiable = |why: String| -> Vec<DepChange> {
+            reached
+                .iter()
+                .map(|(ty, by)| DepChange {
+                    package: name.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    ty: ty.clone(),
+                    reached: by.iter().cloned().collect(),
+                    changes: Vec::new(),
+                    unverifiable: Some(why.clone()),
+                })
+                .collect()
+        };
+        let (Some(old_dir), Some(new_dir)) = (registry_dir(name, from), registry_dir(name, to)) else {
+            let missing: Vec<String> = [(from, registry_dir(name, from)), (to, registry_dir(name, to))]
+                .into_iter()
+                .filter(|(_, d)| d.is_none())
+                .map(|(v, _)| format!("{name} {v}"))
+                .collect();
+            out.extend(unverifiable(format!(
+                "the sources of {} are not on disk (hotlint does not download them; `cargo fetch` at that revision puts them there)",
+                missing.join(" and ")
+            )));
+            continue;
+        };
+        let (Some(old), Some(mut new)) = (
+            package_model(&old_dir, &head.config, &head.profiles, jobs),
+            package_model(&new_dir, &head.config, &head.profiles, jobs),
+        ) else {
+            out.extend(unverifiable(format!("the sources of {name} could not be analysed")));
+            continue;
+        };
+        // Make the reached types the new model's tracked types, so one comparison judges them.
+        let res = crate::resolve::Resolver::new(&new.index, &new.config.aliases);
+        let root = new.index.crates.first().map(|c| c.root);
+        let mut found: BTreeMap<u32, String> = BTreeMap::new();
+        for ty in reached.keys() {
+            let segs: Vec<String> = ty.split("::").skip(1).map(str::to_string).collect();
+            if let (Some(root), false) = (root, segs.is_empty()) {
+                if let crate::resolve::Res::Type(t) = res.resolve(root, false, &segs, &[], crate::resolve::Ns::Type) {
+                    found.insert(t, ty.clone());
+                }
+            }
+        }
+        let tracker =
+            crate::tracked::Tracker { index: &new.index, res: &res, migrations: &new.migrations, impls: &new.impls };
+        let mut tracked = BTreeMap::new();
+        for (&t, _) in &found {
+            let Some(e) = new.index.type_entry(t) else { continue };
+            tracked.insert(
+                t,
+                crate::tracked::Tracked {
+                    ty: t,
+                    path: e.path.clone(),
+                    reasons: BTreeSet::new(),
+                    remote: false,
+                    migration: None,
+                    closure: tracker.closure(t, false),
+                    config_encoding: None,
+                    config_compat: None,
+                    config_version: None,
+                },
+            );
+        }
+        drop(res);
+        new.tracked = tracked;
+        let cmp = crate::compare::compare(old, &new, String::new());
+        for d in &cmp.diffs {
+            let Some(ty) = d.head_ty.and_then(|t| found.get(&t)) else { continue };
+            let by: Vec<String> = reached.get(ty).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+            let unverifiable = if d.base_ty.is_none() {
+                Some(format!("`{ty}` is not found in {name} {from}"))
+            } else {
+                d.opaque_changed.first().map(|(w, why)| format!("`{w}`: {why}"))
+            };
+            if d.changes.is_empty() && unverifiable.is_none() {
+                continue;
+            }
+            out.push(DepChange {
+                package: name.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                ty: ty.clone(),
+                reached: by,
+                changes: d.changes.clone(),
+                unverifiable,
+            });
         }
     }
     out

@@ -163,9 +163,15 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         // Files whose bytes did not change are not parsed again.
         let reuse: load::Reuse<'_> = model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect();
         let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &reuse, &mut timer)?;
+        let base_lock = base_model.lock.clone();
         model.comparison = Some(compare::compare(base_model, &model, commit.clone()));
         model.has_history = true;
         timer.lap("compare");
+        // Dependencies whose locked version changed, for the types tracked types reach (HL007).
+        if opts.deps.unwrap_or(!opts.staged) {
+            model.dep_changes = deps::upgrade_changes(&model, &base_lock, ctx.jobs);
+            timer.lap("dependency upgrades");
+        }
     }
     let findings = run_rules(&model, &levels);
     timer.lap("rules");

@@ -39,6 +39,8 @@ pub struct Model {
     pub lock: BTreeMap<String, Vec<String>>,
     /// The dependency scan (HL006), when it ran.
     pub deps: Option<crate::deps::Scan>,
+    /// Dependency upgrades between base and head that reach tracked types (HL007, HL013).
+    pub dep_changes: Vec<crate::deps::DepChange>,
 }
 
 pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>, tree: &dyn Tree) -> Result<Model> {
@@ -80,6 +82,7 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         comparison: None,
         lock,
         deps: None,
+        dep_changes: Vec::new(),
     })
 }
 

@@ -29,6 +29,24 @@ pub fn check(m: &Model) -> Vec<Draft> {
             }
         }
     }
+    for dc in &m.dep_changes {
+        let Some(why) = &dc.unverifiable else { continue };
+        let mut d = Draft::new(format!(
+            "dependency `{} {} → {}` may change `{}`, which tracked state reaches, and hotlint cannot verify it: {why}",
+            dc.package, dc.from, dc.to, dc.ty
+        ));
+        d.package = Some(dc.package.clone());
+        for r in &dc.reached {
+            d.notes.push(format!("reached by the tracked type `{r}`"));
+        }
+        d.ty = Some(dc.ty.clone());
+        d.help = Some(
+            "check the dependency's changelog for serialization changes, or keep a round-trip test over stored bytes"
+                .into(),
+        );
+        d.key = format!("dep-unverifiable:{}:{}", dc.package, dc.ty);
+        out.push(d);
+    }
     for t in m.tracked.values() {
         let Some(mig) = &t.migration else { continue };
         if let Version::Unknown(text) = &mig.version {

@@ -17,6 +17,7 @@ mod hl003;
 mod hl004;
 mod hl005;
 mod hl006;
+mod hl007;
 mod hl008;
 mod hl009;
 mod hl010;
@@ -88,6 +89,7 @@ fn check_of(code: &str) -> Option<Check> {
         "HL004" => Some(hl004::check),
         "HL005" => Some(hl005::check),
         "HL006" => Some(hl006::check),
+        "HL007" => Some(hl007::check),
         "HL010" => Some(hl010::check),
         "HL013" => Some(hl013::check),
         "HL008" => Some(hl008::check),

@@ -1,0 +1,144 @@
+//! HL007: a dependency upgrade between two revisions' `Cargo.lock` that changes the shape of a
+//! type tracked state reaches. Hermetic: both versions of the dependency sit in a fake cargo
+//! registry cache (`$CARGO_HOME/registry/src/…`) made by the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-hotlint");
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn lock(version: &str) -> String {
+    format!(
+        "version = 4\n\n[[package]]\nname = \"billing\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"wallet\"\nversion = \"0.1.0\"\ndependencies = [\"billing\"]\n"
+    )
+}
+
+/// (repository, cargo home) with `billing` 1.0.0 at the base and `head_version` in the working tree.
+fn setup(head_version: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let reg = "registry/src/index.crates.io-0000000000000000";
+    for (v, lib) in [
+        (
+            "1.0.0",
+            "use serde::{Deserialize, Serialize};\n#[derive(Serialize, Deserialize)]\npub struct Money { pub cents: u32, pub currency: String }\n",
+        ),
+        (
+            "1.1.0",
+            "use serde::{Deserialize, Serialize};\n#[derive(Serialize, Deserialize)]\npub struct Money { pub cents: u64, pub currency: String }\n",
+        ),
+        (
+            "1.0.1",
+            "use serde::{Deserialize, Serialize};\n#[derive(Serialize, Deserialize)]\npub struct Money { pub cents: u32, pub currency: String }\nimpl Money { pub fn zero() -> Self { Money { cents: 0, currency: String::new() } } }\n",
+        ),
+        (
+            "1.2.0",
+            "pub struct Money { cents: u32 }\nimpl serde::Serialize for Money { fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_u64(self.cents as u64) } }\n",
+        ),
+    ] {
+        write(
+            home.path(),
+            &format!("{reg}/billing-{v}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"billing\"\nversion = \"{v}\"\nedition = \"2021\"\n\n[dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\n"
+            ),
+        );
+        write(home.path(), &format!("{reg}/billing-{v}/src/lib.rs"), lib);
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    write(
+        r,
+        "Cargo.toml",
+        "[package]\nname = \"wallet\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nbilling = \"1\"\nserde = { version = \"1\", features = [\"derive\"] }\nbincode = \"1\"\n",
+    );
+    write(
+        r,
+        "src/lib.rs",
+        "use serde::{Deserialize, Serialize};\n#[derive(Serialize, Deserialize)]\npub struct WalletState { pub balance: billing::Money }\n\nimpl WalletState {\n    pub const STATE_VERSION: u32 = 1;\n    pub fn code_change(from: u32) -> Result<Self, String> { Err(format!(\"{from}\")) }\n}\n\n#[cfg(test)]\nmod tests { #[test] fn t() { let _ = super::WalletState::code_change(1); } }\n",
+    );
+    write(r, "Cargo.lock", &lock("1.0.0"));
+    git(r, &["init", "--quiet"]);
+    git(r, &["add", "--all"]);
+    git(r, &["commit", "--quiet", "-m", "base"]);
+    write(r, "Cargo.lock", &lock(head_version));
+    (repo, home)
+}
+
+fn findings(repo: &Path, home: &Path) -> Vec<(String, String)> {
+    let out = Command::new(BIN)
+        .args(["--base", "HEAD", "--format", "json"])
+        .current_dir(repo)
+        .env("CARGO_HOME", home)
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn an_upgrade_that_widens_a_field_of_a_reached_type_is_hl007() {
+    let (repo, home) = setup("1.1.0");
+    let f = findings(repo.path(), home.path());
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "HL007");
+    assert!(f[0].1.contains("billing 1.0.0 → 1.1.0") && f[0].1.contains("`cents`"), "{}", f[0].1);
+}
+
+#[test]
+fn an_upgrade_that_changes_only_methods_is_nothing() {
+    let (repo, home) = setup("1.0.1");
+    assert_eq!(findings(repo.path(), home.path()), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn a_hand_written_serde_impl_is_hl013_not_a_deny() {
+    let (repo, home) = setup("1.2.0");
+    let f = findings(repo.path(), home.path());
+    assert!(f.iter().all(|(c, _)| c == "HL013"), "{f:?}");
+    assert!(!f.is_empty());
+}
+
+#[test]
+fn sources_not_on_disk_are_hl013() {
+    let (repo, home) = setup("1.3.0");
+    let f = findings(repo.path(), home.path());
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "HL013");
+    assert!(f[0].1.contains("not on disk"), "{}", f[0].1);
+}
+
+#[test]
+fn no_deps_skips_the_comparison() {
+    let (repo, home) = setup("1.1.0");
+    let out = Command::new(BIN)
+        .args(["--base", "HEAD", "--format", "json", "--no-deps"])
+        .current_dir(repo.path())
+        .env("CARGO_HOME", home.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
+}
