@@ -253,7 +253,7 @@ pub fn upgrade_changes(
         let tracker =
             crate::tracked::Tracker { index: &new.index, res: &res, migrations: &new.migrations, impls: &new.impls };
         let mut tracked = BTreeMap::new();
-        for (&t, _) in &found {
+        for &t in found.keys() {
             let Some(e) = new.index.type_entry(t) else { continue };
             tracked.insert(
                 t,
@@ -270,7 +270,6 @@ pub fn upgrade_changes(
                 },
             );
         }
-        drop(res);
         new.tracked = tracked;
         let cmp = crate::compare::compare(old, &new, String::new());
         for d in &cmp.diffs {
