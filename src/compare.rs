@@ -357,6 +357,7 @@ impl Cx<'_> {
     ) {
         let hra = serde_value(&hi.attrs, "rename_all");
         let bra = serde_value(&bi.attrs, "rename_all");
+        let (hra, bra) = if hra == bra { (hra, bra) } else { (None, None) };
         let hnames: Vec<String> =
             hd.variants.iter().map(|v| serialized_name(&v.name, &v.attrs, hra.as_deref(), true)).collect();
         let bnames: Vec<String> =
@@ -374,19 +375,30 @@ impl Cx<'_> {
         }) {
             conds.insert("serde-repr".into());
         }
-        let removed: Vec<usize> = (0..bnames.len())
-            .filter(|i| bnames.get(*i).is_some_and(|n| !hnames.contains(n) && !has_alias(hd, n)))
-            .collect();
-        let added: Vec<usize> = (0..hnames.len())
-            .filter(|i| {
-                hnames.get(*i).is_some_and(|n| {
-                    !bnames.contains(n)
-                        && !alias_names(hd.variants.get(*i).map(|v| v.attrs.as_slice()).unwrap_or(&[]))
-                            .iter()
-                            .any(|a| bnames.contains(a))
-                })
-            })
-            .collect();
+        let mut removed: Vec<usize> =
+            (0..bnames.len()).filter(|i| bnames.get(*i).is_some_and(|n| !hnames.contains(n))).collect();
+        let mut added: Vec<usize> =
+            (0..hnames.len()).filter(|i| hnames.get(*i).is_some_and(|n| !bnames.contains(n))).collect();
+        // A new variant carrying `alias` of a removed one is a rename the alias half fixes.
+        added.retain(|&a| {
+            let aliases = alias_names(hd.variants.get(a).map(|v| v.attrs.as_slice()).unwrap_or(&[]));
+            let Some(k) = removed.iter().position(|r| bnames.get(*r).is_some_and(|n| aliases.contains(n))) else {
+                return true;
+            };
+            let r = removed.remove(k);
+            let (old, new) = (bnames.get(r).cloned().unwrap_or_default(), hnames.get(a).cloned().unwrap_or_default());
+            let mut c = conds.clone();
+            c.insert("alias-of-old-name".into());
+            push(
+                "variant-renamed",
+                format!("variant `{old}` of `{}` renamed to `{new}` (with `alias` of the old name)", he.name),
+                c,
+                hd.variants.get(a).map(|v| v.loc),
+                bd.variants.get(r).map(|v| v.loc),
+                Some(old),
+            );
+            false
+        });
         // A suspected rename: one removed and one added at the same index with the same payload.
         let mut renamed = None;
         if let ([r], [a]) = (removed.as_slice(), added.as_slice()) {
@@ -498,6 +510,19 @@ impl Cx<'_> {
         })
     }
 
+    /// The inner type (as text) of a workspace newtype struct `struct Count(pub u32)`.
+    fn newtype_inner(&self, res: &Resolver<'_>, scope: u32, ty: &Ty, generics: &[String]) -> Option<String> {
+        let Res::Type(t) = res.resolve_ty(scope, ty, generics)? else { return None };
+        let e = res.index.type_entry(t)?;
+        let ItemKind::Type(def) = &res.index.item(e.item)?.kind else { return None };
+        match &def.fields {
+            Fields::Tuple(v) if v.len() == 1 && def.kind == TypeKind::Struct => {
+                v.first().map(|f| self.type_text(res, e.module, &f.ty, &def.generics))
+            }
+            _ => None,
+        }
+    }
+
     /// A type as canonical text: resolved paths, generic arguments, written forms elsewhere.
     fn type_text(&self, res: &Resolver<'_>, scope: u32, ty: &Ty, generics: &[String]) -> String {
         match ty {
@@ -557,8 +582,11 @@ impl Cx<'_> {
                 })
                 .collect()
         };
-        let hn = names(hf, h_rename_all);
-        let bn = names(bf, b_rename_all);
+        // A changed `rename_all` is reported once, as a container change; fields are matched by
+        // their Rust names under it so they do not all look removed and added.
+        let (h_rule, b_rule) = if h_rename_all == b_rename_all { (h_rename_all, b_rename_all) } else { (None, None) };
+        let hn = names(hf, h_rule);
+        let bn = names(bf, b_rule);
         let hfields: Vec<&Field> = hf.iter().collect();
         let bfields: Vec<&Field> = bf.iter().collect();
         // Fields on the wire, in order: (serialized name, index).
@@ -569,43 +597,58 @@ impl Cx<'_> {
         let h_set: BTreeSet<&String> = h_wire.iter().map(|(n, _)| n).collect();
         let b_set: BTreeSet<&String> = b_wire.iter().map(|(n, _)| n).collect();
         let alias_of = |i: usize| hfields.get(i).map(|f| alias_names(&f.attrs)).unwrap_or_default();
-        let removed: Vec<&(String, usize)> = b_wire
-            .iter()
-            .filter(|(n, _)| !h_set.contains(n) && !h_wire.iter().any(|(_, i)| alias_of(*i).contains(n)))
-            .collect();
-        let added: Vec<&(String, usize)> = h_wire
-            .iter()
-            .filter(|(n, i)| !b_set.contains(n) && !alias_of(*i).iter().any(|a| b_set.contains(a)))
-            .collect();
         let ty_h = |i: usize| hfields.get(i).map(|f| self.type_text(&self.head_res, hm, &f.ty, hg)).unwrap_or_default();
         let ty_b = |i: usize| bfields.get(i).map(|f| self.type_text(&self.base_res, bm, &f.ty, bg)).unwrap_or_default();
         let hloc = |i: usize| hfields.get(i).map(|f| f.loc);
         let bloc = |i: usize| bfields.get(i).map(|f| f.loc);
-        let mut renamed = None;
-        if let ([(rn, ri)], [(an, ai)]) = (removed.as_slice(), added.as_slice()) {
-            let rpos = b_wire.iter().position(|(n, _)| n == rn);
-            let apos = h_wire.iter().position(|(n, _)| n == an);
-            if rpos == apos && ty_b(*ri) == ty_h(*ai) {
-                renamed = Some((rn.clone(), an.clone(), *ri, *ai));
+        let mut removed: Vec<(String, usize)> = b_wire.iter().filter(|(n, _)| !h_set.contains(n)).cloned().collect();
+        let mut added: Vec<(String, usize)> = h_wire.iter().filter(|(n, _)| !b_set.contains(n)).cloned().collect();
+        // Renames: a new field carrying `alias` of a removed one (new code reads the old name; old
+        // code does not know the new one), then removed and added fields that pair up by position
+        // and type (suspected).
+        let mut renames: Vec<(String, String, usize, usize, bool)> = Vec::new();
+        added.retain(|(an, ai)| {
+            let aliases = alias_of(*ai);
+            match removed.iter().position(|(rn, _)| aliases.contains(rn)) {
+                Some(k) => {
+                    let (rn, ri) = removed.remove(k);
+                    renames.push((rn, an.clone(), ri, *ai, true));
+                    false
+                }
+                None => true,
+            }
+        });
+        if !removed.is_empty() && removed.len() == added.len() {
+            let pairs_up = removed.iter().zip(&added).all(|((rn, ri), (an, ai))| {
+                b_wire.iter().position(|(n, _)| n == rn) == h_wire.iter().position(|(n, _)| n == an)
+                    && ty_b(*ri) == ty_h(*ai)
+            });
+            if pairs_up {
+                for ((rn, ri), (an, ai)) in removed.drain(..).zip(added.drain(..)) {
+                    renames.push((rn, an, ri, ai, false));
+                }
             }
         }
-        if let Some((old, new, ri, ai)) = &renamed {
+        for (old, new, ri, ai, via_alias) in &renames {
             let mut c = container.clone();
-            if alias_of(*ai).contains(old) {
+            if *via_alias || alias_of(*ai).contains(old) {
                 c.insert("alias-of-old-name".into());
             }
+            let how = if *via_alias {
+                "with `alias` of the old name".to_string()
+            } else {
+                format!("suspected: same position, same type `{}`", ty_h(*ai))
+            };
             push(
                 "field-renamed",
-                format!(
-                    "field `{old}` of `{owner}` renamed to `{new}` (suspected: same position, same type `{}`)",
-                    ty_h(*ai)
-                ),
+                format!("field `{old}` of `{owner}` renamed to `{new}` ({how})"),
                 c,
                 hloc(*ai),
                 bloc(*ri),
                 Some(old.clone()),
             );
-        } else {
+        }
+        {
             for (name, i) in &removed {
                 let mut c = container.clone();
                 let skipped_now = hn.iter().any(|(n, s)| n == name && *s);
@@ -666,7 +709,17 @@ impl Cx<'_> {
             if a == b {
                 continue;
             }
-            let kind = retype_kind(&a, &b);
+            // A newtype struct and its inner type share a serde data model.
+            let newtype_of = |res: &Resolver<'_>, scope: u32, f: Option<&&Field>, generics: &[String]| {
+                f.and_then(|f| self.newtype_inner(res, scope, &f.ty, generics))
+            };
+            let kind = if newtype_of(&self.head_res, hm, hfields.get(*hi), hg).as_deref() == Some(a.as_str())
+                || newtype_of(&self.base_res, bm, bfields.get(*bi), bg).as_deref() == Some(b.as_str())
+            {
+                "field-retyped-same-model"
+            } else {
+                retype_kind(&a, &b)
+            };
             let mut c = container.clone();
             let _ = &mut c;
             push(
@@ -736,10 +789,6 @@ fn alias_names(attrs: &[Attr]) -> Vec<String> {
         .filter(|m| m.path == "alias")
         .filter_map(|m| m.value_str().map(str::to_string))
         .collect()
-}
-
-fn has_alias(def: &TypeDef, name: &str) -> bool {
-    def.variants.iter().any(|v| alias_names(&v.attrs).iter().any(|a| a == name))
 }
 
 fn is_optional(ty: &Ty, attrs: &[Attr]) -> bool {

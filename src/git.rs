@@ -60,24 +60,30 @@ impl Repo {
         Ok(Repo { top: PathBuf::from(top), prefix, dir: dir.to_path_buf() })
     }
 
-    /// The commit a revision names.
+    /// The commit a revision names (any syntax `git rev-parse` accepts, `:/message` included; an
+    /// annotated tag is peeled to its commit).
     pub fn commit(&self, rev: &str) -> Result<String> {
         if rev.starts_with('-') {
             return Err(Error::Usage(format!("unknown revision `{rev}`")));
         }
-        let spec = format!("{rev}^{{commit}}");
-        run(&self.dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec]).map_err(|_| {
-            // A name that exists but is not a commit (a tree or blob) says so.
-            if run(&self.dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", rev]).is_ok() {
-                Error::Usage(format!("revision `{rev}` does not name a commit"))
-            } else if self.is_shallow() {
+        let unknown = || {
+            if self.is_shallow() {
                 Error::Usage(format!(
                     "unknown revision `{rev}`: this is a shallow clone whose history may lack it; fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
                 ))
             } else {
                 Error::Usage(format!("unknown revision `{rev}` (see `git rev-parse {rev}`)"))
             }
-        })
+        };
+        let id =
+            run(&self.dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", rev]).map_err(|_| unknown())?;
+        let kind = run(&self.dir, &["cat-file", "-t", &id]).map_err(|_| unknown())?;
+        match kind.as_str() {
+            "commit" => Ok(id),
+            "tag" => run(&self.dir, &["rev-parse", "--verify", "--quiet", &format!("{id}^{{commit}}")])
+                .map_err(|_| Error::Usage(format!("revision `{rev}` does not name a commit"))),
+            _ => Err(Error::Usage(format!("revision `{rev}` does not name a commit (it is a {kind})"))),
+        }
     }
 
     pub fn is_shallow(&self) -> bool {
@@ -85,8 +91,11 @@ impl Repo {
     }
 
     /// The merge base of `base` and `head` (what a pull request diff compares against).
-    pub fn merge_base(&self, base: &str, head: &str) -> Result<String> {
+    /// `base_name` is the revision as the user wrote it, for messages.
+    pub fn merge_base(&self, base: &str, head: &str, base_name: &str) -> Result<String> {
+        let base_shown = base_name;
         run(&self.dir, &["merge-base", base, head]).map_err(|_| {
+            let base = base_shown;
             if self.is_shallow() {
                 Error::Usage(format!(
                     "no merge base between `{base}` and the head: this shallow clone lacks the history; fetch it all (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"

@@ -151,7 +151,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
                     Some(h) => h.clone(),
                     None => repo.head()?,
                 };
-                Some(repo.merge_base(&commit, &head)?)
+                Some(repo.merge_base(&commit, &head, rev)?)
             }
         }
         (Some(repo), None) if opts.staged => repo.head().ok(),
@@ -159,7 +159,18 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     };
     if let (Some(repo), Some(commit)) = (&repo, &base_commit) {
         let tree = repo.tree_at(commit)?;
-        let base_ws = workspace::at_tree(&tree, &model.ws.root, &model.ws)?;
+        // A base where the workspace did not exist yet: everything is new.
+        let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
+            workspace::at_tree(&tree, &model.ws.root, &model.ws)?
+        } else {
+            workspace::Workspace {
+                root: model.ws.root.clone(),
+                packages: Vec::new(),
+                selected: Vec::new(),
+                discovery: workspace::Discovery::Manifests { reason: "no workspace at the base".into() },
+                deps: Vec::new(),
+            }
+        };
         // Files whose bytes did not change are not parsed again.
         let reuse: load::Reuse<'_> = model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect();
         let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &reuse, &mut timer)?;

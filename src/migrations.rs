@@ -569,8 +569,14 @@ pub fn int_literal(text: &str) -> Option<u64> {
 
 /// Whether the attributes derive serde's `Serialize`/`Deserialize` (also through `cfg_attr`).
 pub fn has_serde_derive(res: &Resolver<'_>, scope: ModId, attrs: &[Attr], which: &str) -> bool {
+    let repr = format!("{which}_repr");
     derives(attrs).any(|(p, _)| {
-        if p.last().map(String::as_str) != Some(which) {
+        let last = p.last().map(String::as_str);
+        // `serde_repr`'s derives serialize the discriminant: serde all the same.
+        if last == Some(repr.as_str()) {
+            return true;
+        }
+        if last != Some(which) {
             return false;
         }
         let r = res.resolve(scope, false, &p, &[], Ns::Type);

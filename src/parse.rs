@@ -647,6 +647,10 @@ impl Parser<'_> {
                     idents.push(xxhash_rust::xxh3::xxh3_64(s.as_bytes()));
                 }
                 TokenTree::Punct(p) => {
+                    // A trailing comma before a closing delimiter does not count.
+                    if p.as_char() == ',' && i + 1 == tts.len() {
+                        continue;
+                    }
                     let mut buf = [0u8; 4];
                     hasher.update(p.as_char().encode_utf8(&mut buf).as_bytes());
                 }
@@ -921,8 +925,34 @@ pub fn norm(ts: TokenStream) -> String {
     ts.to_string()
 }
 
+/// A hash of normalised tokens: comments and whitespace do not count, nor does a trailing comma
+/// before a closing delimiter (rustfmt adds and removes those).
 pub fn fingerprint(ts: &TokenStream) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(ts.to_string().as_bytes())
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    hash_tokens(ts, &mut h, 0);
+    h.digest()
+}
+
+fn hash_tokens(ts: &TokenStream, h: &mut xxhash_rust::xxh3::Xxh3, depth: usize) {
+    if depth > MAX_DEPTH * 8 {
+        return;
+    }
+    let tts: Vec<TokenTree> = ts.clone().into_iter().collect();
+    let last = tts.len().saturating_sub(1);
+    for (i, tt) in tts.iter().enumerate() {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == ',' && i == last => {}
+            TokenTree::Group(g) => {
+                h.update(format!("{:?}(", g.delimiter()).as_bytes());
+                hash_tokens(&g.stream(), h, depth + 1);
+                h.update(b")");
+            }
+            other => {
+                h.update(other.to_string().as_bytes());
+                h.update(b" ");
+            }
+        }
+    }
 }
 
 fn first_line(attrs: &[syn::Attribute], fallback: u32) -> u32 {

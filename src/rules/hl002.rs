@@ -20,7 +20,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
         if bumped(diff) {
             continue;
         }
-        let need = (true, compare::directions(t).1 && t.config_compat.is_some());
+        let need = compare::directions(t);
         for c in &diff.changes {
             let (b, f) = compare::breaks(c, enc.class, need);
             if !(b || f) {

@@ -103,6 +103,22 @@ fn field_marks(
     let Some(entry) = m.index.type_entry(ty) else { return };
     let Some(Item { kind: ItemKind::Type(def), .. }) = m.index.item(entry.item) else { return };
     let attr_name = if mig.convention == "revision" { "revision" } else { "version" };
+    // A field gone from the struct: data written before still carries it, and the convention can
+    // only skip it when the field stays, marked `end = N` (with a `convert_fn` if its value moves).
+    for c in diff.changes.iter().filter(|c| c.def_path == entry.path && c.kind == "field-removed") {
+        let mut d = Draft::new(format!(
+            "{} at version {head_v}: data written at version {base_v} still has it, and `{}` cannot skip a field it no longer declares",
+            c.what, mig.convention
+        ));
+        d.package = m.package_of_file(mig.loc.file);
+        d.primary(mig.loc, "version declared here");
+        d.ty = Some(entry.path.clone());
+        d.help = Some(format!(
+            "keep the field, marked `#[{attr_name}(start = …, end = {head_v})]` (with `convert_fn = \"…\"` to carry its value into the new shape)"
+        ));
+        d.key = format!("field-removed-no-end:{}:{}", entry.path, c.what);
+        out.push(d);
+    }
     for c in diff.changes.iter().filter(|c| c.def_path == entry.path && c.kind.starts_with("field-added")) {
         let Some(loc) = c.head_loc else { continue };
         let Some(field) = def.fields.iter().find(|f| f.loc == loc) else { continue };

@@ -65,7 +65,8 @@ pub fn check(m: &Model) -> Vec<Draft> {
             out.push(d);
         }
         // kameo's default remote id contains the module path: a move changes it.
-        if let (Some(from), Some("type-hash")) = (&diff.moved_from, identity.as_deref()) {
+        let pinned = m.actors.actors.iter().flat_map(|a| &a.messages).any(|msg| msg.ty == Some(t.ty) && msg.pinned_id);
+        if let (Some(from), Some("type-hash"), false) = (&diff.moved_from, identity.as_deref(), pinned) {
             if let Some(item) = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item)) {
                 let mut d = Draft::new(format!(
                     "`{name}` moved from `{from}`: its remote message id (derived from the module path) changed"
