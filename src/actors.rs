@@ -380,20 +380,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        Some(Actor {
-            id,
-            framework: p.name.clone(),
-            package: self.index.file_package.get(imp.item.file as usize).copied().flatten(),
-            ty,
-            decl: def.header,
-            decl_first_line: item.first_line,
-            decl_item: imp.item,
-            scope: imp.module,
-            state,
-            messages,
-            remote: false,
-            test: imp.test,
-        })
+        Some(self.impl_actor(p, imp, item, def, (id, ty), state, messages))
     }
 
     fn actor_from_attr(
@@ -451,7 +438,22 @@ impl Ctx<'_> {
                 }
             }
         }
-        Some(Actor {
+        Some(self.impl_actor(p, imp, item, def, (id, ty), state, messages))
+    }
+
+    /// An actor declared by an impl block (a trait impl or an attribute on an inherent impl).
+    #[allow(clippy::too_many_arguments)]
+    fn impl_actor(
+        &self,
+        p: &Profile,
+        imp: &ScopedItem,
+        item: &Item,
+        def: &ImplDef,
+        (id, ty): (String, Option<TypeId>),
+        state: State,
+        messages: Vec<Message>,
+    ) -> Actor {
+        Actor {
             id,
             framework: p.name.clone(),
             package: self.index.file_package.get(imp.item.file as usize).copied().flatten(),
@@ -464,7 +466,7 @@ impl Ctx<'_> {
             messages,
             remote: false,
             test: imp.test,
-        })
+        }
     }
 
     fn message_of(&self, scope: ModId, ty: &Ty, generics: &[String]) -> Option<Message> {

@@ -298,32 +298,8 @@ pub fn upgrade_changes(
 }
 
 fn scan_package(dir: &Path, config: &Config, profiles: &[Profile], jobs: usize) -> Option<Scanned> {
-    let tree = crate::source::Worktree::new(dir);
-    let mut packages = crate::workspace::read_package_at(&tree)?;
-    packages.targets.retain(|t| t.kind == crate::workspace::TargetKind::Lib);
-    let ws = Workspace {
-        root: dir.to_path_buf(),
-        packages: vec![packages],
-        selected: vec![0],
-        discovery: Discovery::Manifests { reason: "dependency".into() },
-        deps: Vec::new(),
-    };
-    let opts = crate::parse::ParseOptions { interesting_calls: crate::profiles::interesting_calls(profiles) };
-    let mut sources = crate::load::Sources::default();
-    crate::load::load(
-        &mut sources,
-        crate::load::member_roots(&ws),
-        &tree,
-        &opts,
-        &globset::GlobSet::empty(),
-        jobs,
-        &crate::load::Reuse::new(),
-    );
-    let parse_failures = sources.files.iter().filter(|f| f.error.is_some()).count();
-    let index = crate::index::build(&ws, sources);
-    let dep_config =
-        Config { frameworks: config.frameworks.clone(), aliases: config.aliases.clone(), ..Config::default() };
-    let model = crate::model::analyse(ws, index, dep_config, profiles.to_vec(), &tree).ok()?;
+    let model = package_model(dir, config, profiles, jobs)?;
+    let parse_failures = model.index.files.iter().filter(|f| f.error.is_some()).count();
     let mut actors = Vec::new();
     for a in model.actors.actors.iter().filter(|a| !a.test) {
         let (has_data, state) = match &a.state {
