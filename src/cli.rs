@@ -482,6 +482,11 @@ fn explain(key: &str) -> Result<i32> {
     if !text.ends_with('\n') {
         text.push('\n');
     }
+    // The rules that judge shape changes print the verdict table they use (rules/compat.toml).
+    if matches!(rule.code, "HL002" | "HL005" | "HL007") {
+        text.push_str("\n## Verdict table (rules/compat.toml)\n\nB = backward (new code reads old data), F = forward (old code reads new data).\n\n");
+        text.push_str(&crate::compare::table_markdown());
+    }
     emit(&text, None)?;
     Ok(0)
 }

@@ -81,6 +81,41 @@ pub fn verdict(kind: &str, class: Class, conditions: &BTreeSet<String>) -> Optio
     Some(v)
 }
 
+/// The verdict table as Markdown, from `rules/compat.toml` (what `explain` prints).
+pub fn table_markdown() -> String {
+    let v = |x: &Verdict| match (x.backward, x.forward) {
+        (true, true) => "ok".to_string(),
+        (b, f) => format!("B{} F{}", if b { " ok" } else { "×" }, if f { " ok" } else { "×" }),
+    };
+    let mut s = String::from(
+        "| change | positional | positional-varint | named | memory | caveats |\n|---|---|---|---|---|---|\n",
+    );
+    for r in table() {
+        let mut row = format!(
+            "| {} | {} | {} | {} | {} |",
+            r.description,
+            v(&r.positional),
+            v(&r.positional_varint),
+            v(&r.named),
+            v(&r.memory)
+        );
+        let mut caveats = Vec::new();
+        for c in &r.caveats {
+            let what = match (c.backward, c.forward) {
+                (Some(b), None) => format!("B{}", if b { " ok" } else { "×" }),
+                (None, Some(f)) => format!("F{}", if f { " ok" } else { "×" }),
+                (Some(b), Some(f)) => format!("B{} F{}", if b { " ok" } else { "×" }, if f { " ok" } else { "×" }),
+                (None, None) => String::new(),
+            };
+            caveats.push(format!("{} with {}: {what}", c.class, c.when));
+        }
+        row.push_str(&format!(" {} |", caveats.join("; ")));
+        s.push_str(&row);
+        s.push('\n');
+    }
+    s
+}
+
 /// Which directions a tracked type needs: backward (new code reads old data), forward (old
 /// code reads new data).
 pub fn directions(t: &crate::tracked::Tracked) -> (bool, bool) {
