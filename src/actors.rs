@@ -87,15 +87,8 @@ struct Ctx<'a> {
 fn path_candidates(res: &Resolver<'_>, scope: ModId, path: &[String]) -> Vec<String> {
     let r = res.resolve(scope, false, path, &[], Ns::Type);
     let mut out = r.extern_paths();
-    if let Res::Trait(id) | Res::Fn(id) = r {
-        if let Some(item) = res.index.item(id) {
-            if let ItemKind::Trait(t) = &item.kind {
-                let module = res.index.modules.iter().position(|m| m.file == id.file);
-                if let Some(m) = module {
-                    out.push(format!("{}::{}", res.index.module_path(m as ModId), t.name));
-                }
-            }
-        }
+    if let Res::Trait(id) = r {
+        out.extend(res.index.trait_path(id));
     }
     out
 }
@@ -268,17 +261,11 @@ fn trait_candidates(cx: &Ctx<'_>, scope: ModId, tp: &TyPath, generics: &[String]
         // A trait defined in the workspace (the framework's own repository): its canonical path,
         // and the crate-root path it is usually re-exported at (`actix::Actor` for the trait
         // defined in actix's private `actor` module).
-        for (m, module) in cx.index.modules.iter().enumerate() {
-            if module.file == id.file && module.names.values().flatten().any(|d| *d == crate::index::Def::Trait(id)) {
-                if let Some(item) = cx.index.item(id) {
-                    if let ItemKind::Trait(t) = &item.kind {
-                        out.push(format!("{}::{}", cx.index.module_path(m as ModId), t.name));
-                        if let Some(c) = cx.index.krate_of(m as ModId) {
-                            out.push(format!("{}::{}", c.name, t.name));
-                        }
-                    }
-                }
+        if let Some(path) = cx.index.trait_path(id) {
+            if let (Some(krate), Some(name)) = (path.split("::").next(), path.rsplit("::").next()) {
+                out.push(format!("{krate}::{name}"));
             }
+            out.push(path);
         }
     }
     out

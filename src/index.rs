@@ -117,6 +117,8 @@ pub struct Index {
     pub missing: Vec<MissingModule>,
     /// Canonical path → type ids (several for `#[cfg]` variants).
     pub type_by_path: BTreeMap<String, Vec<TypeId>>,
+    /// The module that defines each trait (for canonical trait paths).
+    pub trait_module: HashMap<ItemId, ModId>,
     /// What `load` knew besides the files, kept so the index can be rebuilt with more crates.
     pub mod_rs: Vec<bool>,
     pub roots: BTreeMap<(usize, usize), FileId>,
@@ -143,6 +145,15 @@ impl Index {
     /// Give the parsed files back, to load more crates and rebuild.
     pub fn into_sources(self) -> Sources {
         Sources { files: self.files, mod_rs: self.mod_rs, roots: self.roots, missing: self.missing, ids: self.ids }
+    }
+
+    /// Canonical path of a workspace trait (`crate::module::Trait`).
+    pub fn trait_path(&self, id: ItemId) -> Option<String> {
+        let m = *self.trait_module.get(&id)?;
+        match &self.item(id)?.kind {
+            ItemKind::Trait(t) => Some(format!("{}::{}", self.module_path(m), t.name)),
+            _ => None,
+        }
     }
 
     /// Whether module `m` belongs to a dependency loaded for re-exports.
@@ -192,6 +203,7 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             consts: Vec::new(),
             missing: sources.missing.clone(),
             type_by_path: BTreeMap::new(),
+            trait_module: HashMap::new(),
             mod_rs: Vec::new(),
             roots: BTreeMap::new(),
             ids: HashMap::new(),
@@ -396,7 +408,10 @@ impl Builder {
                     self.index.types.push(TypeEntry { item: id, module: m, name: name.clone(), path, test: item_test });
                     self.bind(m, name, Def::Type(tid));
                 }
-                ItemKind::Trait(t) => self.bind(m, &t.name, Def::Trait(id)),
+                ItemKind::Trait(t) => {
+                    self.index.trait_module.entry(id).or_insert(m);
+                    self.bind(m, &t.name, Def::Trait(id));
+                }
                 ItemKind::Const(c) => {
                     self.index.consts.push(ScopedItem { item: id, module: m, test: item_test });
                     self.bind(m, &c.name, Def::Const(id));
