@@ -624,6 +624,17 @@ pub enum Level {
 }
 ";
 
+/// `Count` serializes as its `u32` (a newtype struct).
+const NEWTYPE_BASE: &str = "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: Count,
+    pub name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Count(pub u32);
+";
+
 const ROWS: &[Row] = &[
     Row {
         kind: "field-added-required",
@@ -1127,6 +1138,45 @@ pub enum Stored {
         varint: NotApplicable,
         memory: NotApplicable,
     },
+    // `rename_all` changes every serialized name at once: it is one change of the container (the
+    // variants are matched by their Rust names under it, none is removed).
+    Row {
+        kind: "container-representation-changed",
+        name: "`rename_all` added to an enum",
+        base: ENUM_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+#[serde(rename_all = \"snake_case\")]
+pub enum Stored {
+    Idle,
+    Running(u32),
+    Done { code: i32 },
+}
+",
+        words: &["rename_all", "snake_case"],
+        named: Breaks,
+        positional: Fine,
+        varint: Fine,
+        memory: NotApplicable,
+    },
+    Row {
+        kind: "field-retyped-same-model",
+        name: "newtype struct → its inner type",
+        base: NEWTYPE_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+    pub name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Count(pub u32);
+",
+        words: &["`count`"],
+        named: Fine,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
 ];
 
 /// The HL002 finding (or none) a row gives under one encoding.
@@ -1194,45 +1244,6 @@ fn the_rows_cover_the_table() {
     }
     for row in ROWS {
         assert!(kinds.iter().any(|k| k == row.kind), "row kind `{}` is not in rules/compat.toml", row.kind);
-    }
-}
-
-/// `rename_all` changes every serialized name at once; it is one change of the container.
-const RENAME_ALL_HEAD: &str = "#[derive(Serialize, Deserialize)]
-#[serde(rename_all = \"snake_case\")]
-pub enum Stored {
-    Idle,
-    Running(u32),
-    Done { code: i32 },
-}
-";
-
-#[test]
-fn pending_rename_all_reported_as_variants_removed() {
-    // FIXME: `#[serde(rename_all = "snake_case")]` added to an enum is one change,
-    // container-representation-changed: under a positional encoding names are not on the wire,
-    // so no finding is expected; under `named` exactly one HL002 (the `rename_all` change).
-    // hotlint also compares the variants by their new serialized names, finds none of the old
-    // ones and reports each as "variant `X` of `Stored` removed": three spurious HL002 under
-    // bincode/postcard, and three duplicates beside the real finding under serde_json.
-    let removed = [
-        "variant `Idle` of `Stored` removed",
-        "variant `Running` of `Stored` removed",
-        "variant `Done` of `Stored` removed",
-    ];
-    for enc in [Enc::Positional, Enc::Varint, Enc::Named] {
-        let base = single(&enc.deps(), "", &state_lib(ENUM_BASE));
-        let head = single(&enc.deps(), "", &state_lib(RENAME_ALL_HEAD));
-        let (found, _) = run_case(&base, &head, Mode::Worktree);
-        let mut current: Vec<Expect> = removed.iter().map(|w| deny("HL002", &[w])).collect();
-        if enc == Enc::Named {
-            current.push(deny("HL002", &["rename_all", "snake_case"]));
-        }
-        assert_eq!(mismatch(&found, &current), None, "{enc:?}");
-        // What is expected once fixed:
-        let expected: Vec<Expect> =
-            if enc == Enc::Named { vec![deny("HL002", &["rename_all", "snake_case"])] } else { Vec::new() };
-        assert!(mismatch(&found, &expected).is_some(), "{enc:?}: fixed? move this case into ROWS");
     }
 }
 
@@ -1427,6 +1438,13 @@ fn remote_messages_need_both_directions() {
             &join("    pub login: String,\n    pub room: u32,\n"),
             vec![deny("HL005", &["`user`", "`login`"])],
         ),
+        // `alias` lets new nodes read the old name; old nodes still cannot read the new one.
+        kameo_case(
+            "field renamed with `alias`: old nodes cannot read the new name",
+            KAMEO_BASE,
+            &join("    #[serde(alias = \"user\")]\n    pub login: String,\n    pub room: u32,\n"),
+            vec![deny("HL005", &["`user`", "`login`"])],
+        ),
         kameo_case(
             "integer widened: old nodes cannot read wide values",
             KAMEO_BASE,
@@ -1456,6 +1474,12 @@ fn remote_messages_need_both_directions() {
             KAMEO_BASE,
             &cmd("    Start,\n"),
             vec![deny("HL005", &["`Stop`", "new nodes cannot read"])],
+        ),
+        kameo_case(
+            "variant renamed with `alias`: old nodes cannot read the new name",
+            KAMEO_BASE,
+            &cmd("    Start,\n    #[serde(alias = \"Stop\")]\n    Halt,\n"),
+            vec![deny("HL005", &["`Stop`", "`Halt`"])],
         ),
         cluster_case(
             "variant appended: warn",
@@ -1524,6 +1548,14 @@ pub struct Snapshot {
 }
 ";
 
+const SNAPSHOT_NOTE_ALIASED: &str = "#[derive(Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: u64,
+    #[serde(alias = \"note\")]
+    pub memo: String,
+}
+";
+
 #[test]
 fn compat_overrides_the_direction() {
     let cases = vec![
@@ -1560,54 +1592,19 @@ fn compat_overrides_the_direction() {
             SNAPSHOT_NOTE_ADDED,
             vec![deny("HL002", &["`extra`", "`Snapshot`"])],
         ),
+        tracked_case("required field added", Some("forward"), SNAPSHOT_BASE, SNAPSHOT_NOTE_ADDED, Vec::new()),
+        // An `alias` of the old name lets new code read old data (backward), but new code writes
+        // the new name, which old code does not know (forward ×).
+        tracked_case(
+            "field renamed with `alias`",
+            Some("full"),
+            SNAPSHOT_BASE,
+            SNAPSHOT_NOTE_ALIASED,
+            vec![deny("HL002", &["`note`", "`memo`"])],
+        ),
+        tracked_case("field renamed with `alias`", Some("backward"), SNAPSHOT_BASE, SNAPSHOT_NOTE_ALIASED, Vec::new()),
     ];
     assert_no_failures("compat", &run_cases(&cases));
-}
-
-#[test]
-fn pending_compat_forward_still_checks_backward() {
-    // FIXME: `[[track]] compat = "forward"` asks only that old code reads new data. A required
-    // field added (named: backward ×, forward ok) must give no finding; hotlint always checks
-    // backward for HL002 (`need = (true, …)` in rules/hl002.rs) and reports it.
-    let case = tracked_case("required field added", Some("forward"), SNAPSHOT_BASE, SNAPSHOT_NOTE_ADDED, Vec::new());
-    let (found, _) = run_case(&case.base, &case.head, Mode::Worktree);
-    let current = vec![deny("HL002", &["`extra`", "`Snapshot`"])];
-    assert_eq!(mismatch(&found, &current), None);
-    assert!(mismatch(&found, &case.expect).is_some(), "fixed? move this case into compat_overrides_the_direction");
-}
-
-#[test]
-fn pending_alias_hides_a_rename_from_old_readers() {
-    // FIXME: a field (or variant) renamed with `#[serde(alias = "old")]` is still a rename:
-    // the alias lets new code read old data (backward), but new code writes the new name, which
-    // old code does not know (forward ×, SPEC §1: "`alias` of the old name fixes B"). For a
-    // remote message (both directions) HL005 deny is expected; for a `[[track]] compat = "full"`
-    // type, HL002 deny. hotlint treats the alias as "no change at all" (compare.rs drops the old
-    // name from `removed` and the new one from `added`) and reports nothing.
-    let field = kameo_case(
-        "field renamed with `alias`",
-        KAMEO_BASE,
-        &join("    #[serde(alias = \"user\")]\n    pub login: String,\n    pub room: u32,\n"),
-        vec![deny("HL005", &["`user`", "`login`"])],
-    );
-    let variant = kameo_case(
-        "variant renamed with `alias`",
-        KAMEO_BASE,
-        &cmd("    Start,\n    #[serde(alias = \"Stop\")]\n    Halt,\n"),
-        vec![deny("HL005", &["`Stop`", "`Halt`"])],
-    );
-    let full = tracked_case(
-        "field renamed with `alias`",
-        Some("full"),
-        SNAPSHOT_BASE,
-        "#[derive(Serialize, Deserialize)]\npub struct Snapshot {\n    pub id: u64,\n    #[serde(alias = \"note\")]\n    pub memo: String,\n}\n",
-        vec![deny("HL002", &["`note`", "`memo`"])],
-    );
-    for case in [field, variant, full] {
-        let (found, _) = run_case(&case.base, &case.head, Mode::Worktree);
-        assert_eq!(found, Vec::new(), "{}: current behaviour is no finding", case.name);
-        assert!(mismatch(&found, &case.expect).is_some(), "{}: fixed? move it to the tables", case.name);
-    }
 }
 
 // =============================================================================================
@@ -1854,19 +1851,15 @@ fn revision_convention() {
 }
 
 #[test]
-fn pending_revision_field_removed_without_end() {
-    // FIXME: SPEC §2: "a field removed from the current shape must keep its old versions
-    // readable (`end =` plus `convert_fn`) … Otherwise: HL003". Bumping to revision 2 and
-    // deleting `name` outright leaves revision-1 data unreadable: HL003 deny is expected.
-    // hotlint only checks added fields for `start` (rules/hl003.rs `field_marks`) and reports
-    // nothing.
+fn revision_field_removed_without_end() {
+    // SPEC §2: "a field removed from the current shape must keep its old versions readable
+    // (`end =` plus `convert_fn`) … Otherwise: HL003". Bumping to revision 2 and deleting `name`
+    // outright leaves revision-1 data unreadable.
     let deps = revision_deps();
     let base = single(&deps, "", &state_lib(&revisioned("1", "    pub count: u32,\n    pub name: String,\n")));
     let head = single(&deps, "", &state_lib(&revisioned("2", COUNT_U32)));
-    let expected = vec![deny("HL003", &["`name`"])];
     let (found, _) = run_case(&base, &head, Mode::Worktree);
-    assert_eq!(found, Vec::new(), "current behaviour: no finding");
-    assert!(mismatch(&found, &expected).is_some());
+    assert_eq!(mismatch(&found, &[deny("HL003", &["`name`"])]), None);
 }
 
 /// A versioned serde enum `Stored { V1(StateV1), V2(StateV2), … }` with its inner types and
@@ -2099,7 +2092,7 @@ fn hand_written_deserialize() {
 }
 
 // =============================================================================================
-// Suspected renames: exactly one field (variant) removed and one added, same type, same place.
+// Suspected renames: fields (variants) removed and added that pair up by position and type.
 
 #[test]
 fn suspected_renames() {
@@ -2136,32 +2129,22 @@ fn suspected_renames() {
             expect: vec![deny("HL002", &["`label`", "added"])],
             modes: &[Mode::Worktree],
         },
+        // Two fields renamed at once (same types, same positions): names are not on the wire.
+        Case {
+            name: "two fields renamed (Positional)".into(),
+            base: single(&Enc::Positional.deps(), "", &state_lib(STRUCT_BASE)),
+            head: single(
+                &Enc::Positional.deps(),
+                "",
+                &state_lib(
+                    &STRUCT_BASE.replace("pub name: String", "pub label: String").replace("pub count", "pub total"),
+                ),
+            ),
+            expect: Vec::new(),
+            modes: &[Mode::Worktree],
+        },
     ];
-    // Two fields renamed at once under positional: see `pending_positional_multiple_renames`.
     assert_no_failures("renames", &run_cases(&cases));
-}
-
-#[test]
-fn pending_positional_multiple_renames() {
-    // FIXME: under a positional encoding field names are not on the wire: renaming two fields
-    // (same types, same positions) leaves the bytes unchanged, so no finding is expected.
-    // hotlint only recognises a rename when exactly one field was removed and one added; with
-    // two, it reports two "field removed" and two "field added" HL002 findings.
-    let base = single(&Enc::Positional.deps(), "", &state_lib(STRUCT_BASE));
-    let head = single(
-        &Enc::Positional.deps(),
-        "",
-        &state_lib(&STRUCT_BASE.replace("pub name: String", "pub label: String").replace("pub count", "pub total")),
-    );
-    let (found, _) = run_case(&base, &head, Mode::Worktree);
-    let current = vec![
-        deny("HL002", &["`count`", "removed"]),
-        deny("HL002", &["`name`", "removed"]),
-        deny("HL002", &["`total`", "added"]),
-        deny("HL002", &["`label`", "added"]),
-    ];
-    assert_eq!(mismatch(&found, &current), None);
-    assert!(!found.is_empty(), "fixed? move it into `suspected_renames`");
 }
 
 // =============================================================================================
@@ -2285,38 +2268,29 @@ fn moves_between_modules() {
         expect: vec![deny("HL005", &["`Join`", "moved", "id"])],
         modes: ALL_MODES,
     });
-    assert_no_failures("moves", &run_cases(&cases));
-}
-
-#[test]
-fn pending_kameo_pinned_remote_id_moved() {
-    // FIXME: `#[remote_message("…")]` pins the remote message id, so moving the message type to
-    // another module does not change its identity: no finding is expected. hotlint reports the
-    // move as HL005 ("its remote message id (derived from the module path) changed") whatever
-    // the attribute says.
-    let lib = |body: &str| {
+    // `#[remote_message("…")]` pins the id: the same move changes nothing.
+    let pinned = |body: &str| {
         kameo_lib(body).replacen(
             "#[remote_message]\nimpl Message<Join>",
             "#[remote_message(\"3b9128f1-0593-44a0-b83a-f4188baa05bf\")]\nimpl Message<Join>",
             1,
         )
     };
-    let base = single(&kameo_deps(), "", &lib(KAMEO_BASE));
-    let head = single(
-        &kameo_deps(),
-        "",
-        &lib(&format!(
-            "pub use wire::Join;\n\n{}\n#[derive(Serialize, Deserialize)]\npub enum Cmd {{\n    Start,\n    Stop,\n}}\n",
-            in_module(
-                "wire",
-                "#[derive(Serialize, Deserialize)]\npub struct Join {\n    pub user: String,\n    pub room: u32,\n}\n"
-            )
-        )),
-    );
-    let (found, _) = run_case(&base, &head, Mode::Worktree);
-    let current = vec![deny("HL005", &["`Join`", "moved"])];
-    assert_eq!(mismatch(&found, &current), None);
-    assert!(mismatch(&found, &[]).is_some(), "fixed? expect no finding in `moves_between_modules`");
+    cases.push(Case {
+        name: "kameo remote message moved (pinned id)".into(),
+        base: single(&kameo_deps(), "", &pinned(KAMEO_BASE)),
+        head: single(
+            &kameo_deps(),
+            "",
+            &pinned(&format!(
+                "pub use wire::Join;\n\n{}\n#[derive(Serialize, Deserialize)]\npub enum Cmd {{\n    Start,\n    Stop,\n}}\n",
+                in_module("wire", "#[derive(Serialize, Deserialize)]\npub struct Join {\n    pub user: String,\n    pub room: u32,\n}\n")
+            )),
+        ),
+        expect: Vec::new(),
+        modes: ALL_MODES,
+    });
+    assert_no_failures("moves", &run_cases(&cases));
 }
 
 // =============================================================================================
@@ -2674,7 +2648,7 @@ fn shallow_clone_without_the_base() {
     let clone = Repo::shallow_clone(&source, &["--no-single-branch", "--branch", "feature"]);
     let line = clone.hotlint(&["check", "--base", "origin/main"]).error_line();
     assert!(line.contains("fetch-depth") && line.contains("shallow"), "suggests fetching the full history: {line}");
-    // (That it names `origin/main` as given: see `pending_shallow_merge_base_names_a_commit_id`.)
+    assert!(line.contains("`origin/main`"), "names the revision as given: {line}");
     // `--base-exact` needs no history: the tip itself is there.
     let (new, report) = history(&clone, &["--base", "origin/main", "--base-exact"]);
     assert_eq!(report.base().as_deref(), Some(b.as_str()));
@@ -2685,19 +2659,6 @@ fn shallow_clone_without_the_base() {
         ),
         None
     );
-}
-
-#[test]
-fn pending_shallow_merge_base_names_a_commit_id() {
-    // FIXME: in a shallow clone lacking the merge base, the error should name the revision the
-    // user gave (`origin/main`), as every other revision error does. It names the resolved
-    // commit id instead: "error: no merge base between `f94a83…` and the head: this shallow
-    // clone lacks the history; …" (lib.rs passes the resolved commit to `Repo::merge_base`).
-    let (source, _a, b, _f) = diverged();
-    let clone = Repo::shallow_clone(&source, &["--no-single-branch", "--branch", "feature"]);
-    let line = clone.hotlint(&["check", "--base", "origin/main"]).error_line();
-    assert!(line.contains(&format!("`{b}`")), "current behaviour names the commit id: {line}");
-    assert!(!line.contains("origin/main"), "fixed? assert it in `shallow_clone_without_the_base`: {line}");
 }
 
 #[test]
@@ -3111,18 +3072,17 @@ fn workspace_below_the_repository_top() {
 }
 
 #[test]
-fn pending_base_without_the_workspace() {
-    // FIXME: the crate is new on this branch: the base revision has no `Cargo.toml` at all.
-    // Nothing has history, so the run should be done with no history finding (every tracked
-    // type is "added"), as for a member added at head. hotlint stops with exit 2:
-    // "error: failed to read `Cargo.toml`: not in this revision" (which does not even say
-    // which revision).
+fn base_without_the_workspace() {
+    // The crate is new on this branch: the base revision has no `Cargo.toml` at all. Nothing has
+    // history, so the run is done with no history finding (every tracked type is "added"), as
+    // for a member added at head; the exit status follows the head's own findings.
     let repo = Repo::new();
     repo.write("README.md", "empty\n");
-    repo.commit("before the crate");
+    let base = repo.commit("before the crate");
     repo.set_crate(&single(&Enc::Positional.deps(), "", &state_lib(STRUCT_BASE)));
-    let line = repo.hotlint(&["check", "--format", "json", "--base", "HEAD"]).error_line();
-    assert_eq!(line, "error: failed to read `Cargo.toml`: not in this revision", "current behaviour");
+    let (new, report) = history(&repo, &["--base", "HEAD"]);
+    assert_eq!(report.base().as_deref(), Some(base.as_str()));
+    assert_eq!(mismatch(&new, &[]), None, "types new at head have no history");
 }
 
 #[test]
@@ -3156,19 +3116,18 @@ fn revision_syntax_git_accepts() {
 }
 
 #[test]
-fn pending_commit_message_search_revision() {
-    // FIXME: `:/C1` (the youngest commit whose message matches `C1`) is revision syntax git
-    // accepts and names a commit; `--base :/C1` should compare against it. hotlint appends
-    // `^{commit}` to peel the revision, which `:/` reads as part of its regex, finds nothing, and
-    // reports "revision `:/C1` does not name a commit" (exit 2).
+fn commit_message_search_revision() {
+    // `:/C1` (the youngest commit whose message matches `C1`) is revision syntax git accepts and
+    // names a commit: `--base :/C1` compares against it.
     let repo = Repo::new();
     repo.set_crate(&two_types("u32", "u32"));
     let c1 = repo.commit("C1");
     repo.set_crate(&two_types("u64", "u32"));
     repo.commit("C2");
     assert_eq!(repo.rev(":/C1"), c1, "git resolves it");
-    let line = repo.hotlint(&["check", "--format", "json", "--base", ":/C1"]).error_line();
-    assert_eq!(line, "error: revision `:/C1` does not name a commit", "current behaviour");
+    let (new, report) = history(&repo, &["--base", ":/C1"]);
+    assert_eq!(report.base().as_deref(), Some(c1.as_str()));
+    assert_eq!(mismatch(&new, &[deny("HL002", &[COUNT_WIDENED])]), None);
 }
 
 // =============================================================================================
@@ -3202,35 +3161,11 @@ fn hl002_names_the_change_and_both_revisions() {
 }
 
 #[test]
-fn pending_newtype_to_inner_is_same_model() {
-    // FIXME: SPEC §1 verdict table: "field retyped, same serde data model (… newtype struct ↔
-    // its inner type)" is ok for positional, positional-varint and named (× for memory):
-    // `struct Count(pub u32)` serializes as its `u32`. Replacing `count: Count` by `count: u32`
-    // must give no finding under serde_json or bincode; hotlint classifies it as
-    // field-retyped ("field `count` of `Stored` changed type `Count` → `u32`") and reports HL002.
-    let base = "#[derive(Serialize, Deserialize)]\npub struct Stored {\n    pub count: Count,\n    pub name: String,\n}\n\n\
-                #[derive(Serialize, Deserialize)]\npub struct Count(pub u32);\n";
-    let head = base.replace("pub count: Count", "pub count: u32");
-    for enc in [Enc::Named, Enc::Positional, Enc::Varint] {
-        let (found, _) = run_case(
-            &single(&enc.deps(), "", &state_lib(base)),
-            &single(&enc.deps(), "", &state_lib(&head)),
-            Mode::Worktree,
-        );
-        let current = vec![deny("HL002", &["`count`", "`Count` → `u32`"])];
-        assert_eq!(mismatch(&found, &current), None, "{enc:?}");
-        assert!(mismatch(&found, &[]).is_some(), "{enc:?}: fixed? add a row to ROWS");
-    }
-}
-
-#[test]
-fn pending_serde_repr_state_is_not_tracked() {
-    // FIXME: an actor state that derives `Deserialize_repr` (serde_repr) is read back with
-    // serde (SPEC §1 "Tracked type": "derives or implements serde `Deserialize`"), and
-    // changing a discriminant under serde_repr breaks every encoding (verdict table,
-    // "× with `serde_repr`"): HL002 deny is expected. hotlint only recognises a derive named
-    // `Deserialize`, so the state is not tracked and nothing is reported (the same change on a
-    // nested enum is found: see the `serde_repr` row of ROWS).
+fn serde_repr_state_is_tracked() {
+    // An actor state that derives `Deserialize_repr` (serde_repr) is read back with serde (SPEC
+    // §1 "Tracked type": "derives or implements serde `Deserialize`"), and changing a
+    // discriminant under serde_repr breaks every encoding (verdict table, "× with
+    // `serde_repr`"), as for a nested enum (the `serde_repr` row of ROWS).
     let base = "#[derive(serde_repr::Serialize_repr, serde_repr::Deserialize_repr)]\n#[repr(u8)]\npub enum Stored {\n    Low = 1,\n    High = 2,\n}\n";
     let head = base.replace("High = 2", "High = 5");
     for enc in [Enc::Named, Enc::Positional] {
@@ -3239,8 +3174,7 @@ fn pending_serde_repr_state_is_not_tracked() {
             &single(&enc.deps(), "", &state_lib(&head)),
             Mode::Worktree,
         );
-        assert_eq!(found, Vec::new(), "{enc:?}: current behaviour: no finding");
-        assert!(report.json["tracked"].as_array().unwrap().is_empty(), "{enc:?}: not tracked today");
-        assert!(mismatch(&found, &[deny("HL002", &["`High`"])]).is_some());
+        assert_eq!(mismatch(&found, &[deny("HL002", &["`High`"])]), None, "{enc:?}");
+        assert!(!report.json["tracked"].as_array().unwrap().is_empty(), "{enc:?}: the state is tracked");
     }
 }
