@@ -230,9 +230,11 @@ fn format_candidates(ws: &Workspace, index: &Index, formats: &[Format], ty: Type
                     continue;
                 }
                 if let Some(c) = Class::parse(&f.class) {
-                    let label = match major {
-                        Some(m) => format!("{} {}", f.krate, m),
-                        None => f.krate.clone(),
+                    // `bincode 1`; for a 0.x crate the requirement as written (`ron 0.8`).
+                    let label = match (major, dep.req.as_deref()) {
+                        (Some(0), Some(req)) => format!("{} {}", f.krate, req.trim_start_matches(['^', '=', '~'])),
+                        (Some(m), _) => format!("{} {}", f.krate, m),
+                        (None, _) => f.krate.clone(),
                     };
                     out.insert(label, c);
                     break;

@@ -214,7 +214,20 @@ impl Model {
             actors::State::SelfType(t) | actors::State::Local { ty: t, .. } => self.migrations.get(&t),
             _ => None,
         };
-        state.or_else(|| a.ty.and_then(|t| self.migrations.get(&t)))
+        state.or_else(|| a.ty.and_then(|t| self.migrations.get(&t))).or_else(|| self.persisted_migration(a))
+    }
+
+    /// A persistent actor (coerce) recovers its state from the snapshots and journal messages it
+    /// registers: when every one of them is versioned, that is its migration (the snapshot's, if
+    /// it has one).
+    fn persisted_migration(&self, a: &Actor) -> Option<&Migration> {
+        let mut persisted: Vec<&actors::Persisted> = self.actors.persisted.iter().filter(|p| p.actor == a.id).collect();
+        if persisted.is_empty() {
+            return None;
+        }
+        persisted.sort_by_key(|p| p.kind != "snapshot");
+        let migrations: Vec<&Migration> = persisted.iter().filter_map(|p| self.migrations.get(&p.ty)).collect();
+        if migrations.len() == persisted.len() { migrations.first().copied() } else { None }
     }
 
     /// The type derives or implements serde's `Serialize` or `Deserialize`.

@@ -53,6 +53,8 @@ pub fn entries(r: &Report) -> Vec<Entry> {
                 Some(_) => format!("state changed at v{} ({}): see findings", mig.version, mig.convention),
                 None => format!("versioned v{} ({})", mig.version, mig.convention),
             }
+        } else if m.actors.persisted.iter().any(|p| p.actor == a.id) {
+            "state recovered from its journal and snapshots (tracked types below)".to_string()
         } else if m.is_ephemeral(&a.id) {
             "ephemeral: state rebuilt on start".to_string()
         } else {
@@ -89,6 +91,9 @@ pub fn entries(r: &Report) -> Vec<Entry> {
             "added".to_string()
         } else if d.changes.is_empty() && d.opaque_changed.is_empty() {
             "unchanged".to_string()
+        } else if crate::rules::bumped(d) && !remote_only {
+            let conv = t.migration.as_ref().map(|m| format!(" ({})", m.convention)).unwrap_or_default();
+            format!("changed and migrated v{} → v{}{conv}", show(&d.base_version), show(&d.head_version))
         } else if remote_only {
             match broken {
                 (false, false) => "compatible both ways".to_string(),

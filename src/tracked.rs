@@ -49,6 +49,17 @@ impl Reason {
     }
 }
 
+/// Why a type is tracked, in words, without repeating what a stronger reason already says.
+pub fn reasons_text(t: &Tracked) -> String {
+    let read_back = t.reasons.iter().any(|r| matches!(r, Reason::StateDeserialized { .. } | Reason::Persisted { .. }));
+    t.reasons
+        .iter()
+        .filter(|r| !(read_back && matches!(r, Reason::StateVersioned { .. } | Reason::Versioned)))
+        .map(|r| r.describe())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Closure {
     /// Workspace definitions in the shape (the root first, then sorted by path).

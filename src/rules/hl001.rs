@@ -46,6 +46,11 @@ pub fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
         if m.migration_of_actor(a).is_some() {
             continue;
         }
+        // A persistent actor's state is recovered by its framework from the snapshots and journal
+        // messages it registers: those are tracked (HL002 guards them), the state is not dropped.
+        if m.actors.persisted.iter().any(|p| p.actor == a.id) {
+            continue;
+        }
         if m.is_ephemeral(&a.id) {
             continue;
         }

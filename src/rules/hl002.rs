@@ -90,11 +90,7 @@ fn finding(
     if let Some((file, line, text)) = &c.base_loc {
         d.notes.push(format!("at base {}: {file}:{line}: `{text}`", crate::git::short(base)));
     }
-    d.notes.push(format!(
-        "`{}` is tracked: {}",
-        t.path,
-        t.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")
-    ));
+    d.notes.push(format!("`{}` is tracked: {}", t.path, crate::tracked::reasons_text(t)));
     if c.def_path != t.path {
         d.notes.push(format!("`{}` is part of the shape of `{}`", c.def_path, t.path));
     }

@@ -53,6 +53,8 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 "roll the deploy out fully before any node sends the new form, or gate it behind a flag".into()
             } else if identity_break {
                 "keep the variant's name; add a new variant for the new meaning".into()
+            } else if c.kind == "field-added-required" && enc.class == crate::encoding::Class::Named {
+                "make the new field `Option<…>` or give it `#[serde(default)]`: new nodes then read old messages, and old nodes skip the field they do not know".into()
             } else if let (Some(old), true) = (&c.old_name, matches!(c.kind, "field-renamed" | "variant-renamed")) {
                 format!(
                     "keep the name on the wire with `#[serde(rename = \"{old}\")]` (the Rust name may change), or add a new message type for the new form"
