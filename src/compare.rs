@@ -279,6 +279,11 @@ impl Cx<'_> {
         let (ItemKind::Type(hd), ItemKind::Type(bd)) = (&hi.kind, &bi.kind) else {
             return;
         };
+        // obake declares every version's fields side by side (`#[obake(cfg("0.1.0"))]`): fields
+        // of one name across versions are not a change; each version is frozen by its own cfg.
+        if hi.attrs.iter().chain(&bi.attrs).any(|a| a.is("obake")) {
+            return;
+        }
         let base_text = |loc: Loc| -> (String, u32, String) {
             let file = self.base.index.file(loc.file);
             let path = file.map(|f| f.rel_path.clone()).unwrap_or_default();
@@ -740,6 +745,25 @@ impl Cx<'_> {
         // Types of the common fields.
         for (name, hi) in &h_wire {
             let Some((_, bi)) = b_wire.iter().find(|(n, _)| n == name) else { continue };
+            // A field's own serde functions (`with`, `serialize_with`, `serde_as(as = …)`) decide its
+            // bytes: changing them is a change of type on the wire.
+            let (hc, bc) =
+                (hfields.get(*hi).map(|f| field_codec(&f.attrs)), bfields.get(*bi).map(|f| field_codec(&f.attrs)));
+            if hc != bc {
+                push(
+                    "field-retyped",
+                    format!(
+                        "field `{name}` of `{owner}` changed how it is encoded: {} → {}",
+                        show_codec(&bc),
+                        show_codec(&hc)
+                    ),
+                    container.clone(),
+                    hloc(*hi),
+                    bloc(*bi),
+                    None,
+                );
+                continue;
+            }
             let (a, b) = (ty_b(*bi), ty_h(*hi));
             if a == b {
                 continue;
@@ -766,6 +790,28 @@ impl Cx<'_> {
                 None,
             );
         }
+    }
+}
+
+/// A field's serde functions, as written.
+fn field_codec(attrs: &[Attr]) -> Vec<String> {
+    let mut out: Vec<String> = ["with", "serialize_with", "deserialize_with"]
+        .iter()
+        .filter_map(|k| serde_value(attrs, k).map(|v| format!("{k} = \"{v}\"")))
+        .collect();
+    out.extend(
+        attrs
+            .iter()
+            .filter(|a| a.is("serde_as"))
+            .map(|a| a.list().iter().map(meta_to_string).collect::<Vec<_>>().join(", ")),
+    );
+    out
+}
+
+fn show_codec(c: &Option<Vec<String>>) -> String {
+    match c {
+        Some(v) if !v.is_empty() => format!("`{}`", v.join(", ")),
+        _ => "its derived encoding".into(),
     }
 }
 

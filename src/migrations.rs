@@ -415,10 +415,44 @@ impl Finder<'_> {
             convention: c.name.clone(),
             version: Version::Semver(latest),
             history: versions.iter().map(|(_, s)| Version::Semver(s.clone())).collect(),
-            paths: Vec::new(),
+            paths: self.obake_paths(item),
             loc: attr.loc,
             encoding: c.encoding.clone(),
         })
+    }
+
+    /// obake's migrations: `impl From<T!["0.1.0"]> for T!["0.2.0"]` (the version macro it
+    /// generates), one path from each older version.
+    fn obake_paths(&self, item: &Item) -> Vec<MigrationPath> {
+        let ItemKind::Type(def) = &item.kind else { return Vec::new() };
+        let version_of = |ty: &Ty| -> Option<String> {
+            let Ty::Macro(text) = ty else { return None };
+            if !text.trim_start().starts_with(&format!("{} !", def.name))
+                && !text.trim_start().starts_with(&format!("{}!", def.name))
+            {
+                return None;
+            }
+            text.split('"').nth(1).map(str::to_string)
+        };
+        let mut out = Vec::new();
+        for imp in &self.index.impls {
+            let Some(Item { kind: ItemKind::Impl(d), .. }) = self.index.item(imp.item) else { continue };
+            let Some(tp) = &d.trait_path else { continue };
+            let Some(last) = tp.segments.last() else { continue };
+            if !(last.name == "From" || last.name == "TryFrom") || version_of(&d.self_ty).is_none() {
+                continue;
+            }
+            let Some(from) = last.args.first().and_then(version_of) else { continue };
+            let fp = d.fns.iter().map(|f| f.body.fingerprint).fold(0u64, |acc, x| acc.rotate_left(7) ^ x);
+            out.push(MigrationPath {
+                from,
+                via: format!("`From` impl to {}", version_of(&d.self_ty).unwrap_or_default()),
+                fingerprint: fp,
+                loc: Some(d.header),
+                functions: vec![def.name.clone()],
+            });
+        }
+        out
     }
 
     fn versioned_enum(&self, c: &Convention, t: TypeId, scope: ModId, item: &Item) -> Option<Migration> {

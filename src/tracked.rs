@@ -182,12 +182,18 @@ impl Tracker<'_> {
             let Some(imp) = self.index.impls.get(i) else { continue };
             let Some(Item { kind: ItemKind::Impl(def), .. }) = self.index.item(imp.item) else { continue };
             let Some(tp) = &def.trait_path else { continue };
-            if !matches!(tp.last_name(), Some("Serialize" | "Deserialize")) {
+            // serde's traits, and the `revision` crate's hand-written encodings.
+            if !matches!(
+                tp.last_name(),
+                Some("Serialize" | "Deserialize" | "SerializeRevisioned" | "DeserializeRevisioned")
+            ) {
                 continue;
             }
             let r = self.res.resolve(imp.module, tp.global, &tp.names(), &def.generics, Ns::Type);
             let serde = match &r {
-                Res::Extern(_) | Res::ExternCandidates(_) => r.extern_paths().iter().any(|p| p.starts_with("serde")),
+                Res::Extern(_) | Res::ExternCandidates(_) => {
+                    r.extern_paths().iter().any(|p| p.starts_with("serde") || p.starts_with("revision"))
+                }
                 _ => false,
             };
             if serde {
@@ -245,6 +251,7 @@ impl Tracker<'_> {
                             if ["with", "deserialize_with", "serialize_with"]
                                 .iter()
                                 .any(|k| migrations::serde_value(&f.attrs, k).is_some())
+                                || f.attrs.iter().any(|a| a.is("serde_as"))
                             {
                                 c.opaque.insert((
                                     format!("{}.{}", entry.path, f.name.clone().unwrap_or_default()),

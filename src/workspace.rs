@@ -501,7 +501,30 @@ pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
     let ws_package =
         root.get("workspace").and_then(|w| w.get("package")).and_then(|d| d.as_table()).cloned().unwrap_or_default();
     let mut packages = Vec::new();
-    for dir in expand_members(tree, &root) {
+    // Cargo makes every path dependency inside the workspace directory a member too.
+    let mut dirs: Vec<String> = expand_members(tree, &root);
+    let mut i = 0;
+    while let Some(dir) = dirs.get(i).cloned() {
+        i += 1;
+        if dirs.len() > 10_000 {
+            break;
+        }
+        let manifest_rel = source::join(&dir, "Cargo.toml");
+        let Ok(t) = (if dir.is_empty() { Ok(root.clone()) } else { read_toml(tree, &manifest_rel) }) else { continue };
+        if !root.contains_key("workspace") {
+            break;
+        }
+        for dep in manifest_deps(&dir, &t, &ws_deps) {
+            if let Some(path) = dep.path {
+                if !path.starts_with("..") && !dirs.contains(&path) && tree.is_file(&source::join(&path, "Cargo.toml"))
+                {
+                    dirs.push(path);
+                }
+            }
+        }
+    }
+    dirs.sort();
+    for dir in dirs {
         let manifest_rel = source::join(&dir, "Cargo.toml");
         let t = if dir.is_empty() { root.clone() } else { read_toml(tree, &manifest_rel)? };
         let Some(pkg) = t.get("package").and_then(|p| p.as_table()) else { continue };

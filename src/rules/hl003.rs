@@ -127,10 +127,12 @@ fn field_marks(
             .iter()
             .filter(|a| a.is(attr_name))
             .find_map(|a| meta_get(a.list(), "start").and_then(|s| s.value_str()).map(str::to_string));
-        let ok = match (&start, head_v) {
-            (Some(s), Version::Int(h)) => s.parse::<u64>().is_ok_and(|s| s == *h),
-            (Some(_), _) => true,
-            (None, _) => false,
+        // Data written at the base version (or before) has no such field: `start` must be above
+        // it (a version skipped in between is fine), and not above the head's.
+        let ok = match (&start, base_v, head_v) {
+            (Some(s), Version::Int(b), Version::Int(h)) => s.parse::<u64>().is_ok_and(|s| s > *b && s <= *h),
+            (Some(_), _, _) => true,
+            (None, _, _) => false,
         };
         if !ok {
             let fname = field.name.clone().unwrap_or_default();

@@ -18,7 +18,9 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 continue;
             }
             let Some(Item { kind: ItemKind::Impl(def), .. }) = m.index.item(imp.item) else { continue };
-            for f in &def.fns {
+            // Handlers and lifecycle hooks take `self`; an associated function without it is a
+            // constructor run by whoever calls it (often `main`), not the actor's own code.
+            for f in def.fns.iter().filter(|f| f.has_self) {
                 for call in &f.body.calls {
                     // Which actor does the call start? `Child::spawn(…)`, `Child.start()`, …
                     let target: Vec<String> = if call.method {

@@ -41,6 +41,11 @@ pub fn check(m: &Model) -> Vec<Draft> {
             let Some(entry) = m.index.type_entry(member) else { continue };
             let Some(item) = m.index.item(entry.item) else { continue };
             let ItemKind::Type(def) = &item.kind else { continue };
+            // A type with no serde derive is encoded by hand (or not at all): its fields are not
+            // what goes on the wire.
+            if !memory && !m.is_serialized(member) {
+                continue;
+            }
             let fields = def.fields.iter().chain(def.variants.iter().flat_map(|v| v.fields.iter()));
             for f in fields {
                 if !memory && crate::tracked::field_skipped(&f.attrs) {

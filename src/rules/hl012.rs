@@ -61,6 +61,11 @@ pub fn check(m: &Model) -> Vec<Draft> {
 
 /// The positional format the type is (or may be) stored with, if any.
 fn positional_format(enc: &crate::encoding::Encoding) -> Option<String> {
+    // Several formats among the dependencies: which one stores the type is not known (HL011 says
+    // so); claiming "broken today" would be a guess.
+    if enc.ambiguous {
+        return None;
+    }
     if enc.candidates.is_empty() {
         return (enc.class.is_positional() && !enc.assumed).then(|| enc.class.as_str().to_string());
     }
