@@ -272,7 +272,8 @@ fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) 
         };
         let now = crate::lock::from_model(&report.model, Some(prev));
         if &now == prev {
-            println!("hotlint.lock is up to date ({} types)", prev.types.len());
+            let n = prev.types.len();
+            println!("hotlint.lock is up to date ({n} tracked type{})", if n == 1 { "" } else { "s" });
             return Ok(0);
         }
         let mut differ: Vec<String> = Vec::new();
