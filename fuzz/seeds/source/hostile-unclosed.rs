@@ -1,0 +1,5 @@
+pub struct A;
+
+pub fn f() {
+    let x = "abc;
+}

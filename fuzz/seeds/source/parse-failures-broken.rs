@@ -1,0 +1,5 @@
+//! A file syn cannot parse.
+
+pub struct Half {
+    pub field: ,  //~ HL000
+}
