@@ -47,6 +47,23 @@ pub fn check(m: &Model) -> Vec<Draft> {
         d.key = format!("dep-unverifiable:{}:{}", dc.package, dc.ty);
         out.push(d);
     }
+    // A resource limit reached while following a shape: said, not hung and not guessed.
+    for t in m.tracked.values().filter(|t| t.closure.truncated) {
+        let Some(item) = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item)) else { continue };
+        let mut d = Draft::new(format!(
+            "the shape of `{}` reaches a limit (more than {} definitions, or types nested deeper than {}); the rest is not checked",
+            t.path,
+            crate::tracked::MAX_CLOSURE,
+            crate::tracked::MAX_TYPE_DEPTH
+        ));
+        d.package = m.package_of_file(item.loc.file);
+        d.primary(item.loc, "tracked type");
+        d.anchors.push(Anchor { file: item.loc.file, first_line: item.first_line, header_line: item.loc.line });
+        d.ty = Some(t.path.clone());
+        d.help = Some("split the persisted state, or track a smaller type with `[[track]]`; README \"Known limits\" lists the limits".into());
+        d.key = format!("limit:{}", t.path);
+        out.push(d);
+    }
     for t in m.tracked.values() {
         let Some(mig) = &t.migration else { continue };
         if let Version::Unknown(text) = &mig.version {
