@@ -482,6 +482,7 @@ struct Summary {
     lines: usize,
     medians: BTreeMap<&'static str, Duration>,
     mins: BTreeMap<&'static str, Duration>,
+    generated: bool,
 }
 
 const M_REF: &str = "reference: syn::parse_file, all cores";
@@ -567,8 +568,10 @@ fn main() {
         failed |= !ok;
         summaries.push(summary);
     }
-    if summaries.len() > 1 {
-        scaling(&summaries, args.runs);
+    // Scaling compares the generated sizes only.
+    let generated: Vec<Summary> = summaries.into_iter().filter(|s| s.generated).collect();
+    if generated.len() > 1 {
+        scaling(&generated, args.runs);
     }
     if failed {
         println!("\nFAILED: see the errors above (timings never fail the benchmark).");
@@ -586,7 +589,73 @@ fn measure(
     cores: usize,
 ) -> (Summary, bool) {
     let mut ok = true;
-    let files = rust_files(&ws.root);
+    println!("## {} — {}", ws.label, ws.root.display());
+    println!();
+    let load_before = load_average();
+    let opts = hotlint::Options {
+        manifest_path: Some(ws.manifest.clone()),
+        cwd: ws.root.clone(),
+        selection: hotlint::workspace::Selection { workspace: true, ..Default::default() },
+        ..Default::default()
+    };
+    let walked = rust_files(&ws.root);
+    // One untimed `check`, to learn which files hotlint checks: the reference and the floor parse
+    // exactly those (for generated workspaces, every walked file).
+    let mut lib_json: Option<serde_json::Value> = None;
+    let files = match hotlint::check(&opts) {
+        Ok(report) => {
+            let m = &report.model;
+            let checked: BTreeSet<PathBuf> = m
+                .index
+                .files
+                .iter()
+                .filter(|f| !m.is_dependency_file(f.id))
+                .map(|f| ws.root.join(&f.rel_path))
+                .filter(|p| p.is_file())
+                .collect();
+            lib_json = Some(report.to_json());
+            let walked_set: BTreeSet<PathBuf> = walked.iter().cloned().collect();
+            if checked == walked_set {
+                walked
+            } else {
+                let rel = |p: &PathBuf| p.strip_prefix(&ws.root).unwrap_or(p).display().to_string();
+                let unchecked: Vec<String> = walked_set.difference(&checked).map(rel).collect();
+                let outside: Vec<String> = checked.difference(&walked_set).map(rel).collect();
+                println!(
+                    "walked {} .rs files (all but target/ and .git/); hotlint checks {}: {} walked files are not checked{}{}",
+                    thousands(walked.len()),
+                    thousands(checked.len()),
+                    thousands(unchecked.len()),
+                    if unchecked.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (e.g. {})", unchecked.iter().take(6).cloned().collect::<Vec<_>>().join(", "))
+                    },
+                    if outside.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} checked files are outside the walk", outside.len())
+                    },
+                );
+                let mut by_dir: BTreeMap<String, usize> = BTreeMap::new();
+                for u in &unchecked {
+                    let dir: Vec<&str> = u.split('/').take(2).collect();
+                    *by_dir.entry(dir.join("/")).or_default() += 1;
+                }
+                let mut by_dir: Vec<(String, usize)> = by_dir.into_iter().collect();
+                by_dir.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let groups: Vec<String> = by_dir.iter().take(10).map(|(d, n)| format!("{d} {n}")).collect();
+                println!("not checked, by directory: {}", groups.join(", "));
+                println!("the reference and the floor parse the files hotlint checks.");
+                checked.into_iter().collect()
+            }
+        }
+        Err(e) => {
+            println!("error: hotlint::check failed: {e}");
+            ok = false;
+            walked
+        }
+    };
     // Warm the page cache and count.
     let (mut bytes, mut lines) = (0usize, 0usize);
     for f in &files {
@@ -595,9 +664,6 @@ fn measure(
         lines += b.iter().filter(|c| **c == b'\n').count() + usize::from(b.last().is_some_and(|c| *c != b'\n'));
     }
     let mb = bytes as f64 / 1e6;
-    println!("## {} — {}", ws.label, ws.root.display());
-    println!();
-    let load_before = load_average();
     let crates = ws.expected.as_ref().map(|e| format!(", {} crates", e.crates)).unwrap_or_default();
     println!("{} .rs files, {mb:.2} MB, {} lines{crates}", thousands(files.len()), thousands(lines));
 
@@ -620,17 +686,10 @@ fn measure(
         with_base.extend(["--base".into(), rev.clone()]);
     }
     let mut series: BTreeMap<&'static str, Series> = BTreeMap::new();
-    let mut lib_json: Option<serde_json::Value> = None;
     let mut bin_json: Option<serde_json::Value> = None;
     let mut ref_failures = Vec::new();
     let mut floor_failures = 0;
     let mut bin_errors: BTreeSet<String> = BTreeSet::new();
-    let opts = hotlint::Options {
-        manifest_path: Some(ws.manifest.clone()),
-        cwd: ws.root.clone(),
-        selection: hotlint::workspace::Selection { workspace: true, ..Default::default() },
-        ..Default::default()
-    };
     let can_reset = reset_peak();
     let mut check_bin = |s: &mut Series, args: &[String], json_out: Option<&mut Option<serde_json::Value>>| {
         let Some(bin) = bin else { return };
@@ -659,7 +718,6 @@ fn measure(
     if lines <= 200_000 {
         reference(&files, pool);
         floor(&files, pool);
-        let _ = hotlint::check(&opts);
     }
     for _ in 0..args.runs {
         let s = series.entry(M_REF).or_default();
@@ -876,7 +934,7 @@ fn measure(
     println!();
     let medians = series.iter().filter_map(|(k, s)| Some((*k, s.median()?))).collect();
     let mins = series.iter().filter_map(|(k, s)| Some((*k, s.min()?))).collect();
-    (Summary { label: ws.label.clone(), lines, medians, mins }, ok)
+    (Summary { label: ws.label.clone(), lines, medians, mins, generated: ws.expected.is_some() }, ok)
 }
 
 /// `timing: stage  12.3 ms` lines of `--timings`, joined.

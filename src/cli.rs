@@ -216,7 +216,7 @@ pub fn run(mut args: Vec<OsString>) -> i32 {
     match dispatch(cli, flags) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::error::one_line(&e.to_string()));
             2
         }
     }

@@ -30,3 +30,18 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// User text made safe for a one-line message: control characters are escaped as `{:?}` would
+/// print them (`\n`, `\u{1b}`), so a file cannot split an error line or send escape sequences to
+/// the terminal. Tabs become spaces.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_debug()),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -76,18 +76,20 @@ pub fn compare_sources(base: &[u8], head: &[u8]) -> Vec<&'static str> {
 
 /// A configuration file's text → `Config` or a one-line error.
 pub fn parse_config(text: &str) -> Result<(), String> {
-    crate::config::parse_str(text, "hotlint.toml").map(|_| ()).map_err(|e| e.to_string())
+    crate::config::parse_str(text, "hotlint.toml").map(|_| ()).map_err(|e| crate::error::one_line(&e.to_string()))
 }
 
 /// A baseline file's text → entries or a one-line error.
 pub fn parse_baseline(text: &str) -> Result<usize, String> {
-    serde_json::from_str::<crate::baseline::Baseline>(text).map(|b| b.findings.len()).map_err(|e| e.to_string())
+    serde_json::from_str::<crate::baseline::Baseline>(text)
+        .map(|b| b.findings.len())
+        .map_err(|e| crate::error::one_line(&format!("not a hotlint baseline: {e}")))
 }
 
 /// A `hotlint.lock` file's text → the types it records, or a one-line error; the recorded
 /// definitions are also rebuilt into sources (what comparing against a lock does).
 pub fn parse_lock(text: &str) -> Result<usize, String> {
-    let lock = crate::lock::parse(text).map_err(|e| e.to_string())?;
+    let lock = crate::lock::parse(text).map_err(|e| crate::error::one_line(&e.to_string()))?;
     let (crates, _) = crate::lock::synthetic_sources(&lock);
     for source in crates.values() {
         let _ =

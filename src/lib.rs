@@ -358,7 +358,8 @@ fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Find
     let mut out = Vec::new();
     let actor_ids: std::collections::BTreeSet<&str> = model.actors.actors.iter().map(|a| a.id.as_str()).collect();
     let mut push = |what: &str, value: &str, origin: &config::Origin, help: String| {
-        let mut d = findings::Draft::new(format!("`{what}` entry `{value}` ({origin}) matches nothing"));
+        let mut d =
+            findings::Draft::new(format!("`{what}` entry `{}` ({origin}) matches nothing", error::one_line(value)));
         d.help = Some(help);
         d.key = format!("config-unused:{what}:{value}");
         d.ty = Some(value.to_string());

@@ -804,7 +804,7 @@ fn git_missing_from_path_exits_2_naming_git() {
 /// (`"…\name…"`) breaks the one-line error, and an escaped ESC reaches the terminal as a real
 /// control sequence.
 #[test]
-fn pending_fuzz_baseline_key_with_a_newline_or_escape_breaks_the_error_line() {
+fn fuzz_baseline_key_with_a_newline_or_escape_stays_one_escaped_line() {
     let fixture = counter_crate();
     let found_by_fuzzing = r#"{"hotl)nt-$ode\\\name\\: "actor-without-migration"}"#;
     let injected = r#"{"hotlint-baseline": 1, "findings": [], "x\ny\u001b[31mred": 1}"#;
@@ -816,23 +816,28 @@ fn pending_fuzz_baseline_key_with_a_newline_or_escape_breaks_the_error_line() {
         assert!(run.output.stdout.is_empty());
         let err = run.stderr();
         assert!(err.starts_with(&format!("error: {}:1: not a hotlint baseline: unknown field `", baseline.display())));
-        // FIXME: one line, with control characters escaped (`x\ny\u{1b}[31mred`, as `{:?}` would
-        // print them); today the key is printed raw: the error spans two lines and, for the second
-        // input, turns the terminal red.
-        assert_eq!(err.lines().count(), 2, "{what}: {err}");
-        assert_eq!(err.contains('\u{1b}'), what == "escape", "{what}: {err}");
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+        assert!(!err.contains('\u{1b}'), "{what}: {err}");
     }
 }
 
-/// The same class of bug in the configuration, found by hand while triaging the one above (the
-/// `config` target checks `parse_config`, which does not resolve rule names).
+/// The same class of bug in the configuration, found by hand while triaging the one above; the
+/// `config` target checks for control characters and has the first input as a seed
+/// (`fuzz/seeds/config/escape-in-key.toml`).
 #[test]
-fn pending_configuration_rule_name_with_a_newline_breaks_the_error_line() {
+fn configuration_text_with_control_characters_is_escaped() {
+    // An unknown key: ESC and CR are escaped.
+    let fixture = counter_crate().file("hotlint.toml", "version = 1\n\"a\\u001b[31mb\\rc\" = 1\n");
+    let err = hotlint(fixture.path(), &[]).stderr();
+    assert!(err.starts_with("error: hotlint.toml:2: unknown field `a\\u{1b}[31mb\\rc`"), "{err:?}");
+    // An unknown rule name: one line, the name escaped.
     let fixture = counter_crate().file("hotlint.toml", "version = 1\n\n[rules]\n\"HL\\n001\" = \"deny\"\n");
     let err = hotlint(fixture.path(), &[]).stderr();
-    // FIXME: one line, the name escaped (`HL\n001`); an unknown top-level key is already shown
-    // with the newline replaced, an unknown rule is not.
-    assert_eq!(err, "error: hotlint.toml:4: unknown rule `HL\n001` in `[rules]`; `cargo hotlint rules` lists them");
+    assert_eq!(err, "error: hotlint.toml:4: unknown rule `HL\\n001` in `[rules]`; `cargo hotlint rules` lists them");
+    // A `[[track]]` type that matches nothing: HL014's message carries the text escaped.
+    let fixture = counter_crate().file("hotlint.toml", "version = 1\n\n[[track]]\ntype = \"a\\u001b[31mb\\nc\"\n");
+    let out = hotlint(fixture.path(), &["--color", "never"]).stdout();
+    assert!(out.contains("warning[HL014]: `track` entry `a\\u{1b}[31mb\\nc` (hotlint.toml:3) matches nothing"), "{out:?}");
 }
 
 // =============================================================================================
