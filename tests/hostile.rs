@@ -837,7 +837,10 @@ fn configuration_text_with_control_characters_is_escaped() {
     // A `[[track]]` type that matches nothing: HL014's message carries the text escaped.
     let fixture = counter_crate().file("hotlint.toml", "version = 1\n\n[[track]]\ntype = \"a\\u001b[31mb\\nc\"\n");
     let out = hotlint(fixture.path(), &["--color", "never"]).stdout();
-    assert!(out.contains("warning[HL014]: `track` entry `a\\u{1b}[31mb\\nc` (hotlint.toml:3) matches nothing"), "{out:?}");
+    assert!(
+        out.contains("warning[HL014]: `track` entry `a\\u{1b}[31mb\\nc` (hotlint.toml:3) matches nothing"),
+        "{out:?}"
+    );
 }
 
 // =============================================================================================
