@@ -77,11 +77,15 @@ pub fn load(
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).stack_size(PARSE_STACK_BYTES).build();
     let mut wave: BTreeMap<String, bool> = BTreeMap::new();
     let mut pending_roots = Vec::new();
+    let mut identities: BTreeSet<String> = sources.files.iter().filter_map(|f| tree.identity(&f.rel_path)).collect();
     for (key, root) in roots {
         if exclude.is_match(&root) {
             continue;
         }
         if !sources.ids.contains_key(&root) {
+            if let Some(i) = tree.identity(&root) {
+                identities.insert(i);
+            }
             wave.insert(root.clone(), true);
         }
         pending_roots.push((key, root));
@@ -118,7 +122,11 @@ pub fn load(
             for child in module_children(&file, modrs) {
                 match child.candidates.iter().find(|(c, _)| tree.is_file(c)) {
                     Some((path, child_modrs)) => {
-                        if !exclude.is_match(path) && !sources.ids.contains_key(path) {
+                        // A file already loaded under another path (a symbolic link, a link
+                        // loop) is not loaded again: the module stays undeclared there.
+                        let identity = tree.identity(path);
+                        let seen = identity.as_ref().is_some_and(|i| !identities.insert(i.clone()));
+                        if !exclude.is_match(path) && !sources.ids.contains_key(path) && !seen {
                             wave.entry(path.clone()).or_insert(*child_modrs);
                         }
                     }

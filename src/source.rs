@@ -17,6 +17,13 @@ pub trait Tree: Sync + Send {
     fn list_dir(&self, rel: &str) -> io::Result<Vec<(String, bool)>>;
     /// Text for messages ("the working tree", "revision 1a2b3c").
     fn describe(&self) -> String;
+
+    /// What a path really is, when two paths can name one file (symbolic links on disk): the
+    /// loader reads a file once, whatever path leads to it, so a link loop cannot multiply it.
+    fn identity(&self, rel: &str) -> Option<String> {
+        let _ = rel;
+        None
+    }
 }
 
 /// The file system under `root`.
@@ -61,6 +68,10 @@ impl Tree for Worktree {
 
     fn describe(&self) -> String {
         "the working tree".into()
+    }
+
+    fn identity(&self, rel: &str) -> Option<String> {
+        std::fs::canonicalize(self.abs(rel)).ok().map(|p| p.to_string_lossy().into_owned())
     }
 }
 
