@@ -373,6 +373,22 @@ impl Parser<'_> {
             if depth >= MAX_DEPTH {
                 continue;
             }
+            // A macro invocation whose body is a list of items (`cfg_rt! { pub mod runtime; }`,
+            // tokio's and many crates' cfg macros): its `mod` declarations and `use`s are followed
+            // where it stands, so the module tree is complete. Types and impls a macro may emit
+            // stay opaque (SPEC §1: never guessed).
+            if let syn::Item::Macro(m) = item {
+                if m.ident.is_none() && macro_holds_items(&m.mac.tokens) {
+                    if let Ok(file) = syn::parse2::<syn::File>(m.mac.tokens.clone()) {
+                        let structure: Vec<syn::Item> = file
+                            .items
+                            .into_iter()
+                            .filter(|i| matches!(i, syn::Item::Mod(_) | syn::Item::Use(_)))
+                            .collect();
+                        self.items(&structure, parent, depth + 1, out);
+                    }
+                }
+            }
             match children {
                 Children::None => {}
                 Children::Items(items) => self.items(items, Some(idx), depth + 1, out),
@@ -1109,6 +1125,12 @@ fn receiver_type(tts: &[TokenTree], dot: usize) -> Option<String> {
     }
 }
 
+/// Whether a macro's tokens look like items (a `mod`, `struct`, `enum`, `impl`, … keyword at
+/// their top level), worth trying to parse as such.
+fn macro_holds_items(ts: &TokenStream) -> bool {
+    ts.clone().into_iter().any(|tt| matches!(&tt, TokenTree::Ident(id) if id == "mod" || id == "use"))
+}
+
 fn body_declares_items(ts: &TokenStream) -> bool {
     ts.clone().into_iter().any(|tt| {
         matches!(&tt, TokenTree::Ident(id) if {
@@ -1396,6 +1418,18 @@ mod tests {
         );
         assert_eq!(f.allows.len(), 1);
         assert_eq!(f.allows[0].line, 7);
+    }
+
+    #[test]
+    fn items_inside_a_cfg_macro_are_declared_where_it_stands() {
+        let f = parse(
+            "macro_rules! cfg_rt { ($($i:item)*) => { $($i)* } }\ncfg_rt! {\n    pub mod runtime;\n    pub struct S;\n}\n",
+        );
+        assert!(
+            f.items.iter().any(|i| matches!(&i.kind, ItemKind::Mod(m) if m.name == "runtime") && i.parent.is_none())
+        );
+        // A type the macro may emit stays opaque: not declared.
+        assert!(!f.items.iter().any(|i| matches!(&i.kind, ItemKind::Type(t) if t.name == "S")));
     }
 
     #[test]
