@@ -237,7 +237,7 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
     // 3. Messages attached by handler impls and macro blocks; remote markers; persistence.
     cx.attach_messages(&mut out, &by_type);
     cx.mark_remote(&mut out, &by_type, remote_config);
-    cx.persisted(&mut out, &by_type);
+    cx.persisted(&mut out);
     for a in &mut out.actors {
         a.messages.sort();
         a.messages.dedup_by(|x, y| {
@@ -651,7 +651,7 @@ impl Ctx<'_> {
         out
     }
 
-    fn persisted(&self, out: &mut Actors, by_type: &BTreeMap<TypeId, Vec<usize>>) {
+    fn persisted(&self, out: &mut Actors) {
         for p in self.profiles {
             let Some(form) = &p.persist else { continue };
             for imp in &self.index.impls {
@@ -663,7 +663,6 @@ impl Ctx<'_> {
                 }
                 let Some(actor_ty) = self.self_type(imp.module, &def.self_ty, &def.generics).0 else { continue };
                 let actor_id = self.index.type_entry(actor_ty).map(|e| e.path.clone()).unwrap_or_default();
-                let _ = by_type;
                 let configure = form.configure_fn.as_deref().unwrap_or("configure");
                 for f in def.fns.iter().filter(|f| f.name == configure) {
                     for call in &f.body.calls {

@@ -187,12 +187,8 @@ pub fn compare(base: Model, head: &Model, base_commit: String) -> Comparison {
         head_res: Resolver::new(&head.index, &head.config.aliases),
     };
     let mut diffs = Vec::new();
-    let mut seen_base: BTreeSet<TypeId> = BTreeSet::new();
     for (ty, t) in &head.tracked {
         let base_ty = cx.match_base(*ty);
-        if let Some(b) = base_ty {
-            seen_base.insert(b);
-        }
         let mut diff = TypeDiff {
             path: t.path.clone(),
             head_ty: Some(*ty),
@@ -216,8 +212,6 @@ pub fn compare(base: Model, head: &Model, base_commit: String) -> Comparison {
         }
         diffs.push(diff);
     }
-    let _ = seen_base;
-    let _ = cx;
     Comparison { base: Box::new(base), base_commit, diffs }
 }
 
@@ -779,8 +773,7 @@ impl Cx<'_> {
             } else {
                 retype_kind(&a, &b)
             };
-            let mut c = container.clone();
-            let _ = &mut c;
+            let c = container.clone();
             push(
                 kind,
                 format!("field `{name}` of `{owner}` changed type `{a}` → `{b}`"),

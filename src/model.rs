@@ -61,7 +61,7 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
     let encodings = tracked
         .values()
         .map(|t| {
-            let facts = encoding_facts(&ws, &index, &config, &profiles, &actors, t);
+            let facts = encoding_facts(&index, &config, &profiles, &actors, t);
             (t.ty, encoding::infer(&ws, &index, &formats, t.ty, &facts))
         })
         .collect();
@@ -123,7 +123,6 @@ fn configured_versions(index: &Index, config: &Config, migrations: &mut BTreeMap
 
 /// What decides a tracked type's encoding before its dependencies are looked at.
 fn encoding_facts<'a>(
-    ws: &Workspace,
     index: &Index,
     config: &'a Config,
     profiles: &'a [Profile],
@@ -136,7 +135,6 @@ fn encoding_facts<'a>(
         let by_crate = config.encoding.iter().find(|e| Some(&e.value.0) == crate_name.as_ref());
         by_type.or(by_crate).map(|e| e.value.1.as_str())
     });
-    let _ = ws;
     let profile_of = |actor: &str| -> Option<&'a Profile> {
         let framework = actors.actors.iter().find(|a| a.id == actor).map(|a| a.framework.clone())?;
         profiles.iter().find(|p| p.name == framework)
@@ -191,8 +189,7 @@ fn golden_fixtures(ws: &Workspace, tree: &dyn Tree) -> BTreeMap<usize, BTreeMap<
         let base = crate::source::join(&pkg.dir, "tests/hotlint");
         let Ok(entries) = tree.list_dir(&base) else { continue };
         let mut per_type = BTreeMap::new();
-        for (name, is_dir) in entries.into_iter().filter(|(_, d)| *d) {
-            let _ = is_dir;
+        for (name, _) in entries.into_iter().filter(|(_, d)| *d) {
             let files = tree.list_dir(&crate::source::join(&base, &name)).unwrap_or_default();
             per_type.insert(name, files.into_iter().filter(|(_, d)| !d).map(|(f, _)| f).collect());
         }

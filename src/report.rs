@@ -28,12 +28,6 @@ pub struct Report {
     pub baseline: Option<(usize, Vec<crate::baseline::Entry>)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Human,
-    Json,
-}
-
 impl Report {
     pub fn deny_count(&self) -> usize {
         self.findings.iter().filter(|f| f.level == Level::Deny).count()
