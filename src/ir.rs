@@ -252,11 +252,9 @@ pub struct Body {
     pub match_variants: Vec<Vec<String>>,
 }
 
-impl Body {
-    /// Whether the body mentions identifier `name`.
-    pub fn mentions(&self, name: &str) -> bool {
-        self.idents.binary_search(&xxhash_rust::xxh3::xxh3_64(name.as_bytes())).is_ok()
-    }
+/// The hash [`Body::idents`] holds for identifier `name`.
+pub fn ident_hash(name: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(name.as_bytes())
 }
 
 #[derive(Clone, Debug)]

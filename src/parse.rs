@@ -10,6 +10,7 @@
 //! outlives the call (spans are converted to [`Loc`]s and the thread's span table is cleared).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -252,8 +253,16 @@ enum Children<'ast> {
 struct Parser<'a> {
     file: FileId,
     opts: &'a ParseOptions,
-    /// Function bodies cut out of the token stream, by the position of their opening brace.
-    bodies: HashMap<BodyKey, TokenStream>,
+    /// Function bodies cut out of the token stream, summarised as they were cut, by the position
+    /// of their opening brace.
+    bodies: HashMap<BodyKey, CutBody>,
+}
+
+/// A function body cut out of the item structure: its summary, and its tokens when a rule needs
+/// the syntax tree (`code_change`).
+struct CutBody {
+    body: Body,
+    tokens: Option<TokenStream>,
 }
 
 fn key_of(lc: LineColumn) -> BodyKey {
@@ -298,62 +307,73 @@ impl Parser<'_> {
     /// Cut function bodies out of an item-level token stream. A body that declares items at
     /// its top level is kept so syn sees those items.
     fn strip_bodies(&mut self, stream: TokenStream, depth: usize) -> TokenStream {
-        let tokens: Vec<TokenTree> = stream.into_iter().collect();
+        // Tokens are moved, never cloned: a clone of an identifier is an allocation.
+        let mut tokens: Vec<Option<TokenTree>> = stream.into_iter().map(Some).collect();
         let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
         let mut i = 0;
-        while let Some(tt) = tokens.get(i) {
+        while i < tokens.len() {
+            let Some(tt) = tokens.get_mut(i).and_then(Option::take) else {
+                i += 1;
+                continue;
+            };
             match tt {
                 TokenTree::Ident(id) if id == "fn" => {
-                    out.push(tt.clone());
+                    out.push(TokenTree::Ident(id));
                     i += 1;
+                    let code_change =
+                        matches!(tokens.get(i), Some(Some(TokenTree::Ident(name))) if name == "code_change");
                     let mut angle = 0i32;
                     let mut prev_minus = false;
-                    while let Some(t) = tokens.get(i) {
+                    while let Some(t) = tokens.get_mut(i).and_then(Option::take) {
+                        i += 1;
                         match t {
-                            TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
-                            TokenTree::Punct(p) if p.as_char() == '>' && !prev_minus => angle -= 1,
-                            TokenTree::Punct(p) if p.as_char() == ';' && angle <= 0 => {
-                                out.push(t.clone());
-                                i += 1;
+                            TokenTree::Punct(ref p) if p.as_char() == '<' => angle += 1,
+                            TokenTree::Punct(ref p) if p.as_char() == '>' && !prev_minus => angle -= 1,
+                            TokenTree::Punct(ref p) if p.as_char() == ';' && angle <= 0 => {
+                                out.push(t);
                                 break;
                             }
                             TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && angle <= 0 => {
-                                if body_declares_items(&g.stream()) {
-                                    out.push(t.clone());
+                                let inner = g.stream();
+                                if body_declares_items(&inner) {
+                                    out.push(TokenTree::Group(g));
                                 } else {
-                                    self.bodies.insert(key_of(g.span_open().start()), g.stream());
                                     let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
                                     empty.set_span(g.span());
+                                    let key = key_of(g.span_open().start());
                                     out.push(TokenTree::Group(empty));
+                                    drop(g);
+                                    let tokens = code_change.then(|| inner.clone());
+                                    let body = self.summarise(inner);
+                                    self.bodies.insert(key, CutBody { body, tokens });
                                 }
-                                i += 1;
                                 break;
                             }
                             _ => {}
                         }
-                        prev_minus = matches!(t, TokenTree::Punct(p) if p.as_char() == '-');
-                        out.push(t.clone());
-                        i += 1;
+                        prev_minus = matches!(&t, TokenTree::Punct(p) if p.as_char() == '-');
+                        out.push(t);
                     }
                 }
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && depth < MAX_DEPTH => {
-                    let after_bang = i >= 1
-                        && (matches!(tokens.get(i - 1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
-                            || (i >= 2
-                                && matches!(tokens.get(i - 1), Some(TokenTree::Ident(_)))
-                                && matches!(tokens.get(i - 2), Some(TokenTree::Punct(p)) if p.as_char() == '!')));
+                    let after_bang = matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == '!')
+                        || (matches!(out.last(), Some(TokenTree::Ident(_)))
+                            && matches!(out.len().checked_sub(2).and_then(|k| out.get(k)), Some(TokenTree::Punct(p)) if p.as_char() == '!'));
                     if after_bang {
-                        out.push(tt.clone());
+                        out.push(TokenTree::Group(g));
                     } else {
-                        let inner = self.strip_bodies(g.stream(), depth + 1);
+                        let span = g.span();
+                        let stream = g.stream();
+                        drop(g);
+                        let inner = self.strip_bodies(stream, depth + 1);
                         let mut ng = Group::new(Delimiter::Brace, inner);
-                        ng.set_span(g.span());
+                        ng.set_span(span);
                         out.push(TokenTree::Group(ng));
                     }
                     i += 1;
                 }
-                _ => {
-                    out.push(tt.clone());
+                other => {
+                    out.push(other);
                     i += 1;
                 }
             }
@@ -474,10 +494,10 @@ impl Parser<'_> {
             }
             I::Static(s) => (&s.attrs, Some(&s.vis), ItemKind::Other, self.loc(s.ident.span())),
             I::Fn(f) => {
-                let def = self.func(&f.attrs, &f.sig, &f.block);
                 if !self.bodies.contains_key(&key_of(f.block.brace_token.span.open().start())) {
                     children = Children::Stmts(&f.block.stmts);
                 }
+                let def = self.func(&f.attrs, &f.sig, &f.block);
                 let loc = def.loc;
                 (&f.attrs, Some(&f.vis), ItemKind::Fn(def), loc)
             }
@@ -589,17 +609,21 @@ impl Parser<'_> {
         let name = unraw(&sig.ident);
         let first_param = params.first().and_then(|p| p.name.clone());
         let key = key_of(block.brace_token.span.open().start());
-        let body_tokens = match self.bodies.get(&key) {
-            Some(tokens) => tokens.clone(),
+        let (mut body, tokens) = match self.bodies.remove(&key) {
+            Some(cut) => (cut.body, cut.tokens),
             None => {
+                // A body that declares items was parsed whole by syn.
                 let mut ts = TokenStream::new();
                 for s in &block.stmts {
                     s.to_tokens(&mut ts);
                 }
-                ts
+                let keep = (name == "code_change").then(|| ts.clone());
+                (self.summarise(ts), keep)
             }
         };
-        let body = self.body(&body_tokens, block.brace_token.span.join(), first_param.as_deref(), &name);
+        if let Some(tokens) = tokens {
+            body.match_arms = self.code_change_arms(tokens, block.brace_token.span.join(), first_param.as_deref());
+        }
         FnDef {
             loc: self.loc(sig.ident.span()),
             first_line: first_line(attrs, self.loc(sig.fn_token.span).line),
@@ -612,68 +636,105 @@ impl Parser<'_> {
         }
     }
 
-    /// Read what the rules need from a body's tokens.
-    fn body(&self, tokens: &TokenStream, span: Span, first_param: Option<&str>, fn_name: &str) -> Body {
-        let mut body = Body::default();
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let mut idents = Vec::new();
-        self.walk_body(tokens.clone(), 0, &mut hasher, &mut idents, &mut body.calls);
-        body.fingerprint = hasher.digest();
+    /// Read what the rules need from a body's tokens, in one walk that moves them (a body's
+    /// tokens are never cloned: that would allocate once per identifier).
+    fn summarise(&self, tokens: TokenStream) -> Body {
+        let mut walk = BodyWalk {
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            idents: Vec::new(),
+            calls: Vec::new(),
+            variants: Vec::new(),
+            text: String::new(),
+        };
+        let mut literal = None;
+        let tts: Vec<TokenTree> = tokens.into_iter().collect();
+        if let [TokenTree::Literal(l)] = tts.as_slice() {
+            literal = Some(l.to_string());
+        }
+        self.walk_body(tts, 0, false, &mut walk);
+        let mut idents = walk.idents;
         idents.sort_unstable();
         idents.dedup();
-        body.idents = idents;
-        let mut iter = tokens.clone().into_iter();
-        if let (Some(TokenTree::Literal(l)), None) = (iter.next(), iter.next()) {
-            body.literal = Some(l.to_string());
+        Body {
+            fingerprint: walk.hasher.digest(),
+            idents,
+            calls: walk.calls,
+            literal,
+            match_arms: None,
+            match_variants: walk.variants,
         }
-        if fn_name == "code_change" || tokens_contain_match(tokens) {
-            let mut group = Group::new(Delimiter::Brace, tokens.clone());
-            group.set_span(span);
-            if let Ok(block) = syn::parse2::<syn::Block>(TokenTree::Group(group).into()) {
-                let mut finder = MatchFinder { target: first_param, found: None, any: Vec::new(), depth: 0 };
-                syn::visit::Visit::visit_block(&mut finder, &block);
-                if fn_name == "code_change" {
-                    body.match_arms = finder.found.map(|m| self.arms(m));
-                }
-                body.match_variants = finder.any;
-            }
-        }
-        body
     }
 
-    fn walk_body(
-        &self,
-        tokens: TokenStream,
-        depth: usize,
-        hasher: &mut xxhash_rust::xxh3::Xxh3,
-        idents: &mut Vec<u64>,
-        calls: &mut Vec<CallSite>,
-    ) {
+    /// The arms of the first `match` on `first_param` in a `code_change` body, read from its
+    /// syntax tree.
+    fn code_change_arms(&self, tokens: TokenStream, span: Span, first_param: Option<&str>) -> Option<Vec<MatchArm>> {
+        let mut group = Group::new(Delimiter::Brace, tokens);
+        group.set_span(span);
+        let block = syn::parse2::<syn::Block>(TokenTree::Group(group).into()).ok()?;
+        let mut finder = MatchFinder { target: first_param, found: None, depth: 0 };
+        syn::visit::Visit::visit_block(&mut finder, &block);
+        finder.found.map(|m| self.arms(m))
+    }
+
+    /// Hash, collect identifiers, calls and match-arm variants of one token list. `arms` says
+    /// the list is the brace group of a `match`.
+    fn walk_body(&self, tts: Vec<TokenTree>, depth: usize, arms: bool, walk: &mut BodyWalk) {
         if depth > MAX_DEPTH * 8 {
-            hasher.update(b"<deep>");
+            walk.hasher.update(b"<deep>");
             return;
         }
-        let tts: Vec<TokenTree> = tokens.into_iter().collect();
+        if arms {
+            arm_pattern_paths(&tts, &mut walk.variants);
+        }
+        // First pass, looking around: calls and the arm groups of `match` expressions.
+        let mut arm_groups = Vec::new();
         for (i, tt) in tts.iter().enumerate() {
             match tt {
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                    if let Some(call) = self.call_before(&tts, i, g) {
+                        walk.calls.push(call);
+                    }
+                }
+                TokenTree::Ident(id) if id == "match" => {
+                    let after = tts.get(i + 1..).unwrap_or(&[]);
+                    let brace = after.iter().position(|t| match t {
+                        TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
+                        TokenTree::Punct(p) => p.as_char() == ';',
+                        _ => false,
+                    });
+                    if let Some(k) = brace {
+                        if matches!(after.get(k), Some(TokenTree::Group(_))) {
+                            arm_groups.push(i + 1 + k);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Second pass, consuming: the fingerprint and identifiers, then each group's contents.
+        let len = tts.len();
+        for (i, tt) in tts.into_iter().enumerate() {
+            match tt {
                 TokenTree::Ident(id) => {
-                    let s = id.to_string();
-                    hasher.update(s.as_bytes());
-                    hasher.update(b" ");
-                    idents.push(xxhash_rust::xxh3::xxh3_64(s.as_bytes()));
+                    walk.text.clear();
+                    let _ = write!(walk.text, "{id}");
+                    walk.hasher.update(walk.text.as_bytes());
+                    walk.hasher.update(b" ");
+                    walk.idents.push(xxhash_rust::xxh3::xxh3_64(walk.text.as_bytes()));
                 }
                 TokenTree::Punct(p) => {
                     // A trailing comma before a closing delimiter does not count.
-                    if p.as_char() == ',' && i + 1 == tts.len() {
+                    if p.as_char() == ',' && i + 1 == len {
                         continue;
                     }
                     let mut buf = [0u8; 4];
-                    hasher.update(p.as_char().encode_utf8(&mut buf).as_bytes());
+                    walk.hasher.update(p.as_char().encode_utf8(&mut buf).as_bytes());
                 }
                 TokenTree::Literal(l) => {
-                    let s = l.to_string();
-                    hasher.update(s.as_bytes());
-                    hasher.update(b" ");
+                    walk.text.clear();
+                    let _ = write!(walk.text, "{l}");
+                    walk.hasher.update(walk.text.as_bytes());
+                    walk.hasher.update(b" ");
                 }
                 TokenTree::Group(g) => {
                     let (open, close) = match g.delimiter() {
@@ -682,14 +743,14 @@ impl Parser<'_> {
                         Delimiter::Bracket => (b"[", b"]"),
                         Delimiter::None => (b" ", b" "),
                     };
-                    if g.delimiter() == Delimiter::Parenthesis {
-                        if let Some(call) = self.call_before(&tts, i, g) {
-                            calls.push(call);
-                        }
-                    }
-                    hasher.update(open);
-                    self.walk_body(g.stream(), depth + 1, hasher, idents, calls);
-                    hasher.update(close);
+                    walk.hasher.update(open);
+                    // Dropping the group first leaves its stream the only owner, so iterating it
+                    // moves the tokens instead of copying them.
+                    let stream = g.stream();
+                    drop(g);
+                    let inner: Vec<TokenTree> = stream.into_iter().collect();
+                    self.walk_body(inner, depth + 1, arm_groups.contains(&i), walk);
+                    walk.hasher.update(close);
                 }
             }
         }
@@ -737,10 +798,10 @@ impl Parser<'_> {
             j = j.checked_sub(3)?;
         }
         let TokenTree::Ident(func) = tts.get(j)? else { return None };
-        let func = func.to_string();
-        if !self.opts.interesting_calls.contains(&func) {
+        if !self.opts.interesting_calls.iter().any(|c| func == c) {
             return None;
         }
+        let func = func.to_string();
         let mut path = Vec::new();
         let mut method = false;
         let mut receiver = None;
@@ -1140,18 +1201,6 @@ fn body_declares_items(ts: &TokenStream) -> bool {
     })
 }
 
-fn tokens_contain_match(ts: &TokenStream) -> bool {
-    ts.clone().into_iter().any(|tt| match tt {
-        TokenTree::Ident(id) => id == "match",
-        TokenTree::Group(g) => g.delimiter() == Delimiter::Parenthesis && tokens_contain_match_shallow(&g.stream()),
-        _ => false,
-    })
-}
-
-fn tokens_contain_match_shallow(ts: &TokenStream) -> bool {
-    ts.clone().into_iter().any(|tt| matches!(tt, TokenTree::Ident(id) if id == "match"))
-}
-
 fn macro_idents(ts: &TokenStream) -> (Vec<String>, Vec<String>) {
     let mut declared = Vec::new();
     let mut mentioned = Vec::new();
@@ -1189,8 +1238,6 @@ fn macro_idents(ts: &TokenStream) -> (Vec<String>, Vec<String>) {
 struct MatchFinder<'a, 'ast> {
     target: Option<&'a str>,
     found: Option<&'ast syn::ExprMatch>,
-    /// Variant paths (`[State, V1]`) named by the patterns of every match.
-    any: Vec<Vec<String>>,
     depth: usize,
 }
 
@@ -1202,9 +1249,6 @@ impl<'ast> syn::visit::Visit<'ast> for MatchFinder<'_, 'ast> {
                     self.found = Some(m);
                 }
             }
-        }
-        for arm in &m.arms {
-            collect_pattern_paths(&arm.pat, &mut self.any, 0);
         }
         if self.depth < MAX_DEPTH {
             self.depth += 1;
@@ -1222,29 +1266,96 @@ impl<'ast> syn::visit::Visit<'ast> for MatchFinder<'_, 'ast> {
     }
 }
 
-fn collect_pattern_paths(p: &syn::Pat, out: &mut Vec<Vec<String>>, depth: usize) {
-    if depth > 8 {
-        return;
-    }
-    let path = match p {
-        syn::Pat::TupleStruct(t) => Some(&t.path),
-        syn::Pat::Struct(s) => Some(&s.path),
-        syn::Pat::Path(pp) => Some(&pp.path),
-        syn::Pat::Or(o) => {
-            for c in &o.cases {
-                collect_pattern_paths(c, out, depth + 1);
+/// What a body walk accumulates.
+struct BodyWalk {
+    hasher: xxhash_rust::xxh3::Xxh3,
+    idents: Vec<u64>,
+    calls: Vec<CallSite>,
+    variants: Vec<Vec<String>>,
+    /// Reused buffer for an identifier's or literal's text.
+    text: String,
+}
+
+/// The paths that the arms of a `match` name at the top of their patterns (`State::V1(..)`,
+/// `Self::V2 { .. } | Self::V3`), read from the tokens of the match's brace group: each arm is
+/// a pattern up to `=>` (a guard `if …` is skipped), then a body up to a top-level `,` or, for a
+/// block body, the end of the block.
+fn arm_pattern_paths(tts: &[TokenTree], out: &mut Vec<Vec<String>>) {
+    let is_punct = |i: usize, c: char| matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let mut i = 0;
+    while i < tts.len() {
+        // Pattern: alternatives separated by `|`, each possibly starting with a path.
+        let mut alt_start = true;
+        let mut guard = false;
+        while i < tts.len() {
+            if is_punct(i, '=') && is_punct(i + 1, '>') {
+                i += 2;
+                break;
             }
-            None
+            if guard {
+                i += 1;
+                continue;
+            }
+            match tts.get(i) {
+                Some(TokenTree::Ident(id)) if id == "if" => guard = true,
+                Some(TokenTree::Punct(p)) if p.as_char() == '|' => {
+                    alt_start = true;
+                    i += 1;
+                    continue;
+                }
+                _ if alt_start => {
+                    let (path, next) = path_at(tts, i);
+                    if !path.is_empty() {
+                        let then_group =
+                            matches!(tts.get(next), Some(TokenTree::Group(g)) if g.delimiter() != Delimiter::Bracket);
+                        if path.len() >= 2 || then_group {
+                            out.push(path);
+                        }
+                        i = next;
+                        alt_start = false;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            alt_start = false;
+            i += 1;
         }
-        syn::Pat::Guard(g) => {
-            collect_pattern_paths(&g.pat, out, depth + 1);
-            None
+        // Body.
+        if matches!(tts.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace) {
+            i += 1;
+            if is_punct(i, ',') {
+                i += 1;
+            }
+            continue;
         }
-        _ => None,
-    };
-    if let Some(path) = path {
-        out.push(path.segments.iter().map(|s| unraw(&s.ident)).collect());
+        while i < tts.len() && !is_punct(i, ',') {
+            i += 1;
+        }
+        i += 1;
     }
+}
+
+/// The path `a::b::C` (an optional leading `::`) starting at `i`, and the index after it.
+fn path_at(tts: &[TokenTree], mut i: usize) -> (Vec<String>, usize) {
+    let colons = |i: usize| {
+        matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+    };
+    if colons(i) {
+        i += 2;
+    }
+    let mut path = Vec::new();
+    while let Some(TokenTree::Ident(id)) = tts.get(i) {
+        path.push(unraw(id));
+        i += 1;
+        if colons(i) && matches!(tts.get(i + 2), Some(TokenTree::Ident(_))) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    (path, i)
 }
 
 fn lit_u64(e: &syn::Expr) -> Option<u64> {
@@ -1339,6 +1450,29 @@ mod tests {
     fn parse(src: &str) -> FileSummary {
         let opts = ParseOptions { interesting_calls: vec!["spawn".into(), "spawn_linked".into()] };
         parse_file(0, "src/lib.rs".into(), src.as_bytes(), &opts)
+    }
+
+    fn variants_of(src: &str) -> Vec<Vec<String>> {
+        let f = parse(src);
+        let ItemKind::Fn(def) = &f.items[0].kind else { panic!() };
+        def.body.match_variants.clone()
+    }
+
+    #[test]
+    fn reads_match_arm_paths_from_tokens() {
+        let v = variants_of(
+            "fn up(s: State) -> State { if true { match s { State::V1(a) | ::m::State::V2 { a } => x(a, b), \
+             Self::V3 if ok(|p, q| p) => { State::V9(0) } Some(y) => y, _ => State::V8 } } else { s } }",
+        );
+        let want: Vec<Vec<String>> = [vec!["State", "V1"], vec!["m", "State", "V2"], vec!["Self", "V3"], vec!["Some"]]
+            .iter()
+            .map(|p| p.iter().map(|s| s.to_string()).collect())
+            .collect();
+        assert_eq!(v, want);
+        // Paths built in arm bodies or outside a match are not patterns.
+        assert!(variants_of("fn f(s: State) -> State { let t = State::V1(1); t }").is_empty());
+        // A `match` in a `code_change` body and nested matches count too.
+        assert_eq!(variants_of("fn f(s: S) { match a { S::A => match b { S::B => {} } } }").len(), 2);
     }
 
     #[test]
