@@ -161,6 +161,48 @@ impl Repo {
     }
 }
 
+/// What the files of a comparison's head are.
+pub enum Head<'a> {
+    Commit(&'a str),
+    Index,
+    WorkingTree,
+}
+
+impl Repo {
+    /// Workspace-relative paths whose contents differ between commit `base` and `head`, as git
+    /// sees them (for the working tree, through the index's file stat cache, so unchanged files
+    /// are not read). `None` when git cannot tell; callers then compare bytes themselves.
+    pub fn changed_paths(&self, base: &str, head: Head<'_>) -> Option<std::collections::HashSet<String>> {
+        let mut cmd = git(&self.top);
+        cmd.args([
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=none",
+        ]);
+        match head {
+            Head::Commit(h) => cmd.args([base, h]),
+            Head::Index => cmd.args(["--cached", base]),
+            Head::WorkingTree => cmd.arg(base),
+        };
+        let out = cmd.arg("--").output().ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        let mut changed = std::collections::HashSet::new();
+        for path in out.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+            let path = std::str::from_utf8(path).ok()?;
+            if let Some(rel) = path.strip_prefix(&self.prefix) {
+                changed.insert(rel.to_string());
+            }
+        }
+        Some(changed)
+    }
+}
+
 pub fn short(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
 }

@@ -172,7 +172,16 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             }
         };
         // Files whose bytes did not change are not parsed again.
-        let reuse: load::Reuse<'_> = model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect();
+        // Git names the files that changed; the others are not even read.
+        let head = match (&head_commit, opts.staged) {
+            (Some(h), _) => git::Head::Commit(h),
+            (None, true) => git::Head::Index,
+            (None, false) => git::Head::WorkingTree,
+        };
+        let reuse = load::Reuse {
+            files: model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect(),
+            changed: repo.changed_paths(commit, head),
+        };
         let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &reuse, &mut timer)?;
         let base_lock = base_model.lock.clone();
         model.comparison = Some(compare::compare(base_model, &model, commit.clone()));

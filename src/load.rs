@@ -7,7 +7,7 @@
 //! they do not depend on the thread count. Every `mod` variant is followed, whatever its `#[cfg]`.
 //! Invariant: the only stage that reads source files.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -61,7 +61,27 @@ pub fn member_roots(ws: &Workspace) -> Vec<((usize, usize), String)> {
 }
 
 /// Summaries of another revision's files, by path, to reuse for files whose bytes are the same.
-pub type Reuse<'a> = HashMap<&'a str, &'a FileSummary>;
+#[derive(Default)]
+pub struct Reuse<'a> {
+    pub files: HashMap<&'a str, &'a FileSummary>,
+    /// When known (from git), the paths whose bytes differ from those `files` were read from:
+    /// any other path of `files` is reused without being read. Otherwise each file is read and
+    /// its hash compared.
+    pub changed: Option<HashSet<String>>,
+}
+
+impl<'a> Reuse<'a> {
+    pub fn new() -> Reuse<'a> {
+        Reuse::default()
+    }
+
+    /// The summary to reuse for `path` without reading it, when git says it did not change.
+    fn unchanged(&self, path: &str) -> Option<&'a FileSummary> {
+        let changed = self.changed.as_ref()?;
+        let prev = self.files.get(path)?;
+        (!changed.contains(path) && prev.error.is_none()).then_some(*prev)
+    }
+}
 
 /// Parse every file reachable from `roots`, adding to `sources` (which may already hold files).
 /// A file whose path and bytes match one in `reuse` is not parsed again.
@@ -101,14 +121,9 @@ pub fn load(
         let parse_all = || {
             batch
                 .par_iter()
-                .map(|(id, path, _)| match tree.read(path) {
-                    Ok(bytes) => match reuse.get(path.as_str()) {
-                        Some(prev) if prev.hash == xxhash_rust::xxh3::xxh3_64(&bytes) && prev.error.is_none() => {
-                            prev.with_id(*id)
-                        }
-                        _ => parse::parse_file(*id, path.clone(), &bytes, opts),
-                    },
-                    Err(e) => unreadable(*id, path, &e),
+                .map(|(id, path, _)| match reuse.unchanged(path) {
+                    Some(prev) => prev.with_id(*id),
+                    None => read_and_parse(tree, *id, path, opts, reuse),
                 })
                 .collect::<Vec<_>>()
         };
@@ -154,6 +169,17 @@ pub fn load(
         if let Some(&id) = sources.ids.get(&path) {
             sources.roots.insert(key, id);
         }
+    }
+}
+
+/// Read a file and parse it, unless its bytes are those of the summary `reuse` holds for it.
+fn read_and_parse(tree: &dyn Tree, id: FileId, path: &str, opts: &ParseOptions, reuse: &Reuse<'_>) -> FileSummary {
+    match tree.read(path) {
+        Ok(bytes) => match reuse.files.get(path) {
+            Some(prev) if prev.hash == xxhash_rust::xxh3::xxh3_64(&bytes) && prev.error.is_none() => prev.with_id(id),
+            _ => parse::parse_file(id, path.to_string(), &bytes, opts),
+        },
+        Err(e) => unreadable(id, path, &e),
     }
 }
 

@@ -60,7 +60,9 @@ pub fn parse_file(id: FileId, rel_path: String, bytes: &[u8], opts: &ParseOption
     let lexable = blank_shebang_and_frontmatter(text);
     let result = Parser { file: id, opts, bodies: HashMap::new() }.run(&lexable);
     match result {
-        Ok((items, inner)) => {
+        Ok((mut items, inner)) => {
+            // Vectors grown by pushing keep up to twice their length; summaries live all run.
+            items.shrink_to_fit();
             summary.items = items;
             summary.inner_attrs = inner;
         }
@@ -584,11 +586,12 @@ impl Parser<'_> {
                 _ => {}
             }
         }
+        def.fns.shrink_to_fit();
         def
     }
 
     fn func(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature, block: &syn::Block) -> FnDef {
-        let mut params = Vec::new();
+        let mut params = Vec::with_capacity(sig.inputs.len());
         let mut has_self = false;
         for input in &sig.inputs {
             match input {
@@ -655,6 +658,7 @@ impl Parser<'_> {
         let mut idents = walk.idents;
         idents.sort_unstable();
         idents.dedup();
+        idents.shrink_to_fit();
         Body {
             fingerprint: walk.hasher.digest(),
             idents,
@@ -875,7 +879,7 @@ impl Parser<'_> {
     // ---- attributes -----------------------------------------------------------------------
 
     fn attrs(&self, attrs: &[syn::Attribute]) -> Vec<Attr> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(attrs.len());
         for a in attrs {
             let loc = self.loc(a.span());
             let path: Vec<String> = a.path().segments.iter().map(|s| unraw(&s.ident)).collect();
@@ -1133,6 +1137,7 @@ pub fn conv_path(p: &syn::Path, depth: usize) -> TyPath {
                 match &s.arguments {
                     syn::PathArguments::None => {}
                     syn::PathArguments::AngleBracketed(a) => {
+                        seg.args.reserve_exact(a.args.len());
                         for arg in &a.args {
                             match arg {
                                 syn::GenericArgument::Type(t) => seg.args.push(conv_ty(t, d)),
