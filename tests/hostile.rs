@@ -38,21 +38,27 @@ fn invalid_utf8_file_is_hl000_and_the_rest_is_analysed() {
     assert_eq!(hl000["file"], "src/latin1.rs");
     assert!(hl000["message"].as_str().unwrap().contains("not valid UTF-8"), "{hl000}");
     // The other file is still analysed.
-    assert_eq!(run.codes_at(), [("HL000", "src/latin1.rs".into(), 1), ("HL001", "src/lib.rs".into(), 13)]);
+    assert_eq!(run.codes_at(), [("HL000", "src/latin1.rs".into(), 2), ("HL001", "src/lib.rs".into(), 13)]);
 }
 
 #[test]
-fn pending_invalid_utf8_points_at_line_1_instead_of_the_bad_byte() {
+fn invalid_utf8_points_at_the_bad_byte() {
     let fixture = counter_crate()
         .append("src/lib.rs", "pub mod latin1;\n")
-        .bytes("src/latin1.rs", b"pub struct Fine;\n// caf\xe9\npub struct Later;\n");
+        .bytes("src/latin1.rs", b"\xef\xbb\xbfpub struct Fine;\n// caf\xe9\npub struct Later;\n");
     let run = hotlint(fixture.path(), &["--format", "json"]);
     let hl000 = run.only("HL000");
-    // FIXME: the invalid byte is on line 2; the finding should point there (line 2, column 7) and
-    // the human snippet should show that line decoded lossily. Today it points at 1:1 and the
-    // snippet shows an empty line, with the position only as a byte offset in the message.
-    assert_eq!((hl000["line"].as_u64(), hl000["column"].as_u64()), (Some(1), Some(1)), "{hl000}");
-    assert!(hl000["message"].as_str().unwrap().contains("offset 23"), "{hl000}");
+    // Line 2, column 7 (`// caf` is six characters; the byte order mark is not counted).
+    assert_eq!((hl000["line"].as_u64(), hl000["column"].as_u64()), (Some(2), Some(7)), "{hl000}");
+    assert_eq!(
+        hl000["message"],
+        "`src/latin1.rs` could not be analysed: file is not valid UTF-8 (invalid byte at line 2, column 7, byte offset 26)"
+    );
+    // The snippet shows the line decoded lossily, the bad byte as U+FFFD.
+    let human = hotlint(fixture.path(), &["--color", "never"]).stdout();
+    assert!(human.contains("// caf\u{fffd}"), "{human}");
+    assert!(human.contains("src/latin1.rs:2:7"), "{human}");
+    assert!(human.contains("save the file as UTF-8"), "{human}");
 }
 
 #[test]
@@ -147,7 +153,7 @@ fn a_20_mb_generated_file_is_analysed_in_bounded_time_and_memory() {
 }
 
 #[test]
-fn pending_a_long_line_is_printed_whole_in_the_snippet() {
+fn a_long_line_is_cut_around_the_span_in_the_snippet() {
     // A generated one-line table (1 MB) followed by a syntax error on the same line.
     let mut line = String::from("pub const TABLE: [u32; 200000] = [");
     for n in 0..200_000 {
@@ -158,10 +164,14 @@ fn pending_a_long_line_is_printed_whole_in_the_snippet() {
     let run = hotlint(fixture.path(), &["--color", "never"]);
     assert_eq!(run.code(), 0);
     assert!(run.stdout().contains("`src/table.rs` could not be analysed"), "{}", run.stderr());
-    // FIXME: the snippet should cut a long line around the span (as rustc does with `...`),
-    // keeping the output a few kilobytes; today the 1 MB line is printed whole, twice (the source
-    // line and the caret line padded with spaces).
-    assert!(run.output.stdout.len() > 2 * line.len() - 100, "{} bytes", run.output.stdout.len());
+    // The snippet cuts the long line around the span, as rustc does with `...`: the output stays
+    // a few kilobytes, and the header's column is the one in the file.
+    let out = run.stdout();
+    assert!(run.output.stdout.len() < 4_000, "{} bytes:\n{out}", run.output.stdout.len());
+    let column = line.find("x: , }").unwrap() + 4;
+    assert!(out.contains(&format!("src/table.rs:1:{column}")), "{out}");
+    assert!(out.lines().any(|l| l.contains(" ...") && l.ends_with("999, ]; pub struct Broken { x: , }")), "{out}");
+    assert!(out.lines().any(|l| l.ends_with("   ^ syn cannot parse this") && l.len() < 100), "{out}");
 }
 
 #[test]
@@ -202,15 +212,19 @@ fn nesting_10_000_deep_is_analysed_or_hl000_never_a_crash() {
 }
 
 #[test]
-fn pending_module_file_that_is_a_symlink_loop_is_called_missing() {
+fn module_file_that_is_a_symlink_loop_is_called_unreadable() {
     let fixture = counter_crate().append("src/lib.rs", "pub mod looped;\n");
     symlink("looped.rs", &fixture.path().join("src/looped.rs"));
     let run = hotlint(fixture.path(), &["--color", "never"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    // FIXME: `src/looped.rs` exists (a symlink to itself); the HL000 should say it could not be
-    // read ("too many levels of symbolic links") instead of asking the user to create it.
-    assert!(run.stdout().contains("file not found for module `looped`"), "{}", run.stdout());
-    assert!(run.stdout().contains("create one of `src/looped.rs` or `src/looped/mod.rs`"), "{}", run.stdout());
+    // `src/looped.rs` exists (a symlink to itself): it could not be read, and the OS says why.
+    let out = run.stdout();
+    assert!(
+        out.contains("`src/looped.rs` could not be analysed: could not read file: too many levels of symbolic links"),
+        "{out}"
+    );
+    assert!(!out.contains("file not found for module"), "{out}");
+    assert!(!out.contains("create one of"), "{out}");
 }
 
 #[test]
@@ -328,7 +342,7 @@ fn pending_second_module_of_a_shared_file_is_unknown() {
 }
 
 #[test]
-fn pending_module_file_found_at_both_paths_is_silently_resolved() {
+fn module_file_found_at_both_paths_is_hl000_naming_both() {
     // Both `src/a.rs` and `src/a/mod.rs`: rustc refuses the crate (E0761, "file for module `a`
     // found at both").
     let fixture = counter_crate()
@@ -337,9 +351,18 @@ fn pending_module_file_found_at_both_paths_is_silently_resolved() {
         .file("src/a/mod.rs", OTHER_ACTOR);
     let run = hotlint(fixture.path(), &["--format", "json"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    // FIXME: an HL000 on the `mod a;` line naming both files, as rustc does; today `src/a.rs` is
-    // taken without a word and the actor in `src/a/mod.rs` is never checked.
-    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
+    let line = COUNTER_LIB.lines().count() as u64 + 1;
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13), ("HL000", "src/lib.rs".into(), line)]);
+    let hl000 = run.only("HL000");
+    assert_eq!(hl000["message"], "file for module `a` found at both `src/a.rs` and `src/a/mod.rs`");
+    assert!(hl000["help"].as_str().unwrap().starts_with("delete or rename one of them"), "{hl000}");
+    // A `#[path]` names one file: no ambiguity.
+    let fixture = counter_crate()
+        .append("src/lib.rs", "#[path = \"a/mod.rs\"]\npub mod a;\n")
+        .file("src/a.rs", "pub struct FromFile;\n")
+        .file("src/a/mod.rs", OTHER_ACTOR);
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.codes(), ["HL001", "HL001"]);
 }
 
 #[test]
@@ -550,7 +573,7 @@ fn bare_repository_has_no_manifest_to_check() {
 }
 
 #[test]
-fn pending_repository_git_refuses_to_open_is_called_not_a_repository() {
+fn repository_git_refuses_to_open_is_reported_with_gits_reason() {
     // git refuses a repository owned by another user ("dubious ownership") — common in CI
     // containers. Only root can hand the directory to another user.
     if !running_as_root() {
@@ -558,10 +581,21 @@ fn pending_repository_git_refuses_to_open_is_called_not_a_repository() {
     }
     let repo = counter_repo_with_change();
     chown_recursive(repo.path(), 65534);
-    let line = repo.hotlint(&["--base", "HEAD~1"]).error_line();
-    // FIXME: the repository exists; the message should pass on git's reason ("detected dubious
-    // ownership", with the `safe.directory` fix) instead of "not inside a git repository".
-    assert!(line.ends_with("is not inside a git repository (needed for `--base`, `--head`, `--staged`)"), "{line}");
+    let top = std::fs::canonicalize(repo.path()).unwrap();
+    for args in [&["--base", "HEAD~1"][..], &["--staged"][..], &["--head", "HEAD"][..]] {
+        let line = repo.hotlint(args).error_line();
+        // The repository exists: git's reason and its fix, not "not inside a git repository".
+        assert_eq!(
+            line,
+            format!(
+                "error: git refuses to open the repository at `{top}`: detected dubious ownership (it belongs to \
+                 another user); if you trust it, run `git config --global --add safe.directory {top}` (needed for \
+                 `--base`, `--head`, `--staged`)",
+                top = top.display()
+            ),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
@@ -596,7 +630,7 @@ fn crate_inside_a_submodule_compares_its_own_history() {
 }
 
 #[test]
-fn pending_workspace_member_in_a_submodule_is_invisible_to_revisions() {
+fn workspace_member_in_a_submodule_is_read_at_revisions() {
     // The superproject is the workspace; its member lives in a submodule (a gitlink in the tree).
     let member = GitRepo::new();
     member.write("Cargo.toml", &package_manifest("demo", RACTOR));
@@ -618,16 +652,33 @@ fn pending_workspace_member_in_a_submodule_is_invisible_to_revisions() {
     let plain = outer.hotlint(&["--format", "json"]);
     assert_eq!(plain.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)]);
     std::fs::write(outer.path().join("member/src/lib.rs"), COUNTER_LIB.replace("count: u64", "count: u32")).unwrap();
-    // FIXME: the base revision's member sources are in the submodule's commit, which hotlint
-    // does not read: the change `u64` → `u32` should be HL002 (or, at the least, a warning that
-    // the member's history was not read). Today the base has no such type and nothing is said.
+    // The base revision's member sources are read from the submodule's commit.
     let run = outer.hotlint(&["--base", "HEAD", "--format", "json"]);
-    assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)]);
-    // FIXME: the same for the index: the member disappears and the `[[track]]` entry is reported
-    // as matching nothing.
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.stderr(), "");
+    assert!(run.only("HL002")["message"].as_str().unwrap().contains("`u64` → `u32`"));
+    // The index records the submodule's commit: the member is there, unchanged.
     let run = outer.hotlint(&["--staged", "--format", "json"]);
-    assert_eq!(run.codes(), ["HL014"]);
+    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)], "{}", run.stderr());
+    // `--head` reads the submodule at the superproject's commit.
+    let run = outer.hotlint(&["--head", "HEAD", "--format", "json"]);
+    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)], "{}", run.stderr());
+
+    // A gitlink whose commit the submodule does not have: said, not silent.
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    outer.git(&["update-index", "--cacheinfo", &format!("160000,{missing},member")]);
+    outer.git(&[&identity()[..], &["commit", "-q", "-m", "point the submodule at a commit nobody fetched"]].concat());
+    let run = outer.hotlint(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "warning: submodule `member` in revision {}: its commit 0123456789ab is not in its object store; its \
+             files are missing from that side of the comparison (`git submodule update --init member` fetches it)",
+            &outer.git(&["rev-parse", "HEAD"])[..12]
+        )
+    );
+    // The base has no member: everything is new, nothing is compared.
+    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)]);
 }
 
 #[test]
@@ -696,19 +747,34 @@ fn repository_mid_rebase_with_a_conflicted_index() {
 }
 
 #[test]
-fn pending_conflict_markers_are_a_generic_parse_error_and_hide_tracked_types() {
+fn conflict_markers_are_named_and_hide_no_tracked_type() {
     let repo = conflicted_repo(&["merge", "other"]);
     let run = repo.hotlint(&["--color", "never"]);
     let out = run.stdout();
-    // FIXME: say what it is ("unresolved merge conflict marker", as rustc's "encountered diff
-    // marker") rather than syn's "expected identifier".
-    assert!(out.contains("could not be analysed: could not parse: expected identifier"), "{out}");
-    // FIXME: the `[[track]]` entry names a type defined in the file that did not parse; HL014
-    // ("matches nothing") is a false report while an HL000 hides that file.
+    // Said as what it is (rustc: "encountered diff marker"), at the first marker's line.
     assert!(
-        out.contains("warning[HL014]: `track` entry `demo::CounterState` (hotlint.toml:2) matches nothing"),
+        out.contains(
+            "`src/lib.rs` could not be analysed: file has unresolved merge conflict markers (`<<<<<<<` on line 10, \
+             `=======` on line 12, `>>>>>>>` on line 14)"
+        ),
         "{out}"
     );
+    assert!(out.contains("src/lib.rs:10:1"), "{out}");
+    assert!(out.contains("help: hotlint skipped this file") && out.contains("Resolve the conflict"), "{out}");
+    // The `[[track]]` entry names a type of the file that could not be analysed: no HL014.
+    assert!(!out.contains("HL014"), "{out}");
+    let run = repo.hotlint(&["--format", "json"]);
+    assert_eq!(run.codes_at(), [("HL000", "src/lib.rs".into(), 10)]);
+    // Marker-like lines inside a string or a block comment are not markers.
+    let fixture = counter_crate()
+        .append("src/lib.rs", "pub const DOC: &str = \"\n=======\n\";\n/*\n<<<<<<< not a marker\n*/\npub fn f() {}\n");
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
+    // Inside a function body (which hotlint does not parse) they are still found.
+    let fixture =
+        counter_crate().append("src/lib.rs", "pub fn f() {\n<<<<<<< HEAD\n    1;\n=======\n    2;\n>>>>>>> other\n}\n");
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert!(run.only("HL000")["message"].as_str().unwrap().contains("merge conflict markers"));
 }
 
 #[test]
@@ -764,16 +830,22 @@ fn file_names_with_spaces_and_non_ascii_characters() {
 }
 
 #[test]
-fn pending_sarif_uri_of_a_file_name_with_a_space_is_not_encoded() {
+fn sarif_uri_of_a_file_name_with_a_space_is_percent_encoded() {
+    // SARIF 2.1.0 §3.10.3: `uri` is a valid URI reference (RFC 3986); a space is `%20` and
+    // non-ASCII characters are percent-encoded as UTF-8.
     let fixture = Fixture::new()
         .file("Cargo.toml", DEMO_MANIFEST)
-        .file("src/lib.rs", "#[path = \"my actor.rs\"]\npub mod actor;\n")
-        .file("src/my actor.rs", OTHER_ACTOR);
+        .file("src/lib.rs", "#[path = \"my actor.rs\"]\npub mod actor;\n#[path = \"ünï#1.rs\"]\npub mod uni;\n")
+        .file("src/my actor.rs", OTHER_ACTOR)
+        .file("src/ünï#1.rs", OTHER_ACTOR);
     let sarif = hotlint(fixture.path(), &["--format", "sarif"]).json();
-    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
-    // FIXME: SARIF 2.1.0 §3.10.3 requires `uri` to be a valid URI reference (RFC 3986): a space
-    // must be `%20` (and non-ASCII percent-encoded as UTF-8), i.e. `src/my%20actor.rs`.
-    assert_eq!(uri, "src/my actor.rs");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris, ["src/my%20actor.rs", "src/%C3%BCn%C3%AF%231.rs"]);
 }
 
 #[test]
