@@ -130,6 +130,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
     if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
         model.deps = Some(deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs));
+        warn_about(model.deps.iter().filter_map(|d| d.lock_problem.clone()).collect::<Vec<_>>().as_slice());
         timer.lap("deps");
     }
     // Without `--base`, the shipped-shape lock is the base when it exists.

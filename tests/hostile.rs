@@ -454,17 +454,35 @@ fn workspace_member_that_does_not_exist_is_a_warning() {
 }
 
 #[test]
-fn pending_manifest_reader_skips_a_missing_member_silently() {
+fn manifest_reader_names_a_missing_member() {
     let fixture = Fixture::new()
         .file("Cargo.toml", "[workspace]\nmembers = [\"crates/a\", \"crates/missing\"]\nresolver = \"2\"\n")
         .file("crates/a/Cargo.toml", &package_manifest("a", RACTOR))
         .file("crates/a/src/lib.rs", COUNTER_LIB);
     let run = hotlint_env(fixture.path(), &["--format", "json"], &[("HOTLINT_NO_CARGO", "1")]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(run.codes_at(), [("HL001", "crates/a/src/lib.rs".into(), 13)]);
-    // FIXME: hotlint's own manifest reader (used when cargo cannot run) drops the member that does
-    // not exist without a word; like cargo, it should say so ("warning: workspace member
-    // `crates/missing` has no `Cargo.toml`; hotlint checked the others").
-    assert!(!run.stderr().contains("crates/missing"), "{}", run.stderr());
+    // Like cargo, hotlint's own manifest reader (used when cargo cannot run) says so.
+    assert_eq!(
+        run.stderr().lines().collect::<Vec<_>>(),
+        [
+            "warning: workspace member `crates/missing` has no `Cargo.toml`; hotlint checked the others",
+            "warning: `cargo metadata` could not describe the workspace (HOTLINT_NO_CARGO is set); hotlint read the \
+             manifests itself",
+        ]
+    );
+    // A glob's directory without a manifest, too; an excluded one is not a member.
+    let fixture = Fixture::new()
+        .file("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/skip\"]\n")
+        .file("crates/a/Cargo.toml", &package_manifest("a", RACTOR))
+        .file("crates/a/src/lib.rs", COUNTER_LIB)
+        .file("crates/empty/README", "no manifest\n")
+        .file("crates/skip/README", "excluded\n");
+    let run = hotlint_env(fixture.path(), &["--format", "json"], &[("HOTLINT_NO_CARGO", "1")]);
+    assert_eq!(run.codes_at(), [("HL001", "crates/a/src/lib.rs".into(), 13)]);
+    let err = run.stderr();
+    assert!(err.contains("warning: workspace member `crates/empty` has no `Cargo.toml`"), "{err}");
+    assert!(!err.contains("crates/skip"), "{err}");
 }
 
 #[test]
@@ -516,12 +534,25 @@ fn broken_hotlint_toml_exits_2_naming_file_and_line() {
 }
 
 #[test]
-fn pending_bad_exclude_glob_does_not_name_file_and_line() {
-    let fixture = counter_crate().file("hotlint.toml", "version = 1\nexclude = [\"[\"]\n");
+fn bad_exclude_glob_names_file_and_line() {
+    let fixture = counter_crate().file("hotlint.toml", "version = 1\nexclude = [\"src/**\", \"[\"]\n");
     let line = hotlint(fixture.path(), &[]).error_line();
-    // FIXME: every configuration problem points into the file: this should start
-    // `error: hotlint.toml:2: ` like the others.
-    assert!(line.starts_with("error: exclude: bad glob `[`: "), "{line}");
+    assert_eq!(line, "error: hotlint.toml:2: bad `exclude` glob `[`: unclosed character class; missing ']'");
+    // The same in the workspace metadata table of Cargo.toml.
+    let fixture = Fixture::new()
+        .file(
+            "Cargo.toml",
+            &format!("{DEMO_MANIFEST}\n[workspace.metadata.hotlint]\nversion = 1\nexclude = [\n  \"a{{b\",\n]\n"),
+        )
+        .file("src/lib.rs", COUNTER_LIB);
+    let line = hotlint(fixture.path(), &[]).error_line();
+    let at = DEMO_MANIFEST.lines().count() + 5;
+    assert_eq!(
+        line,
+        format!(
+            "error: Cargo.toml:{at}: bad `exclude` glob `a{{b`: unclosed alternate group; missing '}}' (maybe escape '{{' with '[{{]'?)"
+        )
+    );
 }
 
 #[test]
@@ -535,14 +566,30 @@ fn cargo_lock_with_merge_conflict_markers_is_no_crash() {
 }
 
 #[test]
-fn pending_conflicted_cargo_lock_skips_the_dependency_scan_silently() {
+fn conflicted_cargo_lock_says_the_dependency_scan_was_skipped() {
     let fixture = counter_crate().file("Cargo.lock", CONFLICTED_LOCK);
-    let run = hotlint(fixture.path(), &["--deps", "--color", "never"]);
-    // FIXME: with `--deps` the user asked for the dependency scan (HL006); a `Cargo.lock` that
-    // does not parse (line 9: a merge-conflict marker) should be a warning naming the file and
-    // line, saying the scan was skipped. Today nothing is said and the run looks clean.
+    // The dependency scan (HL006) runs with `--deps` and by default: a `Cargo.lock` that does not
+    // parse is a warning naming the file, the marker and its line.
+    let expected = "warning: `Cargo.lock` has unresolved merge conflict markers (`<<<<<<<` on line 9); the \
+                    dependency scan (HL006) was skipped (resolve the conflict, or regenerate it with `cargo \
+                    generate-lockfile`)";
+    for args in [&["--deps", "--color", "never"][..], &["--format", "json"][..]] {
+        let run = hotlint(fixture.path(), args);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert!(run.stderr().lines().any(|l| l == expected), "{args:?}: {}", run.stderr());
+    }
+    // `--no-deps`: no scan, nothing to say.
+    let run = hotlint(fixture.path(), &["--no-deps", "--format", "json"]);
     assert!(!run.stderr().contains("Cargo.lock"), "{}", run.stderr());
-    assert!(!run.stdout().contains("Cargo.lock"), "{}", run.stdout());
+    // Not TOML for another reason: the parser's message and line.
+    let fixture = counter_crate().file("Cargo.lock", "version = 4\n\n[[package]\nname = \"demo\"\n");
+    let run = hotlint(fixture.path(), &["--deps", "--format", "json"]);
+    assert!(
+        run.stderr().lines().any(|l| l.starts_with("warning: `Cargo.lock` (line 3) is not valid TOML: ")
+            && l.ends_with("; the dependency scan (HL006) was skipped")),
+        "{}",
+        run.stderr()
+    );
 }
 
 // =============================================================================================
