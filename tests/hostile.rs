@@ -326,19 +326,19 @@ fn two_modules_claiming_one_file_report_once() {
 }
 
 #[test]
-fn pending_second_module_of_a_shared_file_is_unknown() {
+fn both_modules_of_a_shared_file_are_known() {
     let fixture = counter_crate()
         .append("src/lib.rs", "#[path = \"shared.rs\"]\npub mod a;\n#[path = \"shared.rs\"]\npub mod b;\n")
         .file("src/shared.rs", OTHER_ACTOR)
         .file("hotlint.toml", "version = 1\nephemeral = [\"demo::b::Other\"]\n");
     let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
     let actors: Vec<String> =
         run.json()["actors"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
-    // FIXME: rustc builds two actor types, `demo::a::Other` and `demo::b::Other`; hotlint knows
-    // only the first, so an `ephemeral` entry naming the second is reported as matching nothing
-    // (HL014), and the help offers only `demo::a::Other`.
-    assert_eq!(actors, ["demo::Counter", "demo::a::Other"]);
-    assert!(run.codes().contains(&"HL014".to_string()), "{:?}", run.codes());
+    // rustc builds two actor types, `demo::a::Other` and `demo::b::Other`: both are known, the
+    // `ephemeral` entry naming the second matches it (no HL014), and the first is still HL001.
+    assert_eq!(actors, ["demo::Counter", "demo::a::Other", "demo::b::Other"]);
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13), ("HL001", "src/shared.rs".into(), 5)]);
 }
 
 #[test]
