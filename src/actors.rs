@@ -217,9 +217,12 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
     }
     // Dependencies loaded to follow re-exports are not the workspace's actors.
     out.actors.retain(|a| !index.in_dependency(a.scope));
-    // A file compiled into several targets declares its actors once.
+    // A file compiled into several targets declares its actors once. A file that one crate
+    // compiles as two modules (two `#[path]`s naming it) declares two actor types, as rustc
+    // builds them: both are kept.
     out.actors.sort_by(|a, b| (a.decl, &a.framework, &a.id).cmp(&(b.decl, &b.framework, &b.id)));
-    out.actors.dedup_by(|a, b| a.decl == b.decl && a.framework == b.framework);
+    let krate = |a: &Actor| index.module(a.scope).map(|m| m.krate);
+    out.actors.dedup_by(|a, b| a.decl == b.decl && a.framework == b.framework && krate(a) != krate(b));
     // One actor per type and framework: a type may both derive and implement (kameo), keep the
     // impl (it carries associated types) or the first seen.
     out.actors.sort_by(|a, b| {

@@ -87,7 +87,7 @@ struct RawConfig {
     #[serde(default)]
     encoding: BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
-    exclude: Vec<String>,
+    exclude: Vec<toml::Spanned<String>>,
     #[serde(default)]
     deps: Option<RawDeps>,
 }
@@ -336,7 +336,13 @@ fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str
             package: package.map(str::to_string),
         });
     }
-    config.exclude.extend(raw.exclude);
+    for glob in raw.exclude {
+        // Checked here, where the line is known; `exclude_set` compiles them later.
+        if let Err(e) = globset::Glob::new(glob.get_ref()) {
+            return Err(err(glob.span(), format!("bad `exclude` glob `{}`: {}", glob.get_ref(), e.kind())));
+        }
+        config.exclude.push(glob.into_inner());
+    }
     if let Some(deps) = raw.deps {
         if let Some(scan) = deps.scan {
             if !matches!(scan.get_ref().as_str(), "actor-crates" | "all" | "none") {

@@ -32,6 +32,8 @@ pub struct Scan {
     /// Dependencies that could define actors but whose sources are not on disk.
     pub missing: Vec<String>,
     pub parse_failures: usize,
+    /// Why `Cargo.lock` exists but could not be read (the scan was skipped), for a warning.
+    pub lock_problem: Option<String>,
 }
 
 #[derive(Debug)]
@@ -69,6 +71,36 @@ fn read_lock(root: &Path) -> Option<Vec<Locked>> {
     Some(out)
 }
 
+/// Why an existing `Cargo.lock` could not be read: unresolved merge conflict markers (named by
+/// their first line), or the TOML error; `None` when there is no `Cargo.lock` (nothing to scan).
+fn lock_problem(root: &Path) -> Option<String> {
+    let skipped = "the dependency scan (HL006) was skipped";
+    let text = match std::fs::read(root.join("Cargo.lock")) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => return Some(format!("could not read `Cargo.lock`: {e}; {skipped}")),
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    let marker = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| ["<<<<<<<", "=======", ">>>>>>>", "|||||||"].iter().any(|m| l.starts_with(m)));
+    if let Some((n, line)) = marker {
+        let marker = line.get(..7).unwrap_or(line);
+        return Some(format!(
+            "`Cargo.lock` has unresolved merge conflict markers (`{marker}` on line {}); {skipped} (resolve the conflict, or regenerate it with `cargo generate-lockfile`)",
+            n + 1
+        ));
+    }
+    match text.parse::<toml::Table>() {
+        Err(e) => {
+            let line = e.span().map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1);
+            let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            Some(format!("`Cargo.lock`{at} is not valid TOML: {}; {skipped}", e.message()))
+        }
+        Ok(_) => Some(format!("`Cargo.lock` lists no `[[package]]`; {skipped}")),
+    }
+}
+
 fn cargo_home() -> PathBuf {
     if let Some(h) = std::env::var_os("CARGO_HOME") {
         return PathBuf::from(h);
@@ -91,7 +123,10 @@ pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize) 
     if mode == "none" {
         return out;
     }
-    let Some(locked) = read_lock(&ws.root) else { return out };
+    let Some(locked) = read_lock(&ws.root) else {
+        out.lock_problem = lock_problem(&ws.root);
+        return out;
+    };
     let members: BTreeSet<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
     let framework_crates: BTreeSet<String> =
         profiles.iter().filter(|p| !p.not_actor).flat_map(|p| p.crates.iter().map(|c| c.replace('_', "-"))).collect();

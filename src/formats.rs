@@ -26,6 +26,8 @@ impl Report {
         self.model.file_path(loc.file)
     }
 
+    /// SARIF 2.1.0; every `artifactLocation.uri` is a relative URI reference (RFC 3986), so a
+    /// path's spaces and non-ASCII characters are percent-encoded.
     pub fn to_sarif(&self) -> Value {
         let prefix = self.repo_prefix();
         let descriptors: Vec<sarif::ReportingDescriptor> = rules::all()
@@ -89,7 +91,7 @@ impl Report {
                                 sarif::PhysicalLocation::builder()
                                     .artifact_location(
                                         sarif::ArtifactLocation::builder()
-                                            .uri(format!("{prefix}{}", self.loc_path(loc)))
+                                            .uri(uri_reference(&format!("{prefix}{}", self.loc_path(loc))))
                                             .build(),
                                     )
                                     .region(region)
@@ -267,6 +269,22 @@ pub fn escape_data(s: &str) -> String {
 /// Workflow command properties additionally escape `:` and `,`.
 pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A relative `/` path as an RFC 3986 URI reference (SARIF 2.1.0 §3.10.3): every byte of its
+/// UTF-8 other than an unreserved character (`A-Z a-z 0-9 - . _ ~`) or the `/` separator is
+/// percent-encoded, so `src/my actor.rs` is `src/my%20actor.rs` and `ü` is `%C3%BC`. Written here
+/// rather than taken from a crate: it is these few lines, and the set is SARIF's, not a URL's.
+pub fn uri_reference(path: &str) -> String {
+    let mut uri = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
 }
 
 #[cfg(test)]

@@ -49,6 +49,13 @@ impl Repo {
         let top = run(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
             if e.contains("not found on PATH") {
                 Error::Usage(format!("revision comparison needs git: {e}"))
+            } else if let Some(at) = e.split("detected dubious ownership in repository at '").nth(1) {
+                // git refuses a repository owned by another user (CVE-2022-24765): the
+                // repository is there, and git says how to trust it.
+                let at = at.strip_suffix('\'').unwrap_or(at);
+                Error::Usage(format!(
+                    "git refuses to open the repository at `{at}`: detected dubious ownership (it belongs to another user); if you trust it, run `git config --global --add safe.directory {at}` (needed for `--base`, `--head`, `--staged`)"
+                ))
             } else {
                 Error::Usage(format!(
                     "`{}` is not inside a git repository (needed for `--base`, `--head`, `--staged`)",
@@ -121,6 +128,7 @@ impl Repo {
             return Err(Error::Usage(format!("could not list revision `{commit}`")));
         }
         let mut entries = BTreeMap::new();
+        let mut gitlinks = Vec::new();
         for rec in out.stdout.split(|b| *b == 0) {
             // `<mode> SP <type> SP <oid> TAB <path>`
             let Some(tab) = rec.iter().position(|b| *b == b'\t') else { continue };
@@ -128,12 +136,85 @@ impl Repo {
             let path = String::from_utf8_lossy(rec.get(tab + 1..).unwrap_or(&[])).into_owned();
             let mut parts = meta.split(' ');
             let (Some(_mode), Some(kind), Some(oid)) = (parts.next(), parts.next(), parts.next()) else { continue };
-            if kind != "blob" {
+            match kind {
+                "blob" => {
+                    entries.insert(path, oid.to_string());
+                }
+                "commit" => gitlinks.push((path, oid.to_string())),
+                _ => {}
+            }
+        }
+        let describe = format!("revision {}", short(commit));
+        let submodules = self.submodules(gitlinks, &mut entries, &describe);
+        GitTree::new(self, entries, submodules, describe)
+    }
+
+    /// The files of the submodules (gitlinks) below the workspace root, each at the commit the
+    /// superproject records, read from the submodule's own object store: added to `entries`
+    /// under the submodule's path. Returns where each submodule's objects are and what could not
+    /// be read (a submodule that is not initialised, or whose store lacks the commit).
+    fn submodules(
+        &self,
+        gitlinks: Vec<(String, String)>,
+        entries: &mut BTreeMap<String, String>,
+        describe: &str,
+    ) -> Submodules {
+        let mut out = Submodules::default();
+        for (path, commit) in gitlinks {
+            if !path.starts_with(&self.prefix) {
                 continue;
             }
-            entries.insert(path, oid.to_string());
+            let unavailable = |why: &str| {
+                format!(
+                    "submodule `{path}` in {describe}: {why}; its files are missing from that side of the comparison (`git submodule update --init {path}` fetches it)"
+                )
+            };
+            let Some(git_dir) = self.submodule_git_dir(&path) else {
+                out.warnings.push(unavailable("it is not initialised (no repository at its path)"));
+                continue;
+            };
+            let listing = git(&self.top)
+                .arg(format!("--git-dir={}", git_dir.display()))
+                .args(["ls-tree", "-r", "-z", "--full-tree", &commit])
+                .output();
+            let listing = match listing {
+                Ok(o) if o.status.success() => o.stdout,
+                _ => {
+                    out.warnings
+                        .push(unavailable(&format!("its commit {} is not in its object store", short(&commit))));
+                    continue;
+                }
+            };
+            for rec in listing.split(|b| *b == 0) {
+                let Some(tab) = rec.iter().position(|b| *b == b'\t') else { continue };
+                let meta = String::from_utf8_lossy(rec.get(..tab).unwrap_or(&[])).into_owned();
+                let inner = String::from_utf8_lossy(rec.get(tab + 1..).unwrap_or(&[])).into_owned();
+                let mut parts = meta.split(' ');
+                if let (Some(_), Some("blob"), Some(oid)) = (parts.next(), parts.next(), parts.next()) {
+                    entries.insert(format!("{path}/{inner}"), oid.to_string());
+                }
+            }
+            out.git_dirs.insert(path, git_dir);
         }
-        GitTree::new(self, entries, format!("revision {}", short(commit)))
+        out
+    }
+
+    /// The object store of the submodule at `path`: its checked-out repository, else git's
+    /// `modules/<path>` (where `git submodule` keeps it, by its default name), else `None`.
+    fn submodule_git_dir(&self, path: &str) -> Option<PathBuf> {
+        let dir = self.top.join(path);
+        let top = run(&dir, &["rev-parse", "--show-toplevel"]).ok().map(PathBuf::from);
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        // A directory that is not a repository of its own answers for the superproject.
+        if top.is_some_and(|t| same(&t, &dir)) {
+            return run(&dir, &["rev-parse", "--absolute-git-dir"]).ok().map(PathBuf::from);
+        }
+        let common = run(&self.top, &["rev-parse", "--path-format=absolute", "--git-common-dir"]).ok()?;
+        let modules = Path::new(&common).join("modules").join(path);
+        modules.is_dir().then_some(modules)
     }
 
     /// The files staged in the index below the workspace root.
@@ -143,6 +224,7 @@ impl Repo {
             .output()
             .map_err(|e| Error::Usage(format!("could not run git: {e}")))?;
         let mut entries = BTreeMap::new();
+        let mut gitlinks = Vec::new();
         for rec in out.stdout.split(|b| *b == 0) {
             // `<mode> SP <oid> SP <stage> TAB <path>`
             let Some(tab) = rec.iter().position(|b| *b == b'\t') else { continue };
@@ -150,14 +232,21 @@ impl Repo {
             let path = String::from_utf8_lossy(rec.get(tab + 1..).unwrap_or(&[])).into_owned();
             let parts: Vec<&str> = meta.split(' ').collect();
             if let (Some(mode), Some(oid), Some(stage)) = (parts.first(), parts.get(1), parts.get(2)) {
-                // Gitlinks (submodules) have no blob; conflicted entries keep stage 2 ("ours").
-                if *mode == "160000" || (*stage != "0" && *stage != "2") {
+                // Conflicted entries keep stage 2 ("ours"); gitlinks (submodules) are read at the
+                // commit the index records.
+                if *stage != "0" && *stage != "2" {
+                    continue;
+                }
+                if *mode == "160000" {
+                    gitlinks.push((path, oid.to_string()));
                     continue;
                 }
                 entries.insert(path, oid.to_string());
             }
         }
-        GitTree::new(self, entries, "the index".into())
+        let describe = "the index".to_string();
+        let submodules = self.submodules(gitlinks, &mut entries, &describe);
+        GitTree::new(self, entries, submodules, describe)
     }
 }
 
@@ -213,8 +302,21 @@ struct Batch {
     stdout: BufReader<ChildStdout>,
 }
 
-/// A commit's (or the index's) files under the workspace root, read with `git cat-file --batch`.
+/// The submodules of a tree (see [`Repo::submodules`]).
+#[derive(Debug, Default)]
+struct Submodules {
+    /// Repository-relative path of each submodule read → its git directory.
+    git_dirs: BTreeMap<String, PathBuf>,
+    warnings: Vec<String>,
+}
+
+/// A commit's (or the index's) files under the workspace root, read with `git cat-file --batch`
+/// (a submodule's files from its own object store).
 pub struct GitTree {
+    /// Submodules whose files are in `files`: workspace-relative path → git directory.
+    submodules: BTreeMap<String, PathBuf>,
+    /// What could not be read (a submodule's commit that is not available), for the user.
+    pub warnings: Vec<String>,
     /// Workspace-relative path → blob id.
     files: BTreeMap<String, String>,
     dirs: BTreeSet<String>,
@@ -224,7 +326,12 @@ pub struct GitTree {
 }
 
 impl GitTree {
-    fn new(repo: &Repo, repo_entries: BTreeMap<String, String>, describe: String) -> Result<GitTree> {
+    fn new(
+        repo: &Repo,
+        repo_entries: BTreeMap<String, String>,
+        submodules: Submodules,
+        describe: String,
+    ) -> Result<GitTree> {
         let mut files = BTreeMap::new();
         let mut dirs = BTreeSet::new();
         dirs.insert(String::new());
@@ -239,7 +346,28 @@ impl GitTree {
             }
             files.insert(rel.to_string(), oid);
         }
-        Ok(GitTree { files, dirs, batch: Mutex::new(None), top: repo.top.clone(), describe })
+        let git_dirs = submodules
+            .git_dirs
+            .into_iter()
+            .filter_map(|(path, dir)| Some((path.strip_prefix(&repo.prefix)?.to_string(), dir)))
+            .collect();
+        Ok(GitTree {
+            submodules: git_dirs,
+            warnings: submodules.warnings,
+            files,
+            dirs,
+            batch: Mutex::new(None),
+            top: repo.top.clone(),
+            describe,
+        })
+    }
+
+    /// The git directory of the submodule holding `rel`, if a submodule does.
+    fn submodule_of(&self, rel: &str) -> Option<&PathBuf> {
+        self.submodules
+            .iter()
+            .find(|(path, _)| rel.strip_prefix(path.as_str()).is_some_and(|rest| rest.starts_with('/')))
+            .map(|(_, dir)| dir)
     }
 
     /// Blob id of a file, for "unchanged between revisions" checks.
@@ -273,6 +401,17 @@ impl Tree for GitTree {
             .files
             .get(rel)
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in this revision"))?;
+        if let Some(git_dir) = self.submodule_of(rel) {
+            // A submodule's blob is in its own object store (rare: one process per file).
+            let out = git(&self.top)
+                .arg(format!("--git-dir={}", git_dir.display()))
+                .args(["cat-file", "blob", oid])
+                .output()?;
+            if !out.status.success() {
+                return Err(std::io::Error::other(format!("git cannot read blob {oid} of submodule")));
+            }
+            return Ok(out.stdout);
+        }
         let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
         if guard.is_none() {
             *guard = Some(self.start_batch()?);

@@ -106,6 +106,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         (Some(repo), Some(rev), _) => {
             let commit = repo.commit(rev)?;
             let tree = repo.tree_at(&commit)?;
+            warn_about(&tree.warnings);
             let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
             let model =
                 analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
@@ -113,6 +114,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         }
         (Some(repo), None, true) => {
             let tree = repo.tree_of_index()?;
+            warn_about(&tree.warnings);
             let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
             let model =
                 analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
@@ -128,6 +130,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
     if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
         model.deps = Some(deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs));
+        warn_about(model.deps.iter().filter_map(|d| d.lock_problem.clone()).collect::<Vec<_>>().as_slice());
         timer.lap("deps");
     }
     // Without `--base`, the shipped-shape lock is the base when it exists.
@@ -159,6 +162,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     };
     if let (Some(repo), Some(commit)) = (&repo, &base_commit) {
         let tree = repo.tree_at(commit)?;
+        warn_about(&tree.warnings);
         // A base where the workspace did not exist yet: everything is new.
         let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
             workspace::at_tree(&tree, &model.ws.root, &model.ws)?
@@ -361,12 +365,46 @@ pub fn run_rules(
     kept
 }
 
+/// Warnings on stderr: what hotlint could not read but went on without.
+fn warn_about(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {}", error::one_line(w));
+    }
+}
+
 /// HL014 for configuration entries that match nothing.
 fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Finding> {
     let Some(rule) = rules::by_code("HL014") else { return Vec::new() };
     let mut out = Vec::new();
     let actor_ids: std::collections::BTreeSet<&str> = model.actors.actors.iter().map(|a| a.id.as_str()).collect();
+    // An entry may name an item of a file that could not be analysed (HL000: unparsable, not
+    // UTF-8, conflict markers, a module whose file is missing or ambiguous): "matches nothing"
+    // would be a guess, and the HL000 already says what to fix. Entries inside the module of
+    // such a file (canonical paths name the defining module) are not reported.
+    let file_modules = |file: u32| {
+        model
+            .index
+            .modules
+            .iter()
+            .enumerate()
+            .filter(move |(_, m)| m.file == file && m.container.is_none())
+            .map(|(id, _)| model.index.module_path(id as index::ModId))
+    };
+    let mut unanalysed: Vec<String> = model
+        .index
+        .files
+        .iter()
+        .filter(|f| f.error.is_some() && !model.is_dependency_file(f.id))
+        .flat_map(|f| file_modules(f.id))
+        .collect();
+    for missing in &model.index.missing {
+        unanalysed.extend(file_modules(missing.decl.file).map(|m| format!("{m}::{}", missing.name)));
+    }
     let mut push = |what: &str, value: &str, origin: &config::Origin, help: String| {
+        if unanalysed.iter().any(|m| value == m || value.strip_prefix(m.as_str()).is_some_and(|r| r.starts_with("::")))
+        {
+            return;
+        }
         let mut d =
             findings::Draft::new(format!("`{what}` entry `{}` ({origin}) matches nothing", error::one_line(value)));
         d.help = Some(help);

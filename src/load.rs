@@ -40,12 +40,18 @@ pub struct MissingModule {
     pub decl: Loc,
     pub tried: Vec<String>,
     pub cfg_gated: bool,
+    /// Not missing but found at both `name.rs` and `name/mod.rs` (both in `tried`): rustc's
+    /// E0761.
+    pub found_at_both: bool,
 }
 
 /// A `mod name;` declaration and where its file may be.
 pub struct ModChild {
     pub item: u32,
     pub candidates: Vec<(String, bool)>,
+    /// The candidates come from `#[path]` attributes (one per `cfg_attr` variant), not from
+    /// rustc's `name.rs` / `name/mod.rs` search.
+    pub path_attr: bool,
 }
 
 /// Root files of the selected members' targets, keyed by (package, target).
@@ -135,7 +141,25 @@ pub fn load(
         for file in parsed {
             let modrs = sources.mod_rs.get(file.id as usize).copied().unwrap_or(true);
             for child in module_children(&file, modrs) {
-                match child.candidates.iter().find(|(c, _)| tree.is_file(c)) {
+                // A path that exists but cannot be examined (a symbolic-link loop) is taken, so
+                // that reading it reports why, instead of calling the module's file missing.
+                let present: Vec<&(String, bool)> =
+                    child.candidates.iter().filter(|(c, _)| tree.is_file(c) || tree.is_unreadable(c)).collect();
+                if let (false, [first, second, ..]) = (child.path_attr, present.as_slice()) {
+                    // `a.rs` and `a/mod.rs` both: rustc refuses the crate (E0761); neither is
+                    // loaded, and HL000 names both.
+                    if let Some(item) = file.items.get(child.item as usize) {
+                        sources.missing.push(MissingModule {
+                            name: module_name(item),
+                            decl: item.loc,
+                            tried: vec![first.0.clone(), second.0.clone()],
+                            cfg_gated: has_cfg_ancestor(&file, child.item),
+                            found_at_both: true,
+                        });
+                    }
+                    continue;
+                }
+                match present.first() {
                     Some((path, child_modrs)) => {
                         // A file already loaded under another path (a symbolic link, a link
                         // loop) is not loaded again: the module stays undeclared there.
@@ -147,15 +171,12 @@ pub fn load(
                     }
                     None => {
                         if let Some(item) = file.items.get(child.item as usize) {
-                            let name = match &item.kind {
-                                ItemKind::Mod(m) => m.name.clone(),
-                                _ => String::new(),
-                            };
                             sources.missing.push(MissingModule {
-                                name,
+                                name: module_name(item),
                                 decl: item.loc,
                                 tried: child.candidates.iter().map(|(c, _)| c.clone()).collect(),
                                 cfg_gated: has_cfg_ancestor(&file, child.item),
+                                found_at_both: false,
                             });
                         }
                     }
@@ -187,7 +208,13 @@ fn unreadable(id: FileId, path: &str, e: &std::io::Error) -> FileSummary {
     let message = match e.kind() {
         std::io::ErrorKind::PermissionDenied => "could not read file: permission denied".to_string(),
         std::io::ErrorKind::NotFound => "could not read file: it does not exist".to_string(),
-        _ => format!("could not read file: {e}"),
+        // The OS's words, lowercased as messages are ("too many levels of symbolic links").
+        _ => {
+            let text = e.to_string();
+            let mut chars = text.chars();
+            let first = chars.next().map(|c| c.to_lowercase().to_string()).unwrap_or_default();
+            format!("could not read file: {first}{}", chars.as_str())
+        }
     };
     FileSummary {
         id,
@@ -198,6 +225,13 @@ fn unreadable(id: FileId, path: &str, e: &std::io::Error) -> FileSummary {
         items: Vec::new(),
         inner_attrs: Vec::new(),
         allows: Vec::new(),
+    }
+}
+
+fn module_name(item: &crate::ir::Item) -> String {
+    match &item.kind {
+        ItemKind::Mod(m) => m.name.clone(),
+        _ => String::new(),
     }
 }
 
@@ -268,7 +302,7 @@ pub fn module_children(file: &FileSummary, mod_rs: bool) -> Vec<ModChild> {
             candidates.push((source::join(&d, &format!("{}.rs", m.name)), false));
             candidates.push((source::join(&d, &format!("{}/mod.rs", m.name)), true));
         }
-        out.push(ModChild { item: idx as u32, candidates });
+        out.push(ModChild { item: idx as u32, candidates, path_attr: !m.path_attrs.is_empty() });
     }
     out
 }

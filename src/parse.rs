@@ -47,15 +47,19 @@ pub fn parse_file(id: FileId, rel_path: String, bytes: &[u8], opts: &ParseOption
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            summary.error = Some(ParseFailure {
-                message: format!("file is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
-                loc: None,
-            });
+            summary.error = Some(not_utf8(id, bytes, &e));
+            // The snippet shows the file decoded lossily (U+FFFD for the bad bytes).
+            let lossy = String::from_utf8_lossy(bytes);
+            summary.text = Arc::from(lossy.strip_prefix('\u{feff}').unwrap_or(&lossy));
             return summary;
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     summary.text = Arc::from(text);
+    if let Some(failure) = conflict_markers(id, text) {
+        summary.error = Some(failure);
+        return summary;
+    }
     summary.allows = scan_allow_comments(id, text);
     let lexable = blank_shebang_and_frontmatter(text);
     let result = Parser { file: id, opts, bodies: HashMap::new() }.run(&lexable);
@@ -70,6 +74,58 @@ pub fn parse_file(id: FileId, rel_path: String, bytes: &[u8], opts: &ParseOption
     }
     proc_macro2::extra::invalidate_current_thread_spans();
     summary
+}
+
+/// The start of an HL000 message for a file that is not UTF-8 (`rules::hl000` words its label
+/// and help after it).
+pub const NOT_UTF8: &str = "file is not valid UTF-8";
+/// The start of an HL000 message for a file with merge conflict markers.
+pub const CONFLICT_MARKERS: &str = "file has unresolved merge conflict markers";
+
+/// Where the first invalid byte is: its line, and its column among the characters of the line
+/// decoded lossily (as the snippet shows it), a leading byte order mark not counted.
+fn not_utf8(file: FileId, bytes: &[u8], e: &std::str::Utf8Error) -> ParseFailure {
+    let offset = e.valid_up_to();
+    let valid = bytes.get(..offset).unwrap_or(bytes);
+    let valid = std::str::from_utf8(valid).unwrap_or("");
+    let valid = valid.strip_prefix('\u{feff}').unwrap_or(valid);
+    let line = valid.matches('\n').count() as u32 + 1;
+    let col = valid.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+    ParseFailure {
+        message: format!("{NOT_UTF8} (invalid byte at line {line}, column {col}, byte offset {offset})"),
+        loc: Some(Loc { file, line, col, end_line: line, end_col: col + 1 }),
+    }
+}
+
+/// Merge conflict markers left in a file (`<<<<<<<`, `|||||||`, `=======`, `>>>>>>>` at the
+/// start of a line, outside strings and block comments, as rustc's lexer finds them: "encountered
+/// diff marker"). rustc rejects the file wherever they sit, even inside a function body that
+/// hotlint would not parse, so they are looked for before parsing.
+fn conflict_markers(file: FileId, text: &str) -> Option<ParseFailure> {
+    const MARKERS: [&str; 4] = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"];
+    if !MARKERS.iter().any(|m| text.contains(m)) {
+        return None;
+    }
+    let is_marker = |line: &str| {
+        MARKERS
+            .iter()
+            .copied()
+            .find(|m| line.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r'])))
+    };
+    let inside = lines_starting_inside(text, true);
+    let found: Vec<(u32, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(idx, _)| !inside.get(*idx).copied().unwrap_or(false))
+        .filter_map(|(idx, line)| is_marker(line).map(|m| (idx as u32 + 1, m)))
+        .collect();
+    let &(line, marker) = found.first()?;
+    let listed: Vec<String> = found.iter().take(6).map(|(l, m)| format!("`{m}` on line {l}")).collect();
+    let more = if found.len() > 6 { format!(" and {} more", found.len() - 6) } else { String::new() };
+    Some(ParseFailure {
+        message: format!("{CONFLICT_MARKERS} ({}{more})", listed.join(", ")),
+        loc: Some(Loc { file, line, col: 1, end_line: line, end_col: marker.len() as u32 + 1 }),
+    })
 }
 
 /// Replace a `#!` shebang line and a cargo-script `---` frontmatter with spaces, so that line
@@ -146,6 +202,12 @@ fn scan_allow_comments(file: FileId, text: &str) -> Vec<AllowComment> {
 /// `// hotlint:` there is text, not a comment. A small lexer: strings, raw strings, chars,
 /// comments.
 fn lines_inside_strings(text: &str) -> Vec<bool> {
+    lines_starting_inside(text, false)
+}
+
+/// [`lines_inside_strings`], where a line starting inside a block comment counts as inside too
+/// when `block_comments` is set.
+fn lines_starting_inside(text: &str, block_comments: bool) -> Vec<bool> {
     let mut out = vec![false];
     let b = text.as_bytes();
     let mut i = 0;
@@ -168,7 +230,13 @@ fn lines_inside_strings(text: &str) -> Vec<bool> {
         }
         if in_str {
             match c {
-                b'\\' => i += 2,
+                b'\\' => {
+                    // A line continuation: the next line starts inside the string too.
+                    if b.get(i + 1) == Some(&b'\n') {
+                        out.push(true);
+                    }
+                    i += 2;
+                }
                 b'"' => {
                     in_str = false;
                     i += 1;
@@ -197,7 +265,7 @@ fn lines_inside_strings(text: &str) -> Vec<bool> {
                         }
                     } else {
                         if x == b'\n' {
-                            out.push(false);
+                            out.push(block_comments);
                         }
                         i += 1;
                     }

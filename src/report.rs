@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self, Files};
 use codespan_reporting::term;
 use serde_json::{Value, json};
 
@@ -184,8 +184,9 @@ impl Report {
 
     /// rustc-style diagnostics followed by a summary line.
     pub fn to_human(&self, color: bool) -> String {
-        let mut files = SimpleFiles::new();
-        let mut ids: BTreeMap<u32, usize> = BTreeMap::new();
+        // Files whose lines are all short are shown as they are, shared by every diagnostic; a
+        // file with a long line gets its own cut copy per diagnostic (see [`Snippet`]).
+        let mut shared: BTreeMap<u32, Option<Snippet>> = BTreeMap::new();
         let mut buffer = if color { term::termcolor::Buffer::ansi() } else { term::termcolor::Buffer::no_color() };
         let config = term::Config::default();
         for f in &self.findings {
@@ -195,23 +196,41 @@ impl Report {
                 _ => Severity::Warning,
             };
             let mut diag = Diagnostic::new(severity).with_code(f.code).with_message(&d.message);
-            let mut labels = Vec::new();
-            let mut file_for = |loc: &Loc,
-                                files: &mut SimpleFiles<String, std::sync::Arc<str>>|
-             -> Option<(usize, std::ops::Range<usize>)> {
-                let src = self.model.index.file(loc.file)?;
-                let id = *ids.entry(loc.file).or_insert_with(|| files.add(src.rel_path.clone(), src.text.clone()));
-                Some((id, byte_range(&src.text, loc)))
-            };
-            if let Some((loc, msg)) = &d.primary {
-                if let Some((id, range)) = file_for(loc, &mut files) {
-                    labels.push(Label::primary(id, range).with_message(msg));
+            // The labels' files and original byte ranges, then each file's snippet.
+            let all_labels: Vec<(bool, &Loc, &String)> = d
+                .primary
+                .iter()
+                .map(|(loc, msg)| (true, loc, msg))
+                .chain(d.labels.iter().map(|(loc, msg)| (false, loc, msg)))
+                .collect();
+            let mut ranges: BTreeMap<u32, Vec<std::ops::Range<usize>>> = BTreeMap::new();
+            for (_, loc, _) in &all_labels {
+                if let Some(src) = self.model.index.file(loc.file) {
+                    ranges.entry(loc.file).or_default().push(byte_range(&src.text, loc));
                 }
             }
-            for (loc, msg) in &d.labels {
-                if let Some((id, range)) = file_for(loc, &mut files) {
-                    labels.push(Label::secondary(id, range).with_message(msg));
-                }
+            let mut files = SnippetFiles::default();
+            let mut ids: BTreeMap<u32, usize> = BTreeMap::new();
+            for (&file, file_ranges) in &ranges {
+                let Some(src) = self.model.index.file(file) else { continue };
+                let whole = shared
+                    .entry(file)
+                    .or_insert_with(|| Snippet::whole(&src.rel_path, &src.text))
+                    .clone()
+                    .unwrap_or_else(|| Snippet::cut(&src.rel_path, &src.text, file_ranges));
+                ids.insert(file, files.files.len());
+                files.files.push(whole);
+            }
+            let mut labels = Vec::new();
+            let mut next_range: BTreeMap<u32, usize> = BTreeMap::new();
+            for (primary, loc, msg) in &all_labels {
+                let (Some(&id), Some(file_ranges)) = (ids.get(&loc.file), ranges.get(&loc.file)) else { continue };
+                let n = next_range.entry(loc.file).or_default();
+                let Some(range) = file_ranges.get(*n) else { continue };
+                *n += 1;
+                let range = files.files.get(id).map(|s| s.display_range(range)).unwrap_or_default();
+                let label = if *primary { Label::primary(id, range) } else { Label::secondary(id, range) };
+                labels.push(label.with_message(*msg));
             }
             diag = diag.with_labels(labels);
             let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
@@ -288,6 +307,172 @@ impl Report {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Lines longer than this many characters are cut in snippets, as rustc cuts them: a window
+/// around the labels, with `...` for what is left out (a generated one-line table of megabytes
+/// would otherwise be printed whole, and again as the padding of its caret line).
+pub const MAX_SNIPPET_LINE_CHARS: usize = 160;
+/// Characters kept before the first label of a cut line.
+const SNIPPET_CONTEXT_CHARS: usize = 40;
+
+/// The text codespan shows for one file: the file itself, or a copy with its long lines cut.
+/// Lines are never added or removed, so line numbers stay the file's; columns in the header
+/// (`file:line:column`) are computed on the original line.
+#[derive(Clone, Debug)]
+struct Snippet {
+    name: String,
+    text: std::sync::Arc<str>,
+    line_starts: std::sync::Arc<[usize]>,
+    /// Lines that were cut, by line index.
+    cuts: BTreeMap<usize, Cut>,
+    original: std::sync::Arc<str>,
+}
+
+/// One cut line: the original bytes `window` are shown after `prefix` bytes (`...` or nothing).
+#[derive(Clone, Debug)]
+struct Cut {
+    original_line: std::ops::Range<usize>,
+    window: std::ops::Range<usize>,
+    prefix: usize,
+}
+
+impl Snippet {
+    /// The file as it is, or `None` when it has a line too long to show whole.
+    fn whole(name: &str, text: &std::sync::Arc<str>) -> Option<Snippet> {
+        // Bytes bound characters from above: most files need no character count at all.
+        let long =
+            text.split('\n').any(|l| l.len() > MAX_SNIPPET_LINE_CHARS && l.chars().count() > MAX_SNIPPET_LINE_CHARS);
+        if long {
+            return None;
+        }
+        Some(Snippet {
+            name: name.to_string(),
+            text: text.clone(),
+            line_starts: files::line_starts(text).collect(),
+            cuts: BTreeMap::new(),
+            original: text.clone(),
+        })
+    }
+
+    /// The file with each long line cut to a window around the labels on it (`ranges`, byte
+    /// ranges of the original), or around its start when no label is on it.
+    fn cut(name: &str, text: &std::sync::Arc<str>, ranges: &[std::ops::Range<usize>]) -> Snippet {
+        let mut shown = String::new();
+        let mut cuts = BTreeMap::new();
+        let mut start = 0usize;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            let content = line.trim_end_matches(['\n', '\r']);
+            let end = start + content.len();
+            if content.len() <= MAX_SNIPPET_LINE_CHARS || content.chars().count() <= MAX_SNIPPET_LINE_CHARS {
+                shown.push_str(line);
+                start += line.len();
+                continue;
+            }
+            // The labels' extent on this line, in original bytes.
+            let on_line: Vec<usize> =
+                ranges.iter().flat_map(|r| [r.start, r.end]).filter(|o| (start..=end).contains(o)).collect();
+            let first = on_line.iter().copied().min().unwrap_or(start);
+            let boundaries: Vec<usize> = content.char_indices().map(|(i, _)| start + i).chain([end]).collect();
+            let at = boundaries.partition_point(|b| *b < first);
+            let from_index = at.saturating_sub(SNIPPET_CONTEXT_CHARS);
+            let to_index = (from_index + MAX_SNIPPET_LINE_CHARS).min(boundaries.len() - 1);
+            let from = boundaries.get(from_index).copied().unwrap_or(start);
+            let to = boundaries.get(to_index).copied().unwrap_or(end);
+            let prefix = if from > start { "..." } else { "" };
+            shown.push_str(prefix);
+            shown.push_str(text.get(from..to).unwrap_or(""));
+            if to < end {
+                shown.push_str("...");
+            }
+            shown.push_str(line.get(content.len()..).unwrap_or(""));
+            cuts.insert(index, Cut { original_line: start..end, window: from..to, prefix: prefix.len() });
+            start += line.len();
+        }
+        let shown: std::sync::Arc<str> = std::sync::Arc::from(shown);
+        Snippet {
+            name: name.to_string(),
+            line_starts: files::line_starts(&shown).collect(),
+            text: shown,
+            cuts,
+            original: text.clone(),
+        }
+    }
+
+    /// Where an original byte range is in the shown text; ends outside a cut window stick to
+    /// the window's edge.
+    fn display_range(&self, range: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+        if self.cuts.is_empty() {
+            return range.clone();
+        }
+        let a = self.display_offset(range.start);
+        let b = self.display_offset(range.end).max(a);
+        a..b
+    }
+
+    fn display_offset(&self, offset: usize) -> usize {
+        let mut shift: isize = 0;
+        for cut in self.cuts.values() {
+            if offset < cut.original_line.start {
+                break;
+            }
+            let shown_len = cut.prefix + cut.window.len() + if cut.window.end < cut.original_line.end { 3 } else { 0 };
+            if offset <= cut.original_line.end {
+                let line_start = (cut.original_line.start as isize + shift).max(0) as usize;
+                let clamped = offset.clamp(cut.window.start, cut.window.end);
+                return line_start + cut.prefix + (clamped - cut.window.start);
+            }
+            shift += shown_len as isize - cut.original_line.len() as isize;
+        }
+        (offset as isize + shift).max(0) as usize
+    }
+}
+
+/// The snippets of one diagnostic, for codespan.
+#[derive(Default)]
+struct SnippetFiles {
+    files: Vec<Snippet>,
+}
+
+impl<'a> Files<'a> for SnippetFiles {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'a str, files::Error> {
+        self.files.get(id).map(|s| s.name.as_str()).ok_or(files::Error::FileMissing)
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, files::Error> {
+        self.files.get(id).map(|s| &*s.text).ok_or(files::Error::FileMissing)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, files::Error> {
+        let snippet = self.files.get(id).ok_or(files::Error::FileMissing)?;
+        Ok(snippet.line_starts.partition_point(|s| *s <= byte_index).saturating_sub(1))
+    }
+
+    fn line_range(&'a self, id: usize, line_index: usize) -> Result<std::ops::Range<usize>, files::Error> {
+        let snippet = self.files.get(id).ok_or(files::Error::FileMissing)?;
+        let start = snippet.line_starts.get(line_index).copied().ok_or(files::Error::LineTooLarge {
+            given: line_index,
+            max: snippet.line_starts.len().saturating_sub(1),
+        })?;
+        let end = snippet.line_starts.get(line_index + 1).copied().unwrap_or(snippet.text.len());
+        Ok(start..end)
+    }
+
+    fn column_number(&'a self, id: usize, line_index: usize, byte_index: usize) -> Result<usize, files::Error> {
+        let snippet = self.files.get(id).ok_or(files::Error::FileMissing)?;
+        let line = self.line_range(id, line_index)?;
+        let Some(cut) = snippet.cuts.get(&line_index) else {
+            return Ok(files::column_index(&snippet.text, line, byte_index) + 1);
+        };
+        // The column on the original line.
+        let in_window = byte_index.saturating_sub(line.start + cut.prefix).min(cut.window.len());
+        let original = cut.window.start + in_window;
+        Ok(files::column_index(&snippet.original, cut.original_line.start..cut.original_line.end, original) + 1)
+    }
 }
 
 /// Byte range of a location (columns are in characters).

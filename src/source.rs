@@ -18,6 +18,13 @@ pub trait Tree: Sync + Send {
     /// Text for messages ("the working tree", "revision 1a2b3c").
     fn describe(&self) -> String;
 
+    /// A path that exists but whose kind cannot be known (a symbolic-link loop, a link into a
+    /// directory that may not be searched): reading it says why.
+    fn is_unreadable(&self, rel: &str) -> bool {
+        let _ = rel;
+        false
+    }
+
     /// What a path really is, when two paths can name one file (symbolic links on disk): the
     /// loader reads a file once, whatever path leads to it, so a link loop cannot multiply it.
     fn identity(&self, rel: &str) -> Option<String> {
@@ -52,6 +59,12 @@ impl Tree for Worktree {
 
     fn is_dir(&self, rel: &str) -> bool {
         self.abs(rel).is_dir()
+    }
+
+    fn is_unreadable(&self, rel: &str) -> bool {
+        let path = self.abs(rel);
+        std::fs::symlink_metadata(&path).is_ok()
+            && std::fs::metadata(&path).is_err_and(|e| e.kind() != io::ErrorKind::NotFound)
     }
 
     fn list_dir(&self, rel: &str) -> io::Result<Vec<(String, bool)>> {

@@ -219,6 +219,13 @@ pub fn discover(manifest: &Path, selection: &Selection) -> Result<Workspace> {
             let root = find_workspace_root(&manifest)?;
             let tree = source::Worktree::new(&root);
             let packages = read_manifests(&tree)?;
+            // cargo refuses such a workspace; hotlint checks the members that are there, and
+            // says which one is not (unless cargo's own reason, printed too, already names it).
+            for member in members_without_manifest(&tree) {
+                if !reason.contains(&format!("{member}`")) {
+                    eprintln!("warning: workspace member `{member}` has no `Cargo.toml`; hotlint checked the others");
+                }
+            }
             (root, packages, Discovery::Manifests { reason })
         }
     };
@@ -439,6 +446,28 @@ fn expand_members(tree: &dyn Tree, root_toml: &toml::Table) -> Vec<String> {
             if tree.is_file(&source::join(&dir, "Cargo.toml"))
                 && !excludes.iter().any(|e| *e == dir || dir.starts_with(&format!("{e}/")))
             {
+                out.insert(dir);
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Directories named by the root manifest's `workspace.members` (literally or by a glob) that
+/// have no `Cargo.toml`, as cargo would refuse them ("failed to load manifest for workspace
+/// member"); excluded directories do not count.
+fn members_without_manifest(tree: &dyn Tree) -> Vec<String> {
+    let Ok(root_toml) = read_toml(tree, "Cargo.toml") else { return Vec::new() };
+    let ws = root_toml.get("workspace");
+    let excludes: Vec<String> =
+        str_list(ws.and_then(|w| w.get("exclude"))).iter().map(|e| source::join("", e)).collect();
+    let mut out = BTreeSet::new();
+    for pattern in str_list(ws.and_then(|w| w.get("members"))) {
+        let is_glob = pattern.contains(['*', '?', '[']);
+        for dir in expand_glob(tree, &pattern) {
+            let excluded = excludes.iter().any(|e| *e == dir || dir.starts_with(&format!("{e}/")));
+            // A glob matches directories only; a literal member may not exist at all.
+            if !excluded && (!is_glob || tree.is_dir(&dir)) && !tree.is_file(&source::join(&dir, "Cargo.toml")) {
                 out.insert(dir);
             }
         }

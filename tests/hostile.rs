@@ -38,21 +38,27 @@ fn invalid_utf8_file_is_hl000_and_the_rest_is_analysed() {
     assert_eq!(hl000["file"], "src/latin1.rs");
     assert!(hl000["message"].as_str().unwrap().contains("not valid UTF-8"), "{hl000}");
     // The other file is still analysed.
-    assert_eq!(run.codes_at(), [("HL000", "src/latin1.rs".into(), 1), ("HL001", "src/lib.rs".into(), 13)]);
+    assert_eq!(run.codes_at(), [("HL000", "src/latin1.rs".into(), 2), ("HL001", "src/lib.rs".into(), 13)]);
 }
 
 #[test]
-fn pending_invalid_utf8_points_at_line_1_instead_of_the_bad_byte() {
+fn invalid_utf8_points_at_the_bad_byte() {
     let fixture = counter_crate()
         .append("src/lib.rs", "pub mod latin1;\n")
-        .bytes("src/latin1.rs", b"pub struct Fine;\n// caf\xe9\npub struct Later;\n");
+        .bytes("src/latin1.rs", b"\xef\xbb\xbfpub struct Fine;\n// caf\xe9\npub struct Later;\n");
     let run = hotlint(fixture.path(), &["--format", "json"]);
     let hl000 = run.only("HL000");
-    // FIXME: the invalid byte is on line 2; the finding should point there (line 2, column 7) and
-    // the human snippet should show that line decoded lossily. Today it points at 1:1 and the
-    // snippet shows an empty line, with the position only as a byte offset in the message.
-    assert_eq!((hl000["line"].as_u64(), hl000["column"].as_u64()), (Some(1), Some(1)), "{hl000}");
-    assert!(hl000["message"].as_str().unwrap().contains("offset 23"), "{hl000}");
+    // Line 2, column 7 (`// caf` is six characters; the byte order mark is not counted).
+    assert_eq!((hl000["line"].as_u64(), hl000["column"].as_u64()), (Some(2), Some(7)), "{hl000}");
+    assert_eq!(
+        hl000["message"],
+        "`src/latin1.rs` could not be analysed: file is not valid UTF-8 (invalid byte at line 2, column 7, byte offset 26)"
+    );
+    // The snippet shows the line decoded lossily, the bad byte as U+FFFD.
+    let human = hotlint(fixture.path(), &["--color", "never"]).stdout();
+    assert!(human.contains("// caf\u{fffd}"), "{human}");
+    assert!(human.contains("src/latin1.rs:2:7"), "{human}");
+    assert!(human.contains("save the file as UTF-8"), "{human}");
 }
 
 #[test]
@@ -147,7 +153,7 @@ fn a_20_mb_generated_file_is_analysed_in_bounded_time_and_memory() {
 }
 
 #[test]
-fn pending_a_long_line_is_printed_whole_in_the_snippet() {
+fn a_long_line_is_cut_around_the_span_in_the_snippet() {
     // A generated one-line table (1 MB) followed by a syntax error on the same line.
     let mut line = String::from("pub const TABLE: [u32; 200000] = [");
     for n in 0..200_000 {
@@ -158,10 +164,14 @@ fn pending_a_long_line_is_printed_whole_in_the_snippet() {
     let run = hotlint(fixture.path(), &["--color", "never"]);
     assert_eq!(run.code(), 0);
     assert!(run.stdout().contains("`src/table.rs` could not be analysed"), "{}", run.stderr());
-    // FIXME: the snippet should cut a long line around the span (as rustc does with `...`),
-    // keeping the output a few kilobytes; today the 1 MB line is printed whole, twice (the source
-    // line and the caret line padded with spaces).
-    assert!(run.output.stdout.len() > 2 * line.len() - 100, "{} bytes", run.output.stdout.len());
+    // The snippet cuts the long line around the span, as rustc does with `...`: the output stays
+    // a few kilobytes, and the header's column is the one in the file.
+    let out = run.stdout();
+    assert!(run.output.stdout.len() < 4_000, "{} bytes:\n{out}", run.output.stdout.len());
+    let column = line.find("x: , }").unwrap() + 4;
+    assert!(out.contains(&format!("src/table.rs:1:{column}")), "{out}");
+    assert!(out.lines().any(|l| l.contains(" ...") && l.ends_with("999, ]; pub struct Broken { x: , }")), "{out}");
+    assert!(out.lines().any(|l| l.ends_with("   ^ syn cannot parse this") && l.len() < 100), "{out}");
 }
 
 #[test]
@@ -202,15 +212,19 @@ fn nesting_10_000_deep_is_analysed_or_hl000_never_a_crash() {
 }
 
 #[test]
-fn pending_module_file_that_is_a_symlink_loop_is_called_missing() {
+fn module_file_that_is_a_symlink_loop_is_called_unreadable() {
     let fixture = counter_crate().append("src/lib.rs", "pub mod looped;\n");
     symlink("looped.rs", &fixture.path().join("src/looped.rs"));
     let run = hotlint(fixture.path(), &["--color", "never"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    // FIXME: `src/looped.rs` exists (a symlink to itself); the HL000 should say it could not be
-    // read ("too many levels of symbolic links") instead of asking the user to create it.
-    assert!(run.stdout().contains("file not found for module `looped`"), "{}", run.stdout());
-    assert!(run.stdout().contains("create one of `src/looped.rs` or `src/looped/mod.rs`"), "{}", run.stdout());
+    // `src/looped.rs` exists (a symlink to itself): it could not be read, and the OS says why.
+    let out = run.stdout();
+    assert!(
+        out.contains("`src/looped.rs` could not be analysed: could not read file: too many levels of symbolic links"),
+        "{out}"
+    );
+    assert!(!out.contains("file not found for module"), "{out}");
+    assert!(!out.contains("create one of"), "{out}");
 }
 
 #[test]
@@ -312,23 +326,23 @@ fn two_modules_claiming_one_file_report_once() {
 }
 
 #[test]
-fn pending_second_module_of_a_shared_file_is_unknown() {
+fn both_modules_of_a_shared_file_are_known() {
     let fixture = counter_crate()
         .append("src/lib.rs", "#[path = \"shared.rs\"]\npub mod a;\n#[path = \"shared.rs\"]\npub mod b;\n")
         .file("src/shared.rs", OTHER_ACTOR)
         .file("hotlint.toml", "version = 1\nephemeral = [\"demo::b::Other\"]\n");
     let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
     let actors: Vec<String> =
         run.json()["actors"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
-    // FIXME: rustc builds two actor types, `demo::a::Other` and `demo::b::Other`; hotlint knows
-    // only the first, so an `ephemeral` entry naming the second is reported as matching nothing
-    // (HL014), and the help offers only `demo::a::Other`.
-    assert_eq!(actors, ["demo::Counter", "demo::a::Other"]);
-    assert!(run.codes().contains(&"HL014".to_string()), "{:?}", run.codes());
+    // rustc builds two actor types, `demo::a::Other` and `demo::b::Other`: both are known, the
+    // `ephemeral` entry naming the second matches it (no HL014), and the first is still HL001.
+    assert_eq!(actors, ["demo::Counter", "demo::a::Other", "demo::b::Other"]);
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13), ("HL001", "src/shared.rs".into(), 5)]);
 }
 
 #[test]
-fn pending_module_file_found_at_both_paths_is_silently_resolved() {
+fn module_file_found_at_both_paths_is_hl000_naming_both() {
     // Both `src/a.rs` and `src/a/mod.rs`: rustc refuses the crate (E0761, "file for module `a`
     // found at both").
     let fixture = counter_crate()
@@ -337,9 +351,18 @@ fn pending_module_file_found_at_both_paths_is_silently_resolved() {
         .file("src/a/mod.rs", OTHER_ACTOR);
     let run = hotlint(fixture.path(), &["--format", "json"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    // FIXME: an HL000 on the `mod a;` line naming both files, as rustc does; today `src/a.rs` is
-    // taken without a word and the actor in `src/a/mod.rs` is never checked.
-    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
+    let line = COUNTER_LIB.lines().count() as u64 + 1;
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13), ("HL000", "src/lib.rs".into(), line)]);
+    let hl000 = run.only("HL000");
+    assert_eq!(hl000["message"], "file for module `a` found at both `src/a.rs` and `src/a/mod.rs`");
+    assert!(hl000["help"].as_str().unwrap().starts_with("delete or rename one of them"), "{hl000}");
+    // A `#[path]` names one file: no ambiguity.
+    let fixture = counter_crate()
+        .append("src/lib.rs", "#[path = \"a/mod.rs\"]\npub mod a;\n")
+        .file("src/a.rs", "pub struct FromFile;\n")
+        .file("src/a/mod.rs", OTHER_ACTOR);
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.codes(), ["HL001", "HL001"]);
 }
 
 #[test]
@@ -431,17 +454,35 @@ fn workspace_member_that_does_not_exist_is_a_warning() {
 }
 
 #[test]
-fn pending_manifest_reader_skips_a_missing_member_silently() {
+fn manifest_reader_names_a_missing_member() {
     let fixture = Fixture::new()
         .file("Cargo.toml", "[workspace]\nmembers = [\"crates/a\", \"crates/missing\"]\nresolver = \"2\"\n")
         .file("crates/a/Cargo.toml", &package_manifest("a", RACTOR))
         .file("crates/a/src/lib.rs", COUNTER_LIB);
     let run = hotlint_env(fixture.path(), &["--format", "json"], &[("HOTLINT_NO_CARGO", "1")]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(run.codes_at(), [("HL001", "crates/a/src/lib.rs".into(), 13)]);
-    // FIXME: hotlint's own manifest reader (used when cargo cannot run) drops the member that does
-    // not exist without a word; like cargo, it should say so ("warning: workspace member
-    // `crates/missing` has no `Cargo.toml`; hotlint checked the others").
-    assert!(!run.stderr().contains("crates/missing"), "{}", run.stderr());
+    // Like cargo, hotlint's own manifest reader (used when cargo cannot run) says so.
+    assert_eq!(
+        run.stderr().lines().collect::<Vec<_>>(),
+        [
+            "warning: workspace member `crates/missing` has no `Cargo.toml`; hotlint checked the others",
+            "warning: `cargo metadata` could not describe the workspace (HOTLINT_NO_CARGO is set); hotlint read the \
+             manifests itself",
+        ]
+    );
+    // A glob's directory without a manifest, too; an excluded one is not a member.
+    let fixture = Fixture::new()
+        .file("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/skip\"]\n")
+        .file("crates/a/Cargo.toml", &package_manifest("a", RACTOR))
+        .file("crates/a/src/lib.rs", COUNTER_LIB)
+        .file("crates/empty/README", "no manifest\n")
+        .file("crates/skip/README", "excluded\n");
+    let run = hotlint_env(fixture.path(), &["--format", "json"], &[("HOTLINT_NO_CARGO", "1")]);
+    assert_eq!(run.codes_at(), [("HL001", "crates/a/src/lib.rs".into(), 13)]);
+    let err = run.stderr();
+    assert!(err.contains("warning: workspace member `crates/empty` has no `Cargo.toml`"), "{err}");
+    assert!(!err.contains("crates/skip"), "{err}");
 }
 
 #[test]
@@ -493,12 +534,25 @@ fn broken_hotlint_toml_exits_2_naming_file_and_line() {
 }
 
 #[test]
-fn pending_bad_exclude_glob_does_not_name_file_and_line() {
-    let fixture = counter_crate().file("hotlint.toml", "version = 1\nexclude = [\"[\"]\n");
+fn bad_exclude_glob_names_file_and_line() {
+    let fixture = counter_crate().file("hotlint.toml", "version = 1\nexclude = [\"src/**\", \"[\"]\n");
     let line = hotlint(fixture.path(), &[]).error_line();
-    // FIXME: every configuration problem points into the file: this should start
-    // `error: hotlint.toml:2: ` like the others.
-    assert!(line.starts_with("error: exclude: bad glob `[`: "), "{line}");
+    assert_eq!(line, "error: hotlint.toml:2: bad `exclude` glob `[`: unclosed character class; missing ']'");
+    // The same in the workspace metadata table of Cargo.toml.
+    let fixture = Fixture::new()
+        .file(
+            "Cargo.toml",
+            &format!("{DEMO_MANIFEST}\n[workspace.metadata.hotlint]\nversion = 1\nexclude = [\n  \"a{{b\",\n]\n"),
+        )
+        .file("src/lib.rs", COUNTER_LIB);
+    let line = hotlint(fixture.path(), &[]).error_line();
+    let at = DEMO_MANIFEST.lines().count() + 5;
+    assert_eq!(
+        line,
+        format!(
+            "error: Cargo.toml:{at}: bad `exclude` glob `a{{b`: unclosed alternate group; missing '}}' (maybe escape '{{' with '[{{]'?)"
+        )
+    );
 }
 
 #[test]
@@ -512,14 +566,30 @@ fn cargo_lock_with_merge_conflict_markers_is_no_crash() {
 }
 
 #[test]
-fn pending_conflicted_cargo_lock_skips_the_dependency_scan_silently() {
+fn conflicted_cargo_lock_says_the_dependency_scan_was_skipped() {
     let fixture = counter_crate().file("Cargo.lock", CONFLICTED_LOCK);
-    let run = hotlint(fixture.path(), &["--deps", "--color", "never"]);
-    // FIXME: with `--deps` the user asked for the dependency scan (HL006); a `Cargo.lock` that
-    // does not parse (line 9: a merge-conflict marker) should be a warning naming the file and
-    // line, saying the scan was skipped. Today nothing is said and the run looks clean.
+    // The dependency scan (HL006) runs with `--deps` and by default: a `Cargo.lock` that does not
+    // parse is a warning naming the file, the marker and its line.
+    let expected = "warning: `Cargo.lock` has unresolved merge conflict markers (`<<<<<<<` on line 9); the \
+                    dependency scan (HL006) was skipped (resolve the conflict, or regenerate it with `cargo \
+                    generate-lockfile`)";
+    for args in [&["--deps", "--color", "never"][..], &["--format", "json"][..]] {
+        let run = hotlint(fixture.path(), args);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert!(run.stderr().lines().any(|l| l == expected), "{args:?}: {}", run.stderr());
+    }
+    // `--no-deps`: no scan, nothing to say.
+    let run = hotlint(fixture.path(), &["--no-deps", "--format", "json"]);
     assert!(!run.stderr().contains("Cargo.lock"), "{}", run.stderr());
-    assert!(!run.stdout().contains("Cargo.lock"), "{}", run.stdout());
+    // Not TOML for another reason: the parser's message and line.
+    let fixture = counter_crate().file("Cargo.lock", "version = 4\n\n[[package]\nname = \"demo\"\n");
+    let run = hotlint(fixture.path(), &["--deps", "--format", "json"]);
+    assert!(
+        run.stderr().lines().any(|l| l.starts_with("warning: `Cargo.lock` (line 3) is not valid TOML: ")
+            && l.ends_with("; the dependency scan (HL006) was skipped")),
+        "{}",
+        run.stderr()
+    );
 }
 
 // =============================================================================================
@@ -550,7 +620,7 @@ fn bare_repository_has_no_manifest_to_check() {
 }
 
 #[test]
-fn pending_repository_git_refuses_to_open_is_called_not_a_repository() {
+fn repository_git_refuses_to_open_is_reported_with_gits_reason() {
     // git refuses a repository owned by another user ("dubious ownership") — common in CI
     // containers. Only root can hand the directory to another user.
     if !running_as_root() {
@@ -558,10 +628,21 @@ fn pending_repository_git_refuses_to_open_is_called_not_a_repository() {
     }
     let repo = counter_repo_with_change();
     chown_recursive(repo.path(), 65534);
-    let line = repo.hotlint(&["--base", "HEAD~1"]).error_line();
-    // FIXME: the repository exists; the message should pass on git's reason ("detected dubious
-    // ownership", with the `safe.directory` fix) instead of "not inside a git repository".
-    assert!(line.ends_with("is not inside a git repository (needed for `--base`, `--head`, `--staged`)"), "{line}");
+    let top = std::fs::canonicalize(repo.path()).unwrap();
+    for args in [&["--base", "HEAD~1"][..], &["--staged"][..], &["--head", "HEAD"][..]] {
+        let line = repo.hotlint(args).error_line();
+        // The repository exists: git's reason and its fix, not "not inside a git repository".
+        assert_eq!(
+            line,
+            format!(
+                "error: git refuses to open the repository at `{top}`: detected dubious ownership (it belongs to \
+                 another user); if you trust it, run `git config --global --add safe.directory {top}` (needed for \
+                 `--base`, `--head`, `--staged`)",
+                top = top.display()
+            ),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
@@ -596,7 +677,7 @@ fn crate_inside_a_submodule_compares_its_own_history() {
 }
 
 #[test]
-fn pending_workspace_member_in_a_submodule_is_invisible_to_revisions() {
+fn workspace_member_in_a_submodule_is_read_at_revisions() {
     // The superproject is the workspace; its member lives in a submodule (a gitlink in the tree).
     let member = GitRepo::new();
     member.write("Cargo.toml", &package_manifest("demo", RACTOR));
@@ -618,16 +699,33 @@ fn pending_workspace_member_in_a_submodule_is_invisible_to_revisions() {
     let plain = outer.hotlint(&["--format", "json"]);
     assert_eq!(plain.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)]);
     std::fs::write(outer.path().join("member/src/lib.rs"), COUNTER_LIB.replace("count: u64", "count: u32")).unwrap();
-    // FIXME: the base revision's member sources are in the submodule's commit, which hotlint
-    // does not read: the change `u64` → `u32` should be HL002 (or, at the least, a warning that
-    // the member's history was not read). Today the base has no such type and nothing is said.
+    // The base revision's member sources are read from the submodule's commit.
     let run = outer.hotlint(&["--base", "HEAD", "--format", "json"]);
-    assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)]);
-    // FIXME: the same for the index: the member disappears and the `[[track]]` entry is reported
-    // as matching nothing.
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.stderr(), "");
+    assert!(run.only("HL002")["message"].as_str().unwrap().contains("`u64` → `u32`"));
+    // The index records the submodule's commit: the member is there, unchanged.
     let run = outer.hotlint(&["--staged", "--format", "json"]);
-    assert_eq!(run.codes(), ["HL014"]);
+    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)], "{}", run.stderr());
+    // `--head` reads the submodule at the superproject's commit.
+    let run = outer.hotlint(&["--head", "HEAD", "--format", "json"]);
+    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)], "{}", run.stderr());
+
+    // A gitlink whose commit the submodule does not have: said, not silent.
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    outer.git(&["update-index", "--cacheinfo", &format!("160000,{missing},member")]);
+    outer.git(&[&identity()[..], &["commit", "-q", "-m", "point the submodule at a commit nobody fetched"]].concat());
+    let run = outer.hotlint(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "warning: submodule `member` in revision {}: its commit 0123456789ab is not in its object store; its \
+             files are missing from that side of the comparison (`git submodule update --init member` fetches it)",
+            &outer.git(&["rev-parse", "HEAD"])[..12]
+        )
+    );
+    // The base has no member: everything is new, nothing is compared.
+    assert_eq!(run.codes_at(), [("HL001", "member/src/lib.rs".into(), 13)]);
 }
 
 #[test]
@@ -696,19 +794,34 @@ fn repository_mid_rebase_with_a_conflicted_index() {
 }
 
 #[test]
-fn pending_conflict_markers_are_a_generic_parse_error_and_hide_tracked_types() {
+fn conflict_markers_are_named_and_hide_no_tracked_type() {
     let repo = conflicted_repo(&["merge", "other"]);
     let run = repo.hotlint(&["--color", "never"]);
     let out = run.stdout();
-    // FIXME: say what it is ("unresolved merge conflict marker", as rustc's "encountered diff
-    // marker") rather than syn's "expected identifier".
-    assert!(out.contains("could not be analysed: could not parse: expected identifier"), "{out}");
-    // FIXME: the `[[track]]` entry names a type defined in the file that did not parse; HL014
-    // ("matches nothing") is a false report while an HL000 hides that file.
+    // Said as what it is (rustc: "encountered diff marker"), at the first marker's line.
     assert!(
-        out.contains("warning[HL014]: `track` entry `demo::CounterState` (hotlint.toml:2) matches nothing"),
+        out.contains(
+            "`src/lib.rs` could not be analysed: file has unresolved merge conflict markers (`<<<<<<<` on line 10, \
+             `=======` on line 12, `>>>>>>>` on line 14)"
+        ),
         "{out}"
     );
+    assert!(out.contains("src/lib.rs:10:1"), "{out}");
+    assert!(out.contains("help: hotlint skipped this file") && out.contains("Resolve the conflict"), "{out}");
+    // The `[[track]]` entry names a type of the file that could not be analysed: no HL014.
+    assert!(!out.contains("HL014"), "{out}");
+    let run = repo.hotlint(&["--format", "json"]);
+    assert_eq!(run.codes_at(), [("HL000", "src/lib.rs".into(), 10)]);
+    // Marker-like lines inside a string or a block comment are not markers.
+    let fixture = counter_crate()
+        .append("src/lib.rs", "pub const DOC: &str = \"\n=======\n\";\n/*\n<<<<<<< not a marker\n*/\npub fn f() {}\n");
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
+    // Inside a function body (which hotlint does not parse) they are still found.
+    let fixture =
+        counter_crate().append("src/lib.rs", "pub fn f() {\n<<<<<<< HEAD\n    1;\n=======\n    2;\n>>>>>>> other\n}\n");
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert!(run.only("HL000")["message"].as_str().unwrap().contains("merge conflict markers"));
 }
 
 #[test]
@@ -764,16 +877,22 @@ fn file_names_with_spaces_and_non_ascii_characters() {
 }
 
 #[test]
-fn pending_sarif_uri_of_a_file_name_with_a_space_is_not_encoded() {
+fn sarif_uri_of_a_file_name_with_a_space_is_percent_encoded() {
+    // SARIF 2.1.0 §3.10.3: `uri` is a valid URI reference (RFC 3986); a space is `%20` and
+    // non-ASCII characters are percent-encoded as UTF-8.
     let fixture = Fixture::new()
         .file("Cargo.toml", DEMO_MANIFEST)
-        .file("src/lib.rs", "#[path = \"my actor.rs\"]\npub mod actor;\n")
-        .file("src/my actor.rs", OTHER_ACTOR);
+        .file("src/lib.rs", "#[path = \"my actor.rs\"]\npub mod actor;\n#[path = \"ünï#1.rs\"]\npub mod uni;\n")
+        .file("src/my actor.rs", OTHER_ACTOR)
+        .file("src/ünï#1.rs", OTHER_ACTOR);
     let sarif = hotlint(fixture.path(), &["--format", "sarif"]).json();
-    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
-    // FIXME: SARIF 2.1.0 §3.10.3 requires `uri` to be a valid URI reference (RFC 3986): a space
-    // must be `%20` (and non-ASCII percent-encoded as UTF-8), i.e. `src/my%20actor.rs`.
-    assert_eq!(uri, "src/my actor.rs");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris, ["src/my%20actor.rs", "src/%C3%BCn%C3%AF%231.rs"]);
 }
 
 #[test]

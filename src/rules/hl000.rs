@@ -4,6 +4,7 @@
 use crate::findings::Draft;
 use crate::ir::Loc;
 use crate::model::Model;
+use crate::parse;
 
 pub fn hl000_parse_failure(m: &Model) -> Vec<Draft> {
     let mut out = Vec::new();
@@ -14,15 +15,45 @@ pub fn hl000_parse_failure(m: &Model) -> Vec<Draft> {
         }
         let mut d = Draft::new(format!("`{}` could not be analysed: {}", f.rel_path, err.message));
         d.package = m.package_of_file(f.id);
+        let skipped = "hotlint skipped this file and analysed the rest; actors and state defined in it are not checked";
+        let (label, help) = if err.message.starts_with(parse::NOT_UTF8) {
+            ("not UTF-8", format!("{skipped}. Rust source must be UTF-8: save the file as UTF-8"))
+        } else if err.message.starts_with(parse::CONFLICT_MARKERS) {
+            (
+                "conflict marker",
+                format!("{skipped}. Resolve the conflict: keep the wanted side and delete the marker lines"),
+            )
+        } else {
+            (
+                "syn cannot parse this",
+                format!(
+                    "{skipped}. If the compiler accepts it, please report it (it may be a documented limit of syn, listed in README)"
+                ),
+            )
+        };
         match err.loc {
-            Some(loc) => d.primary(loc, "syn cannot parse this"),
+            Some(loc) => d.primary(loc, label),
             None => d.primary(Loc { file: f.id, line: 1, col: 1, end_line: 1, end_col: 1 }, "this file"),
         }
-        d.help = Some("hotlint skipped this file and analysed the rest; actors and state defined in it are not checked. If the compiler accepts it, please report it (it may be a documented limit of syn, listed in README)".into());
+        d.help = Some(help);
         d.key = format!("parse:{}", f.rel_path);
         out.push(d);
     }
     for miss in &m.index.missing {
+        if miss.found_at_both {
+            let both: Vec<String> = miss.tried.iter().map(|t| format!("`{t}`")).collect();
+            let mut d = Draft::new(format!("file for module `{}` found at both {}", miss.name, both.join(" and ")));
+            d.package = m.package_of_file(miss.decl.file);
+            d.primary(miss.decl, "declared here");
+            d.help = Some("delete or rename one of them to remove the ambiguity (rustc refuses the crate: E0761); hotlint analysed neither file and checked the rest".into());
+            d.key = format!(
+                "ambiguous-mod:{}:{}",
+                m.index.file(miss.decl.file).map(|f| f.rel_path.as_str()).unwrap_or(""),
+                miss.name
+            );
+            out.push(d);
+            continue;
+        }
         if miss.cfg_gated {
             continue;
         }
