@@ -85,7 +85,10 @@ impl<'a> Reuse<'a> {
     fn unchanged(&self, path: &str) -> Option<&'a FileSummary> {
         let changed = self.changed.as_ref()?;
         let prev = self.files.get(path)?;
-        (!changed.contains(path) && prev.error.is_none()).then_some(*prev)
+        // A changed directory entry is a submodule whose commit moved (or whose files changed):
+        // nothing below it counts as unchanged.
+        let below_changed = path.match_indices('/').any(|(i, _)| path.get(..i).is_some_and(|d| changed.contains(d)));
+        (!changed.contains(path) && !below_changed && prev.error.is_none()).then_some(*prev)
     }
 }
 
