@@ -7,7 +7,7 @@
 //! (`GIT_OPTIONAL_LOCKS=0`, read-only plumbing commands only); errors are one line naming the
 //! revision or directory.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -46,7 +46,8 @@ pub struct Repo {
 
 impl Repo {
     pub fn open(dir: &Path) -> Result<Repo> {
-        let top = run(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        // One process for both answers: `<top>\n<prefix>` (the prefix line is empty at the top).
+        let answer = run(dir, &["rev-parse", "--show-toplevel", "--show-prefix"]).map_err(|e| {
             if e.contains("not found on PATH") {
                 Error::Usage(format!("revision comparison needs git: {e}"))
             } else if let Some(at) = e.split("detected dubious ownership in repository at '").nth(1) {
@@ -63,8 +64,8 @@ impl Repo {
                 ))
             }
         })?;
-        let prefix = run(dir, &["rev-parse", "--show-prefix"]).unwrap_or_default();
-        Ok(Repo { top: PathBuf::from(top), prefix, dir: dir.to_path_buf() })
+        let (top, prefix) = answer.split_once('\n').unwrap_or((&answer, ""));
+        Ok(Repo { top: PathBuf::from(top), prefix: prefix.to_string(), dir: dir.to_path_buf() })
     }
 
     /// The commit a revision names (any syntax `git rev-parse` accepts, `:/message` included; an
@@ -147,6 +148,62 @@ impl Repo {
         let describe = format!("revision {}", short(commit));
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
         GitTree::new(self, entries, submodules, describe)
+    }
+
+    /// The files of commit `base` as the index's tree `index` and git's list of the paths where
+    /// the two differ give them: for `--staged`, whose base is `HEAD`, this spares listing the
+    /// whole commit (most of the run's git time in a large repository). `None` when it cannot be
+    /// exact (submodules, unmerged paths, a long list, git failing): the caller lists the commit.
+    pub fn tree_at_via_index(&self, base: &str, index: &GitTree) -> Option<GitTree> {
+        if !index.submodules.is_empty() || !index.warnings.is_empty() {
+            return None;
+        }
+        let out = git(&self.top)
+            .args(["diff", "--cached", "--name-status", "-z", "--no-renames", "--ignore-submodules=none", base, "--"])
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        let mut entries: BTreeMap<String, String> =
+            index.files.iter().map(|(p, oid)| (format!("{}{p}", self.prefix), oid.clone())).collect();
+        let mut from_base = Vec::new();
+        // `<status> NUL <path> NUL` per path.
+        let mut fields = out.stdout.split(|b| *b == 0);
+        while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+            let path = std::str::from_utf8(path).ok()?.to_string();
+            match status {
+                b"A" => {
+                    entries.remove(&path);
+                }
+                b"M" | b"D" | b"T" => from_base.push(path),
+                _ => return None,
+            }
+        }
+        if from_base.len() > 1000 {
+            return None;
+        }
+        if !from_base.is_empty() {
+            let out =
+                git(&self.top).args(["ls-tree", "-z", "--full-tree", base, "--"]).args(&from_base).output().ok()?;
+            if !out.status.success() {
+                return None;
+            }
+            for path in &from_base {
+                entries.remove(path);
+            }
+            for rec in out.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+                let tab = rec.iter().position(|b| *b == b'\t')?;
+                let meta = std::str::from_utf8(rec.get(..tab)?).ok()?;
+                let path = std::str::from_utf8(rec.get(tab + 1..)?).ok()?;
+                let mut parts = meta.split(' ');
+                let (Some(_mode), Some("blob"), Some(oid)) = (parts.next(), parts.next(), parts.next()) else {
+                    return None;
+                };
+                entries.insert(path.to_string(), oid.to_string());
+            }
+        }
+        GitTree::new(self, entries, Submodules::default(), format!("revision {}", short(base))).ok()
     }
 
     /// The files of the submodules (gitlinks) below the workspace root, each at the commit the
@@ -321,6 +378,8 @@ pub struct GitTree {
     files: BTreeMap<String, String>,
     dirs: BTreeSet<String>,
     batch: Mutex<Option<Batch>>,
+    /// Blobs read ahead in one exchange with git (the manifests), by path.
+    prefetched: HashMap<String, Vec<u8>>,
     top: PathBuf,
     describe: String,
 }
@@ -351,15 +410,62 @@ impl GitTree {
             .into_iter()
             .filter_map(|(path, dir)| Some((path.strip_prefix(&repo.prefix)?.to_string(), dir)))
             .collect();
-        Ok(GitTree {
+        let mut tree = GitTree {
             submodules: git_dirs,
             warnings: submodules.warnings,
             files,
             dirs,
             batch: Mutex::new(None),
+            prefetched: HashMap::new(),
             top: repo.top.clone(),
             describe,
-        })
+        };
+        // Every workspace read starts with the manifests: one exchange instead of one per file.
+        let manifests: Vec<String> = tree
+            .files
+            .keys()
+            .filter(|p| (*p == "Cargo.toml" || p.ends_with("/Cargo.toml")) && tree.submodule_of(p).is_none())
+            .cloned()
+            .collect();
+        tree.prefetched = tree.read_ahead(manifests).unwrap_or_default();
+        Ok(tree)
+    }
+
+    /// Read `paths` in one pipelined exchange with `git cat-file --batch`: the requests are
+    /// written by a second thread while this one reads the answers, so neither pipe fills up.
+    fn read_ahead(&self, paths: Vec<String>) -> std::io::Result<HashMap<String, Vec<u8>>> {
+        let mut out = HashMap::new();
+        if paths.is_empty() {
+            return Ok(out);
+        }
+        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.start_batch()?);
+        }
+        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
+        let oids: Vec<&str> = paths.iter().filter_map(|p| self.files.get(p).map(String::as_str)).collect();
+        let (stdin, stdout) = (&mut b.stdin, &mut b.stdout);
+        let result = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> std::io::Result<()> {
+                let mut w = std::io::BufWriter::new(stdin);
+                for oid in &oids {
+                    writeln!(w, "{oid}")?;
+                }
+                w.flush()
+            });
+            for path in &paths {
+                out.insert(path.clone(), read_reply(stdout)?);
+            }
+            writer.join().map_err(|_| std::io::Error::other("git writer failed"))?
+        });
+        if result.is_err() {
+            // Answers may be left unread in the pipe: this reader is done; the next starts anew.
+            if let Some(mut b) = guard.take() {
+                let _ = b.child.kill();
+                let _ = b.child.wait();
+            }
+        }
+        result.map(|()| out)
     }
 
     /// The git directory of the submodule holding `rel`, if a submodule does.
@@ -382,6 +488,22 @@ impl GitTree {
         let stdout = BufReader::new(child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?);
         Ok(Batch { child, stdin, stdout })
     }
+}
+
+/// One answer of `git cat-file --batch`: `<oid> <type> <size>`, the bytes, a newline.
+fn read_reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Vec<u8>> {
+    let mut header = String::new();
+    stdout.read_line(&mut header)?;
+    let size: usize = header
+        .split_whitespace()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("unexpected reply from git: {}", header.trim())))?;
+    let mut buf = vec![0u8; size];
+    stdout.read_exact(&mut buf)?;
+    let mut nl = [0u8; 1];
+    stdout.read_exact(&mut nl)?;
+    Ok(buf)
 }
 
 impl Drop for GitTree {
@@ -412,6 +534,9 @@ impl Tree for GitTree {
             }
             return Ok(out.stdout);
         }
+        if let Some(bytes) = self.prefetched.get(rel) {
+            return Ok(bytes.clone());
+        }
         let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
         if guard.is_none() {
             *guard = Some(self.start_batch()?);
@@ -419,19 +544,7 @@ impl Tree for GitTree {
         let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
         writeln!(b.stdin, "{oid}")?;
         b.stdin.flush()?;
-        let mut header = String::new();
-        b.stdout.read_line(&mut header)?;
-        // `<oid> <type> <size>`
-        let size: usize = header
-            .split_whitespace()
-            .nth(2)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("unexpected reply from git: {}", header.trim())))?;
-        let mut buf = vec![0u8; size];
-        b.stdout.read_exact(&mut buf)?;
-        let mut nl = [0u8; 1];
-        b.stdout.read_exact(&mut nl)?;
-        Ok(buf)
+        read_reply(&mut b.stdout)
     }
 
     fn is_file(&self, rel: &str) -> bool {

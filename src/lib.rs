@@ -81,8 +81,10 @@ pub struct Options {
 pub fn check(opts: &Options) -> Result<report::Report> {
     let mut timer = Timer::new(opts.timings);
     let manifest = workspace::find_manifest(opts.manifest_path.as_deref(), &opts.cwd)?;
-    let ws = workspace::discover(&manifest, &opts.selection)?;
-    if let workspace::Discovery::Manifests { reason } = &ws.discovery {
+    // With `--head` or `--staged` every analysed file and manifest comes from git.
+    let head_from_git = opts.head.is_some() || opts.staged;
+    let ws = workspace::discover(&manifest, &opts.selection, !head_from_git)?;
+    if let (workspace::Discovery::Manifests { reason }, false) = (&ws.discovery, head_from_git) {
         eprintln!(
             "warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself"
         );
@@ -102,22 +104,23 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
     let repo = if uses_git { Some(git::Repo::open(&ws.root)?) } else { None };
     // The head: the working tree, a revision, or the index.
+    let mut index_tree = None;
     let (head_label, head_commit, mut model) = match (&repo, &opts.head, opts.staged) {
         (Some(repo), Some(rev), _) => {
             let commit = repo.commit(rev)?;
             let tree = repo.tree_at(&commit)?;
             warn_about(&tree.warnings);
-            let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
+            let head_ws = workspace::at_tree_selecting(&tree, &ws.root, &manifest, &opts.selection)?;
             let model =
                 analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
             (commit.clone(), Some(commit), model)
         }
         (Some(repo), None, true) => {
-            let tree = repo.tree_of_index()?;
+            let tree = index_tree.insert(repo.tree_of_index()?);
             warn_about(&tree.warnings);
-            let head_ws = workspace::at_tree(&tree, &ws.root, &ws)?;
+            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection)?;
             let model =
-                analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
+                analyse_tree(head_ws, tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
             ("staged".to_string(), None, model)
         }
         _ => {
@@ -161,7 +164,10 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         _ => None,
     };
     if let (Some(repo), Some(commit)) = (&repo, &base_commit) {
-        let tree = repo.tree_at(commit)?;
+        let tree = match index_tree.as_ref().and_then(|index| repo.tree_at_via_index(commit, index)) {
+            Some(tree) => tree,
+            None => repo.tree_at(commit)?,
+        };
         warn_about(&tree.warnings);
         // A base where the workspace did not exist yet: everything is new.
         let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {

@@ -209,10 +209,18 @@ pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf
 }
 
 /// Discover the workspace of `manifest`, through cargo when it can, else by reading manifests.
-pub fn discover(manifest: &Path, selection: &Selection) -> Result<Workspace> {
+/// With `via_cargo` false (the analysed files come from git revisions, whose manifests hotlint
+/// reads itself anyway), cargo is not asked: that saves its start-up, most of a `--staged` run.
+pub fn discover(manifest: &Path, selection: &Selection, via_cargo: bool) -> Result<Workspace> {
     let manifest = manifest
         .canonicalize()
         .map_err(|e| Error::Read { path: manifest.display().to_string(), message: e.to_string() })?;
+    if !via_cargo {
+        // Only the root: the packages are read at the revision, by `at_tree_selecting`.
+        let root = find_workspace_root(&manifest)?;
+        let discovery = Discovery::Manifests { reason: "the manifests are read from git".into() };
+        return Ok(Workspace { root, packages: Vec::new(), selected: Vec::new(), discovery, deps: Vec::new() });
+    }
     let (root, packages, discovery) = match from_cargo(&manifest) {
         Ok((root, packages)) => (root, packages, Discovery::Cargo),
         Err(reason) => {
@@ -379,6 +387,22 @@ pub fn at_tree(tree: &dyn Tree, root: &Path, like: &Workspace) -> Result<Workspa
     if selected.is_empty() {
         selected = (0..packages.len()).collect();
     }
+    Ok(Workspace {
+        root: root.to_path_buf(),
+        packages,
+        selected,
+        discovery: Discovery::Manifests { reason: tree.describe() },
+        deps: Vec::new(),
+    })
+}
+
+/// The workspace as a git tree has it, with the packages `selection` names, chosen as
+/// [`discover`] chooses them (`manifest` is the one the user pointed at).
+pub fn at_tree_selecting(tree: &dyn Tree, root: &Path, manifest: &Path, selection: &Selection) -> Result<Workspace> {
+    let packages = read_manifests(tree)?;
+    let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
+    let current_dir = manifest.parent().and_then(|d| source::relative(root, d)).unwrap_or_default();
+    let selected = select(&packages, selection, &current_dir)?;
     Ok(Workspace {
         root: root.to_path_buf(),
         packages,
