@@ -29,6 +29,11 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+/// The allocator `cargo-hotlint` uses: the reference parse, the floor and the in-process check
+/// all run with it, so the ratios compare the work and not two allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: cargo bench --bench check -- [--size 10k,100k,1m|all] [--path DIR]... [--runs N] [--quick]
        [--no-binary] [--no-git] [--seed N] [--out DIR] [--bin PATH] [--strict] [--regenerate] [--generate-only]";
 

@@ -344,12 +344,20 @@ impl Parser<'_> {
         let tokens = TokenStream::from_str(text)
             .map_err(|e| ParseFailure { message: format!("could not tokenise: {e}"), loc: Some(self.loc(e.span())) })?;
         let stripped = self.strip_bodies(tokens, 0);
-        let file: syn::File = syn::parse2(stripped)
-            .map_err(|e| ParseFailure { message: format!("could not parse: {e}"), loc: Some(self.loc(e.span())) })?;
-        let inner = self.attrs(&file.attrs);
-        let mut items = Vec::new();
-        self.items(&file.items, None, 0, &mut items);
-        Ok((items, inner))
+        // As `syn::File` parses, but each top-level item is converted and its tree dropped before
+        // the next is parsed: a file's syntax trees never all live at once (a 20 MB generated
+        // file would need gigabytes).
+        let file = |input: syn::parse::ParseStream<'_>| -> syn::Result<(Vec<Item>, Vec<Attr>)> {
+            let inner = self.attrs(&input.call(syn::Attribute::parse_inner)?);
+            let mut items = Vec::new();
+            while !input.is_empty() {
+                let item: syn::Item = input.parse()?;
+                self.items(std::slice::from_ref(&item), None, 0, &mut items);
+            }
+            Ok((items, inner))
+        };
+        let parsed = syn::parse::Parser::parse2(file, stripped);
+        parsed.map_err(|e| ParseFailure { message: format!("could not parse: {e}"), loc: Some(self.loc(e.span())) })
     }
 
     fn loc(&self, span: Span) -> Loc {
