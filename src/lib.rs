@@ -74,6 +74,11 @@ pub struct Options {
     pub staged: bool,
     /// `--deps` / `--no-deps`; `None`: scan, except with `--staged`.
     pub deps: Option<bool>,
+    /// `--offline` (or `--frozen`, or `CARGO_NET_OFFLINE`): never touch the network, so a
+    /// dependency's sources missing from disk are HL013 instead of fetched.
+    pub offline: bool,
+    /// Draw progress on stderr for long dependency scans (stderr is a terminal, not `--quiet`).
+    pub progress: bool,
 }
 
 /// Lint a workspace: its working tree, a revision or the index, against a base revision when
@@ -127,8 +132,10 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     };
     // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
     if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
-        model.deps = Some(deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs));
-        timer.lap("deps");
+        let scan_options = deps::ScanOptions { progress: opts.progress };
+        let scan = deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs, &scan_options);
+        timer.lap(&format!("deps ({} packages, {} from cache)", scan.scanned.len(), scan.from_cache));
+        model.deps = Some(scan);
     }
     // Without `--base`, the shipped-shape lock is the base when it exists.
     let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&model.ws.root)? } else { None };
@@ -180,7 +187,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         timer.lap("compare");
         // Dependencies whose locked version changed, for the types tracked types reach (HL007).
         if opts.deps.unwrap_or(!opts.staged) {
-            model.dep_changes = deps::upgrade_changes(&model, &base_lock, ctx.jobs);
+            model.dep_changes = deps::upgrade_changes(&model, &base_lock, ctx.jobs, opts.offline);
             timer.lap("dependency upgrades");
         }
     }
