@@ -54,6 +54,9 @@ pub struct ScanOptions {
     /// Draw a progress bar on stderr when the scan takes more than a moment (the caller checks
     /// that stderr is a terminal).
     pub progress: bool,
+    /// Where the cache lives instead of the default (`HOTLINT_CACHE_DIR`, else the target
+    /// directory): for benchmarks and tests.
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -148,8 +151,11 @@ pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize, 
     }
     out.missing.sort();
     out.missing.dedup();
-    let cache =
-        cache::dir_for(&ws.target_dir()).map(|dir| cache::Cache::new(dir, profiles_fingerprint(config, profiles)));
+    let cache_dir = match &options.cache_dir {
+        Some(dir) => Some(dir.clone()),
+        None => cache::dir_for(&ws.target_dir()),
+    };
+    let cache = cache_dir.map(|dir| cache::Cache::new(dir, profiles_fingerprint(config, profiles)));
     let progress = Progress::new(options.progress, candidates.len());
     for c in &candidates {
         let cached = match (&cache, &c.identity) {

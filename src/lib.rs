@@ -16,7 +16,9 @@
 //! - syn trees never leave the parsing thread; only owned summaries ([`ir`]) do, and no
 //!   `proc_macro2::Span` outlives parsing.
 //! - Only `load` reads source files, only `config` reads configuration, only `workspace` runs
-//!   cargo; rules never do I/O; nothing writes unless the user asked (`--output`).
+//!   cargo (`cargo metadata`, and `cargo fetch` in a temporary project for HL007); rules never do
+//!   I/O; nothing writes unless the user asked (`--output`), except the dependency scan cache in
+//!   an existing target directory ([`deps`]), as cargo writes `target/`.
 //! - Output is deterministic: sorted collections, relative `/` paths, no timings in JSON.
 
 pub mod actors;
@@ -132,7 +134,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     };
     // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
     if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
-        let scan_options = deps::ScanOptions { progress: opts.progress };
+        let scan_options = deps::ScanOptions { progress: opts.progress, cache_dir: None };
         let scan = deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs, &scan_options);
         timer.lap(&format!("deps ({} packages, {} from cache)", scan.scanned.len(), scan.from_cache));
         model.deps = Some(scan);
