@@ -381,6 +381,10 @@ fn options_of(args: &CheckArgs) -> Result<crate::Options> {
         } else {
             None
         },
+        offline: args.offline
+            || args.frozen
+            || std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1"),
+        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     })
 }
 

@@ -1,23 +1,33 @@
 //! Stage: dependencies. Input: the workspace's `Cargo.lock`, the framework profiles, the
 //! `[deps]` configuration. Output: for each dependency that can define actors, the actors it
-//! defines whose state has no versioned migration (HL006).
+//! defines whose state has no versioned migration (HL006); for each dependency upgrade between
+//! two lock files, how the types tracked state reaches changed (HL007).
 //!
-//! The resolved graph comes from `Cargo.lock` and the sources from where cargo unpacked them
-//! (`$CARGO_HOME/registry/src/*/name-version`, or a path dependency's directory), so the scan never
-//! touches the network and runs the same pipeline (parse, index, actors, migrations) on each
-//! package's lib target. Invariant: a dependency's files never produce HL000; its parse failures
-//! are counted in the summary.
+//! The resolved graph comes from `Cargo.lock` and the sources from where cargo put them
+//! ([`locate`]: the registry cache, git checkouts, vendored directories, path dependencies), and
+//! each package's lib target goes through the same pipeline (parse, index, actors, migrations).
+//! Scan results of immutable sources are kept in an on-disk [`cache`]. Invariants: a
+//! dependency's files never produce HL000 (its parse failures are counted in the summary); the
+//! HL006 scan never touches the network; HL007 fetches an old version's sources through cargo
+//! (a throwaway project in a temporary directory) only when not offline.
+
+mod cache;
+mod locate;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use crate::actors::State;
 use crate::config::Config;
 use crate::profiles::Profile;
 use crate::workspace::{Discovery, Workspace};
 
+pub use locate::{cargo_home, registry_dir};
+
 /// One scanned dependency.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Scanned {
     pub name: String,
     pub version: String,
@@ -29,11 +39,26 @@ pub struct Scanned {
 #[derive(Clone, Debug, Default)]
 pub struct Scan {
     pub scanned: Vec<Scanned>,
-    /// Dependencies that could define actors but whose sources are not on disk.
+    /// Dependencies that could define actors but whose sources are not on disk
+    /// (`name version`, sorted).
     pub missing: Vec<String>,
     pub parse_failures: usize,
     /// Why `Cargo.lock` exists but could not be read (the scan was skipped), for a warning.
     pub lock_problem: Option<String>,
+    /// How many of `scanned` came from the on-disk cache (for `--timings` and benchmarks; never
+    /// in the output).
+    pub from_cache: usize,
+}
+
+/// How a scan runs (nothing here changes its result).
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// Draw a progress bar on stderr when the scan takes more than a moment (the caller checks
+    /// that stderr is a terminal).
+    pub progress: bool,
+    /// Where the cache lives instead of the default (`HOTLINT_CACHE_DIR`, else the target
+    /// directory): for benchmarks and tests.
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -41,6 +66,7 @@ struct Locked {
     name: String,
     version: String,
     source: Option<String>,
+    checksum: Option<String>,
     deps: Vec<String>,
 }
 
@@ -65,6 +91,7 @@ fn read_lock(root: &Path) -> Option<Vec<Locked>> {
             name: name.to_string(),
             version: version.to_string(),
             source: p.get("source").and_then(|x| x.as_str()).map(str::to_string),
+            checksum: p.get("checksum").and_then(|x| x.as_str()).map(str::to_string),
             deps,
         });
     }
@@ -101,23 +128,15 @@ fn lock_problem(root: &Path) -> Option<String> {
     }
 }
 
-fn cargo_home() -> PathBuf {
-    if let Some(h) = std::env::var_os("CARGO_HOME") {
-        return PathBuf::from(h);
-    }
-    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cargo")
-}
-
-/// Where cargo unpacked a registry package.
-pub fn registry_dir(name: &str, version: &str) -> Option<PathBuf> {
-    let src = cargo_home().join("registry").join("src");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&src).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    dirs.sort();
-    dirs.into_iter().map(|d| d.join(format!("{name}-{version}"))).find(|p| p.join("Cargo.toml").is_file())
+/// A package to scan: where its sources are and, for immutable sources, its cache identity.
+struct Candidate<'a> {
+    locked: &'a Locked,
+    dir: PathBuf,
+    identity: Option<String>,
 }
 
 /// Scan the dependencies of `ws` that can define actors (or all of them with `scan = "all"`).
-pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize) -> Scan {
+pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize, options: &ScanOptions) -> Scan {
     let mut out = Scan::default();
     let mode = config.deps_scan.as_deref().unwrap_or("actor-crates");
     if mode == "none" {
@@ -138,6 +157,8 @@ pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize) 
         .flat_map(|p| p.deps.iter())
         .filter_map(|d| d.path.as_ref().map(|path| (d.package.clone(), path.clone())))
         .collect();
+    let locator = locate::Locator::new(&ws.root);
+    let mut candidates = Vec::new();
     for p in &locked {
         if members.contains(p.name.as_str()) {
             continue;
@@ -146,22 +167,109 @@ pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize) 
         if !can_define {
             continue;
         }
-        let dir = match &p.source {
-            Some(s) if s.starts_with("registry+") || s.starts_with("sparse+") => registry_dir(&p.name, &p.version),
-            None => path_dirs.get(&p.name).map(|d| ws.root.join(d)),
-            // Git checkouts: not located yet.
-            _ => None,
+        let (dir, identity) = match &p.source {
+            Some(s) if s.starts_with("registry+") || s.starts_with("sparse+") => (
+                locator.registry(&p.name, &p.version),
+                p.checksum.as_ref().map(|c| format!("{} {} {s} {c}", p.name, p.version)),
+            ),
+            // A locked git source names its full revision: immutable too.
+            Some(s) if s.starts_with("git+") => {
+                (locator.git(&p.name, s), s.contains('#').then(|| format!("{} {} {s}", p.name, p.version)))
+            }
+            None => (path_dirs.get(&p.name).map(|d| ws.root.join(d)), None),
+            Some(_) => (None, None),
         };
-        let Some(dir) = dir else {
-            out.missing.push(format!("{} {}", p.name, p.version));
-            continue;
-        };
-        if let Some(s) = scan_package(&dir, config, profiles, jobs) {
-            out.parse_failures += s.parse_failures;
-            out.scanned.push(Scanned { name: p.name.clone(), version: p.version.clone(), ..s });
+        match dir {
+            Some(dir) => candidates.push(Candidate { locked: p, dir, identity }),
+            None => out.missing.push(format!("{} {}", p.name, p.version)),
         }
     }
+    out.missing.sort();
+    out.missing.dedup();
+    let cache_dir = match &options.cache_dir {
+        Some(dir) => Some(dir.clone()),
+        None => cache::dir_for(&ws.target_dir()),
+    };
+    let cache = cache_dir.map(|dir| cache::Cache::new(dir, profiles_fingerprint(config, profiles)));
+    let progress = Progress::new(options.progress, candidates.len());
+    for c in &candidates {
+        let cached = match (&cache, &c.identity) {
+            (Some(cache), Some(id)) => cache.get(&c.locked.name, id),
+            _ => None,
+        };
+        let scanned = match cached {
+            Some(s) => {
+                out.from_cache += 1;
+                Some(s)
+            }
+            None => {
+                let s = scan_package(&c.dir, config, profiles, jobs).map(|s| Scanned {
+                    name: c.locked.name.clone(),
+                    version: c.locked.version.clone(),
+                    ..s
+                });
+                if let (Some(cache), Some(id), Some(s)) = (&cache, &c.identity, &s) {
+                    cache.put(&c.locked.name, id, s);
+                }
+                s
+            }
+        };
+        progress.tick(&c.locked.name);
+        if let Some(s) = scanned {
+            out.parse_failures += s.parse_failures;
+            out.scanned.push(s);
+        }
+    }
+    progress.finish();
     out
+}
+
+/// Which profiles and aliases a scan used: part of every cache key.
+fn profiles_fingerprint(config: &Config, profiles: &[Profile]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(format!("{profiles:?}\n{:?}", config.aliases).as_bytes())
+}
+
+/// The progress bar: drawn on stderr only when asked and only once the scan has taken more than
+/// a moment, so fast (warm) runs never flash one.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    const DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
+    fn new(on: bool, len: usize) -> Progress {
+        let bar = on.then(|| {
+            let bar =
+                indicatif::ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::hidden());
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} dependencies: {msg}")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix("Scanning");
+            bar
+        });
+        Progress { bar, start: std::time::Instant::now(), shown: std::cell::Cell::new(false) }
+    }
+
+    fn tick(&self, name: &str) {
+        let Some(bar) = &self.bar else { return };
+        bar.set_message(name.to_string());
+        bar.inc(1);
+        if !self.shown.get() && self.start.elapsed() >= Self::DELAY {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown.set(true);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Parse and analyse one package's lib target from its sources.
@@ -210,12 +318,17 @@ pub struct DepChange {
 }
 
 /// Compare, between two `Cargo.lock`s, the dependency types that tracked types reach.
+///
+/// An old (or new) version whose sources are not on disk is fetched through cargo
+/// ([`crate::workspace::fetch_registry_package`]) unless `offline`; what cannot be had is HL013.
 pub fn upgrade_changes(
     head: &crate::model::Model,
     base_lock: &BTreeMap<String, Vec<String>>,
     jobs: usize,
+    offline: bool,
 ) -> Vec<DepChange> {
     let mut out = Vec::new();
+    let mut locator = locate::Locator::new(&head.ws.root);
     for (name, versions) in &head.lock {
         let Some(before) = base_lock.get(name) else { continue };
         if before == versions {
@@ -254,16 +367,34 @@ pub fn upgrade_changes(
                 })
                 .collect()
         };
-        let (Some(old_dir), Some(new_dir)) = (registry_dir(name, from), registry_dir(name, to)) else {
-            let missing: Vec<String> = [(from, registry_dir(name, from)), (to, registry_dir(name, to))]
-                .into_iter()
-                .filter(|(_, d)| d.is_none())
-                .map(|(v, _)| format!("{name} {v}"))
-                .collect();
-            out.extend(unverifiable(format!(
-                "the sources of {} are not on disk (hotlint does not download them; `cargo fetch` at that revision puts them there)",
-                missing.join(" and ")
-            )));
+        // Sources not on disk are fetched through cargo, unless offline.
+        let mut dirs = [(from, locator.registry(name, from)), (to, locator.registry(name, to))];
+        let mut fetch_error = None;
+        if dirs.iter().any(|(_, d)| d.is_none()) && !offline {
+            for (v, d) in dirs.iter_mut().filter(|(_, d)| d.is_none()) {
+                match crate::workspace::fetch_registry_package(name, v) {
+                    Ok(()) => {
+                        locator.refresh();
+                        *d = locator.registry(name, v);
+                    }
+                    Err(e) => fetch_error = Some(e),
+                }
+            }
+        }
+        let [(_, Some(old_dir)), (_, Some(new_dir))] = dirs.clone() else {
+            let missing: Vec<String> =
+                dirs.iter().filter(|(_, d)| d.is_none()).map(|(v, _)| format!("{name} {v}")).collect();
+            let why = match (offline, fetch_error) {
+                (true, _) => format!(
+                    "the sources of {} are not on disk, and `--offline` forbids fetching them (run without `--offline`, or `cargo fetch` at that revision)",
+                    missing.join(" and ")
+                ),
+                (false, Some(e)) => format!("the sources of {} could not be fetched: {e}", missing.join(" and ")),
+                (false, None) => {
+                    format!("the sources of {} are not where cargo's fetch put them", missing.join(" and "))
+                }
+            };
+            out.extend(unverifiable(why));
             continue;
         };
         let (Some(old), Some(mut new)) = (

@@ -16,7 +16,9 @@
 //! - syn trees never leave the parsing thread; only owned summaries ([`ir`]) do, and no
 //!   `proc_macro2::Span` outlives parsing.
 //! - Only `load` reads source files, only `config` reads configuration, only `workspace` runs
-//!   cargo; rules never do I/O; nothing writes unless the user asked (`--output`).
+//!   cargo (`cargo metadata`, and `cargo fetch` in a temporary project for HL007); rules never do
+//!   I/O; nothing writes unless the user asked (`--output`), except the dependency scan cache in
+//!   an existing target directory ([`deps`]), as cargo writes `target/`.
 //! - Output is deterministic: sorted collections, relative `/` paths, no timings in JSON.
 
 pub mod actors;
@@ -74,6 +76,11 @@ pub struct Options {
     pub staged: bool,
     /// `--deps` / `--no-deps`; `None`: scan, except with `--staged`.
     pub deps: Option<bool>,
+    /// `--offline` (or `--frozen`, or `CARGO_NET_OFFLINE`): never touch the network, so a
+    /// dependency's sources missing from disk are HL013 instead of fetched.
+    pub offline: bool,
+    /// Draw progress on stderr for long dependency scans (stderr is a terminal, not `--quiet`).
+    pub progress: bool,
 }
 
 /// Lint a workspace: its working tree, a revision or the index, against a base revision when
@@ -132,9 +139,11 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     };
     // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
     if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
-        model.deps = Some(deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs));
-        warn_about(model.deps.iter().filter_map(|d| d.lock_problem.clone()).collect::<Vec<_>>().as_slice());
-        timer.lap("deps");
+        let scan_options = deps::ScanOptions { progress: opts.progress, cache_dir: None };
+        let scan = deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs, &scan_options);
+        timer.lap(&format!("deps ({} packages, {} from cache)", scan.scanned.len(), scan.from_cache));
+        warn_about(scan.lock_problem.iter().cloned().collect::<Vec<_>>().as_slice());
+        model.deps = Some(scan);
     }
     // Without `--base`, the shipped-shape lock is the base when it exists.
     let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&model.ws.root)? } else { None };
@@ -199,7 +208,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         timer.lap("compare");
         // Dependencies whose locked version changed, for the types tracked types reach (HL007).
         if opts.deps.unwrap_or(!opts.staged) {
-            model.dep_changes = deps::upgrade_changes(&model, &base_lock, ctx.jobs);
+            model.dep_changes = deps::upgrade_changes(&model, &base_lock, ctx.jobs, opts.offline);
             timer.lap("dependency upgrades");
         }
     }

@@ -29,6 +29,18 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// Where cargo builds this workspace: `cargo metadata`'s `target_directory`, or (when hotlint
+    /// read the manifests itself) `$CARGO_TARGET_DIR`, else `target` under the root.
+    pub fn target_dir(&self) -> PathBuf {
+        match &self.discovery {
+            Discovery::Cargo { target_dir } => target_dir.clone(),
+            Discovery::Manifests { .. } => match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+                Some(dir) => self.root.join(dir),
+                None => self.root.join("target"),
+            },
+        }
+    }
+
     /// A member (`i < packages.len()`) or a loaded dependency.
     pub fn package(&self, i: usize) -> Option<&Package> {
         match i.checked_sub(self.packages.len()) {
@@ -74,6 +86,46 @@ impl Workspace {
     }
 }
 
+/// Download registry package `name` `=version` into cargo's caches (`$CARGO_HOME/registry`)
+/// by running `cargo fetch` in a throwaway project in a temporary directory, never in the user's
+/// tree. `cargo` is `$CARGO` (set when hotlint runs as `cargo hotlint`) or `cargo` on `PATH`. The
+/// error is one line: why cargo could not.
+pub fn fetch_registry_package(name: &str, version: &str) -> std::result::Result<(), String> {
+    let valid = |s: &str, extra: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || extra.contains(c))
+    };
+    if !valid(name, "") || !valid(version, ".+") {
+        return Err(format!("`{name} {version}` is not a package name and version cargo can fetch"));
+    }
+    let dir = tempfile::Builder::new().prefix("hotlint-fetch-").tempdir().map_err(|e| e.to_string())?;
+    let manifest = format!(
+        "[package]\nname = \"hotlint-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [workspace]\n\n[lib]\npath = \"lib.rs\"\n\n[dependencies]\n{name} = \"={version}\"\n"
+    );
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join("lib.rs"), "").map_err(|e| e.to_string())?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .arg("fetch")
+        .arg("--quiet")
+        .current_dir(dir.path())
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&output.stderr);
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("error:"))
+        .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("cargo fetch failed");
+    Err(line.trim_start_matches("error:").trim().to_string())
+}
+
 fn cargo_home() -> PathBuf {
     if let Some(h) = std::env::var_os("CARGO_HOME") {
         return PathBuf::from(h);
@@ -99,11 +151,10 @@ fn locked_version(root: &Path, package: &str) -> Option<String> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Discovery {
-    Cargo,
+    /// `cargo metadata` described the workspace; `target_dir` is its `target_directory`.
+    Cargo { target_dir: PathBuf },
     /// hotlint read the manifests itself; `reason` is why cargo could not.
-    Manifests {
-        reason: String,
-    },
+    Manifests { reason: String },
 }
 
 #[derive(Clone, Debug)]
@@ -222,7 +273,7 @@ pub fn discover(manifest: &Path, selection: &Selection, via_cargo: bool) -> Resu
         return Ok(Workspace { root, packages: Vec::new(), selected: Vec::new(), discovery, deps: Vec::new() });
     }
     let (root, packages, discovery) = match from_cargo(&manifest) {
-        Ok((root, packages)) => (root, packages, Discovery::Cargo),
+        Ok((root, packages, target_dir)) => (root, packages, Discovery::Cargo { target_dir }),
         Err(reason) => {
             let root = find_workspace_root(&manifest)?;
             let tree = source::Worktree::new(&root);
@@ -269,7 +320,7 @@ fn select(packages: &[Package], sel: &Selection, current_dir: &str) -> Result<Ve
 }
 
 /// `cargo metadata --no-deps`. The error is one line explaining why cargo could not.
-fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), String> {
+fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>, PathBuf), String> {
     if std::env::var_os("HOTLINT_NO_CARGO").is_some() {
         return Err("HOTLINT_NO_CARGO is set".into());
     }
@@ -352,7 +403,7 @@ fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>), S
         });
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.dir.cmp(&b.dir)));
-    Ok((root, packages))
+    Ok((root, packages, meta.target_directory.clone().into_std_path_buf()))
 }
 
 fn sorted_targets(mut t: Vec<Target>) -> Vec<Target> {

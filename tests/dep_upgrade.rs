@@ -82,12 +82,16 @@ fn setup(head_version: &str) -> (tempfile::TempDir, tempfile::TempDir) {
 }
 
 fn findings(repo: &Path, home: &Path) -> Vec<(String, String)> {
-    let out = Command::new(BIN)
-        .args(["--base", "HEAD", "--format", "json"])
-        .current_dir(repo)
-        .env("CARGO_HOME", home)
-        .output()
-        .unwrap();
+    findings_with(repo, home, &[], &[("CARGO_NET_OFFLINE", "true")])
+}
+
+fn findings_with(repo: &Path, home: &Path, args: &[&str], env: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut command = Command::new(BIN);
+    command.args(["--base", "HEAD", "--format", "json"]).args(args).current_dir(repo).env("CARGO_HOME", home);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
     assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["findings"]
@@ -122,12 +126,78 @@ fn a_hand_written_serde_impl_is_hl013_not_a_deny() {
 }
 
 #[test]
-fn sources_not_on_disk_are_hl013() {
+fn sources_not_on_disk_with_offline_are_hl013() {
     let (repo, home) = setup("1.3.0");
-    let f = findings(repo.path(), home.path());
+    // A `cargo` that records a `fetch` (`--offline` must not fetch); `cargo metadata` fails, so
+    // hotlint reads the manifests itself.
+    let fake = home.path().join("cargo-must-not-run");
+    write(home.path(), "cargo-must-not-run", "#!/bin/sh\n[ \"$1\" = fetch ] && touch \"$0.ran\"\nexit 1\n");
+    make_executable(&fake);
+    for (args, env) in [
+        (&["--offline"][..], &[("CARGO", fake.to_str().unwrap())][..]),
+        (&["--frozen"][..], &[("CARGO", fake.to_str().unwrap())][..]),
+        (&[][..], &[("CARGO", fake.to_str().unwrap()), ("CARGO_NET_OFFLINE", "true")][..]),
+    ] {
+        let f = findings_with(repo.path(), home.path(), args, env);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "HL013");
+        assert!(f[0].1.contains("billing 1.3.0 are not on disk") && f[0].1.contains("--offline"), "{}", f[0].1);
+    }
+    assert!(!home.path().join("cargo-must-not-run.ran").exists(), "cargo ran although offline");
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Without `--offline`, a version missing from disk is fetched by running `cargo fetch` (here a
+/// stand-in that unpacks the package as cargo would) in a throwaway project outside the user's
+/// tree; the comparison then runs on the fetched sources.
+#[test]
+fn sources_not_on_disk_are_fetched_through_cargo() {
+    let (repo, home) = setup("1.3.0");
+    let log = home.path().join("fetch.log");
+    let fake = home.path().join("fake-cargo");
+    let reg = home.path().join("registry/src/index.crates.io-0000000000000000/billing-1.3.0");
+    write(
+        home.path(),
+        "fake-cargo",
+        &format!(
+            "#!/bin/sh\n[ \"$1\" = fetch ] || exit 3\n{{ pwd; cat Cargo.toml; }} >> '{log}'\n\
+             mkdir -p '{reg}/src'\n\
+             printf '[package]\\nname = \"billing\"\\nversion = \"1.3.0\"\\nedition = \"2021\"\\n' > '{reg}/Cargo.toml'\n\
+             printf 'use serde::{{Deserialize, Serialize}};\\n#[derive(Serialize, Deserialize)]\\npub struct Money {{ pub cents: i64, pub currency: String }}\\n' > '{reg}/src/lib.rs'\n",
+            log = log.display(),
+            reg = reg.display()
+        ),
+    );
+    make_executable(&fake);
+    let f = findings_with(repo.path(), home.path(), &[], &[("CARGO", fake.to_str().unwrap())]);
+    let log = std::fs::read_to_string(&log).expect("cargo fetch was not run");
+    assert!(log.contains("billing = \"=1.3.0\""), "{log}");
+    let fetch_dir = log.lines().next().unwrap();
+    assert!(!fetch_dir.starts_with(repo.path().to_str().unwrap()), "fetched inside the user's tree: {fetch_dir}");
+    assert!(!Path::new(fetch_dir).exists(), "the throwaway project was left behind: {fetch_dir}");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "HL007");
+    assert!(f[0].1.contains("billing 1.0.0 → 1.3.0") && f[0].1.contains("`cents`"), "{}", f[0].1);
+}
+
+#[test]
+fn a_failed_fetch_is_hl013_naming_cargos_reason() {
+    let (repo, home) = setup("1.3.0");
+    let fake = home.path().join("fake-cargo");
+    write(
+        home.path(),
+        "fake-cargo",
+        "#!/bin/sh\necho 'error: no matching package named `billing` found' >&2\nexit 101\n",
+    );
+    make_executable(&fake);
+    let f = findings_with(repo.path(), home.path(), &[], &[("CARGO", fake.to_str().unwrap())]);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].0, "HL013");
-    assert!(f[0].1.contains("not on disk"), "{}", f[0].1);
+    assert!(f[0].1.contains("could not be fetched: no matching package named `billing` found"), "{}", f[0].1);
 }
 
 #[test]
@@ -135,6 +205,7 @@ fn no_deps_skips_the_comparison() {
     let (repo, home) = setup("1.1.0");
     let out = Command::new(BIN)
         .args(["--base", "HEAD", "--format", "json", "--no-deps"])
+        .env("CARGO_NET_OFFLINE", "true")
         .current_dir(repo.path())
         .env("CARGO_HOME", home.path())
         .output()

@@ -1,5 +1,5 @@
 //! Tests that need the package registries (PyPI for `pre-commit` and `jsonschema`, crates.io for
-//! the hook's build). They run in the networked stage of `.ci/run`, which installs the tools and
+//! the hook's build and for HL007 on a real dependency upgrade). They run in the networked stage of `.ci/run`, which installs the tools and
 //! sets `HOTLINT_NETWORK_TESTS=1`; elsewhere each test says it did not run and passes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -148,4 +148,95 @@ fn pre_commit_hook_blocks_a_breaking_staged_change_and_passes_once_migrated() {
     git(repo, &["add", "src/lib.rs"]);
     let (ok, text) = pre_commit("migrated change");
     assert!(ok, "the hook must pass once the change is migrated:\n{text}");
+}
+
+/// crates.io, or why not: the test that needs it says it did not run only when it cannot be
+/// reached (a failure of anything else fails the test).
+fn registry_reachable(what: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let reachable =
+        ("index.crates.io", 443).to_socket_addrs().ok().and_then(|mut a| a.next()).is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(10)).is_ok()
+        });
+    if !reachable {
+        eprintln!("{what}: not run: the registry (index.crates.io:443) is unreachable");
+    }
+    reachable
+}
+
+/// HL007 on a real crate: `cargo_metadata::Target.kind` went from `Vec<String>` (0.18.1) to
+/// `Vec<TargetKind>` (0.23.1). Both versions are locked in two commits of a temporary repository;
+/// the cargo home starts empty, so hotlint fetches both versions' sources through cargo. With
+/// `--offline` the same comparison is HL013 and nothing is downloaded.
+#[test]
+fn a_real_dependency_upgrade_that_changes_a_persisted_type_is_hl007() {
+    let what = "a_real_dependency_upgrade_that_changes_a_persisted_type_is_hl007";
+    if !enabled(what) || !registry_reachable(what) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let lock = |version: &str| {
+        format!(
+            "version = 4\n\n[[package]]\nname = \"buildcache\"\nversion = \"0.1.0\"\ndependencies = [\"cargo_metadata\"]\n\n[[package]]\nname = \"cargo_metadata\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+        )
+    };
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::write(
+        repo.join("Cargo.toml"),
+        "[package]\nname = \"buildcache\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\ncargo_metadata = \"0.18\"\nserde = { version = \"1\", features = [\"derive\"] }\nbincode = \"1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("src/lib.rs"),
+        "use serde::{Deserialize, Serialize};\n\n#[derive(Serialize, Deserialize)]\npub struct Snapshot {\n    pub generation: u64,\n    pub targets: Vec<cargo_metadata::Target>,\n}\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("hotlint.toml"), "version = 1\n\n[[track]]\ntype = \"buildcache::Snapshot\"\n").unwrap();
+    std::fs::write(repo.join("Cargo.lock"), lock("0.18.1")).unwrap();
+    git(repo, &["init", "--quiet"]);
+    git(repo, &["add", "--all"]);
+    git(repo, &["commit", "--quiet", "-m", "cargo_metadata 0.18"]);
+    std::fs::write(
+        repo.join("Cargo.toml"),
+        std::fs::read_to_string(repo.join("Cargo.toml")).unwrap().replace("\"0.18\"", "\"0.23\""),
+    )
+    .unwrap();
+    std::fs::write(repo.join("Cargo.lock"), lock("0.23.1")).unwrap();
+    git(repo, &["commit", "--quiet", "--all", "-m", "cargo_metadata 0.23"]);
+    let run = |home: &Path, extra: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["--base", "HEAD~1", "--format", "json"])
+            .args(extra)
+            .current_dir(repo)
+            .env("CARGO_HOME", home)
+            .env_remove("CARGO_NET_OFFLINE")
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["code"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+            .collect::<Vec<_>>()
+    };
+    let offline_home = tempfile::tempdir().unwrap();
+    let offline = run(offline_home.path(), &["--offline"]);
+    assert!(
+        offline.iter().any(|(c, m)| c == "HL013" && m.contains("cargo_metadata 0.18.1") && m.contains("--offline")),
+        "{offline:?}"
+    );
+    assert!(!offline_home.path().join("registry").exists(), "--offline downloaded something");
+    let home = tempfile::tempdir().unwrap();
+    let f = run(home.path(), &[]);
+    eprintln!("{f:#?}");
+    assert!(
+        f.iter().any(|(c, m)| c == "HL007"
+            && m.contains("cargo_metadata 0.18.1 → 0.23.1")
+            && m.contains("`cargo_metadata::Target`")
+            && m.contains("`kind`")),
+        "{f:?}"
+    );
 }

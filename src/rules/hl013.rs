@@ -47,6 +47,25 @@ pub fn check(m: &Model) -> Vec<Draft> {
         d.key = format!("dep-unverifiable:{}:{}", dc.package, dc.ty);
         out.push(d);
     }
+    // Dependencies that could define actors but were not scanned: their sources are not on disk.
+    if let Some(scan) = m.deps.as_ref().filter(|s| !s.missing.is_empty()) {
+        let n = scan.missing.len();
+        let mut d = Draft::new(format!(
+            "{n} dependenc{} that can define actors {} not scanned: {} sources are not on disk",
+            if n == 1 { "y" } else { "ies" },
+            if n == 1 { "was" } else { "were" },
+            if n == 1 { "its" } else { "their" }
+        ));
+        for p in scan.missing.iter().take(25) {
+            d.notes.push(format!("`{p}`"));
+        }
+        if n > 25 {
+            d.notes.push(format!("… and {} more", n - 25));
+        }
+        d.help = Some("`cargo fetch` downloads them into cargo's cache (hotlint's dependency scan never downloads); then run hotlint again".into());
+        d.key = "deps-missing".into();
+        out.push(d);
+    }
     // A resource limit reached while following a shape: said, not hung and not guessed.
     for t in m.tracked.values().filter(|t| t.closure.truncated) {
         let Some(item) = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item)) else { continue };
