@@ -6,7 +6,8 @@
 //! Invariant: resolution is a pure function of the index; it never fails, it answers
 //! `Unresolved`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::index::{Def, ExternRef, Index, ItemId, ModId, ModKind, TypeId};
 use crate::ir::{Ty, TyPath, UseEntry};
@@ -51,6 +52,10 @@ pub struct Resolver<'a> {
     pub index: &'a Index,
     /// `[frameworks] aliases`: external path prefix → what it re-exports.
     pub aliases: &'a BTreeMap<String, String>,
+    /// What each glob import names (module, index in its `globs`), once resolved: a name looked
+    /// up through a module with a thousand globs (web-sys's `features`) must not resolve those
+    /// thousand paths again for every name, or for every glob they lead to.
+    globs: RefCell<HashMap<(ModId, usize), Res>>,
 }
 
 const PRIMITIVES: &[&str] = &[
@@ -103,7 +108,7 @@ fn std_prelude(name: &str) -> Option<&'static str> {
 
 impl<'a> Resolver<'a> {
     pub fn new(index: &'a Index, aliases: &'a BTreeMap<String, String>) -> Self {
-        Resolver { index, aliases }
+        Resolver { index, aliases, globs: RefCell::new(HashMap::new()) }
     }
 
     /// Resolve a type path written in module `scope` of an item with `generics`.
@@ -290,16 +295,36 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        for glob in &module.globs {
-            match self.resolve_use(m, glob, Ns::Type, visited) {
+        for (g, glob) in module.globs.iter().enumerate() {
+            let cached = self.globs.borrow().get(&(m, g)).cloned();
+            let target = match cached {
+                Some(r) => r,
+                None => {
+                    let r = self.resolve_use(m, glob, Ns::Type, visited);
+                    // Only what resolved: an answer cut short by a cycle guard is not final.
+                    if r != Res::Unresolved {
+                        self.globs.borrow_mut().insert((m, g), r.clone());
+                    }
+                    r
+                }
+            };
+            match target {
                 Res::Mod(gm) if gm != m => {
                     if let Some(r) = self.lookup_definite(gm, name, ns, visited, externs) {
                         return Some(r);
                     }
                 }
-                Res::Extern(mut p) => {
-                    p.push(name.to_string());
-                    externs.push(p);
+                Res::Extern(p) => {
+                    // Many globs of one external module (`wasm_bindgen::prelude::*` in every
+                    // file) offer the same candidate: keep one.
+                    let same = |e: &Vec<String>| {
+                        e.len() == p.len() + 1 && e.starts_with(&p) && e.last().is_some_and(|l| l == name)
+                    };
+                    if !externs.iter().any(same) {
+                        let mut p = p;
+                        p.push(name.to_string());
+                        externs.push(p);
+                    }
                 }
                 _ => {}
             }

@@ -153,6 +153,36 @@ fn a_20_mb_generated_file_is_analysed_in_bounded_time_and_memory() {
 }
 
 #[test]
+fn hundreds_of_glob_reexports_resolve_in_bounded_time() {
+    // web-sys's shape: `features` re-exports 1,500 generated modules (400 here) with `pub use gen::*`,
+    // and each of those imports `super::*` and an external prelude glob. Every name looked up in
+    // one module used to walk all the others, and for each of them resolve the prelude glob by
+    // walking all the others again (minutes on web-sys itself).
+    let mut fixture = counter_crate().append("src/lib.rs", "mod features;\npub use features::*;\n");
+    let mut features = String::new();
+    for n in 0..400 {
+        features.push_str(&format!("mod gen_{n};\npub use gen_{n}::*;\n"));
+        fixture = fixture.file(
+            &format!("src/features/gen_{n}.rs"),
+            &format!(
+                "use super::*;\nuse wasm_bindgen::prelude::*;\n\
+                 #[wasm_bindgen]\npub struct Gen{n} {{ inner: JsValue }}\n\
+                 impl AsRef<JsValue> for Gen{n} {{ fn as_ref(&self) -> &JsValue {{ &self.inner }} }}\n\
+                 impl From<Gen{n}> for Other{n} {{ fn from(g: Gen{n}) -> Self {{ Other{n}(g) }} }}\n"
+            ),
+        );
+    }
+    let fixture = fixture.file("src/features/mod.rs", &features);
+    let started = Instant::now();
+    let bounded = run_bounded(hotlint_command(fixture.path(), &["--format", "json"]), Duration::from_secs(120));
+    let run = bounded.run.unwrap_or_else(|| panic!("no result within 120 s"));
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
+    // About 5 s in a debug build; cubic before (every lookup walked every module per module).
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+}
+
+#[test]
 fn a_long_line_is_cut_around_the_span_in_the_snippet() {
     // A generated one-line table (1 MB) followed by a syntax error on the same line.
     let mut line = String::from("pub const TABLE: [u32; 200000] = [");
