@@ -20,6 +20,8 @@ use syn::spanned::Spanned;
 
 use crate::ir::*;
 
+mod scan;
+
 /// What the parser should record beyond the item structure.
 #[derive(Clone, Debug, Default)]
 pub struct ParseOptions {
@@ -341,9 +343,19 @@ fn key_of(lc: LineColumn) -> BodyKey {
 
 impl Parser<'_> {
     fn run(mut self, text: &str) -> Result<(Vec<Item>, Vec<Attr>), ParseFailure> {
-        let tokens = TokenStream::from_str(text)
+        // The fast path summarises and blanks the bodies before tokenising; when it declines the
+        // file, bodies are cut from the token stream instead.
+        let fast = scan::scan(text, self.file, self.opts);
+        let lexable = fast.as_ref().map_or(text, |s| s.hollow.as_str());
+        let tokens = TokenStream::from_str(lexable)
             .map_err(|e| ParseFailure { message: format!("could not tokenise: {e}"), loc: Some(self.loc(e.span())) })?;
-        let stripped = self.strip_bodies(tokens, 0);
+        let stripped = match fast {
+            Some(scan) => {
+                self.bodies = scan.bodies.into_iter().map(|(k, body)| (k, CutBody { body, tokens: None })).collect();
+                tokens
+            }
+            None => self.strip_bodies(tokens, 0),
+        };
         // As `syn::File` parses, but each top-level item is converted and its tree dropped before
         // the next is parsed: a file's syntax trees never all live at once (a 20 MB generated
         // file would need gigabytes).
@@ -572,7 +584,7 @@ impl Parser<'_> {
             }
             I::Static(s) => (&s.attrs, Some(&s.vis), ItemKind::Other, self.loc(s.ident.span())),
             I::Fn(f) => {
-                if !self.bodies.contains_key(&key_of(f.block.brace_token.span.open().start())) {
+                if !f.block.stmts.is_empty() {
                     children = Children::Stmts(&f.block.stmts);
                 }
                 let def = self.func(&f.attrs, &f.sig, &f.block);
@@ -1554,6 +1566,117 @@ mod tests {
         assert!(variants_of("fn f(s: State) -> State { let t = State::V1(1); t }").is_empty());
         // A `match` in a `code_change` body and nested matches count too.
         assert_eq!(variants_of("fn f(s: S) { match a { S::A => match b { S::B => {} } } }").len(), 2);
+    }
+
+    /// Every function body of `src`, summarised by the fast scanner and by the reference (a
+    /// comment holding `/*ERROR*/` makes the scanner decline the file), with differences.
+    fn fast_and_reference_differ(src: &str) -> Vec<String> {
+        let opts = ParseOptions {
+            interesting_calls: vec!["spawn".into(), "start".into(), "snapshot".into(), "message".into(), "f".into()],
+        };
+        let fast = parse_file(0, "a.rs".into(), src.as_bytes(), &opts);
+        let slow = parse_file(0, "a.rs".into(), format!("{src}\n// /*ERROR*/\n").as_bytes(), &opts);
+        assert!(scan::scan(src, 0, &opts).is_some() || fast.error.is_some(), "the scanner declined");
+        fn bodies(f: &FileSummary) -> Vec<(String, String)> {
+            let mut out = Vec::new();
+            for item in &f.items {
+                let fns: Vec<&FnDef> = match &item.kind {
+                    ItemKind::Fn(d) => vec![d],
+                    ItemKind::Impl(i) => i.fns.iter().collect(),
+                    _ => vec![],
+                };
+                for d in fns {
+                    let b = &d.body;
+                    let calls: Vec<String> = b
+                        .calls
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{:?}{}{}{:?}{:?}{:?}{:?}",
+                                c.path, c.func, c.method, c.receiver, c.generics, c.str_args, c.loc
+                            )
+                        })
+                        .collect();
+                    out.push((
+                        format!("{}:{}", d.name, d.loc.line),
+                        format!(
+                            "{:x} {:?} {:?} {:?} {:?}",
+                            b.fingerprint, b.idents, calls, b.literal, b.match_variants
+                        ),
+                    ));
+                }
+            }
+            out
+        }
+        assert_eq!(fast.error.is_some(), slow.error.is_some(), "{:?} / {:?}", fast.error, slow.error);
+        let (a, b) = (bodies(&fast), bodies(&slow));
+        assert_eq!(a.len(), b.len());
+        a.iter().zip(&b).filter(|(x, y)| x != y).map(|(x, y)| format!("fast {x:?}\nslow {y:?}")).collect()
+    }
+
+    #[test]
+    fn fast_body_scanner_agrees_with_the_reference() {
+        let src = r##"
+/// doc
+pub fn numbers() -> f64 { let a = 1..2; let b = 1.0e-5 + 2.5f32 as f64 + 0x1F_u8 as f64 + 1_000 + 3.; let c = 1.max(2); let d = 2.0.powi(2); let t = (1, 2).0 + x.0.1; a.start as f64 + b }
+fn chars<'a>(s: &'a str) -> char { let _l: &'static str = "x"; 'outer: loop { break 'outer; } let c = 'x'; let e = '\n'; let u = '\u{1F600}'; let q = '\''; let b = b'x'; let bs = b"bytes\"q"; let r = r#"raw "str""#; let br = br"raw"; let cs = c"c"; 'é' }
+fn docs() {
+    /// inner doc on a statement
+    let x = 1;
+    //! odd inner doc
+    /** block doc */
+    let y = 2; /* plain /* nested */ comment */ //// not doc
+    /*! inner block */
+    x + y
+}
+fn calls() { Counter::spawn(None, Counter, ()); actor.start(); Worker { a: 1 }.start(); Worker::new(1).start(); t.snapshot::<Snap, Ev<u8>>("s").message::<X>("m", 2); f(vec![1, 2,], (3, 4,),); }
+fn arms(s: State) -> State { match s { State::V1(a) | Self::V2 { a, } => x(a), State::V3 if ok(|p, q| p) => { State::V9 } _ => State::V8, } }
+fn unicode() { let naïve = "ü"; let r#type = 1; r#type + naïve.len() }
+fn literal() -> u16 { 2 }
+fn trailing(a: (u8, u8,),) { let v = [1, 2, 3,]; }
+impl X { fn m(&self) -> Vec<u8> { self.0.iter().map(|x| x + 1).collect::<Vec<_>>() } fn code_change(v: u16) -> Self { match v { 1 => Self, _ => todo!() } } }
+fn items() { struct Inner; impl Inner { fn inner() { spawn(); } } }
+fn macros() { println!("{}", 1); let s = format!("{x:?}"); assert_eq!(a, b, "msg {}", c); vec![0u8; 4]; }
+fn generic<T: Into<u8>>(t: T) -> impl Fn() -> u8 where T: Clone { move || 1 }
+fn weird() { let _ = a as *const u8; let _ = &mut *b; x?.y; !z; -1i32; a << 2 >> 3; a -> b; c => d; e :: f; $g; #h; @i; ~j; }
+"##;
+        let opts = ParseOptions::default();
+        assert!(parse_file(0, "a.rs".into(), src.as_bytes(), &opts).error.is_none());
+        let cut = scan::scan(src, 0, &opts).map(|s| s.bodies.len());
+        assert_eq!(cut, Some(12), "the scanner cuts every body but those declaring items and code_change");
+        let diffs = fast_and_reference_differ(src);
+        assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+        // CRLF line endings.
+        let diffs = fast_and_reference_differ(&src.replace('\n', "\r\n"));
+        assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    }
+
+    /// With `HOTLINT_DIFF_DIR` set, every `.rs` file below it (a real repository): the fast
+    /// scanner must summarise every body as the reference does.
+    #[test]
+    fn fast_body_scanner_agrees_on_a_directory() {
+        let Some(dir) = std::env::var_os("HOTLINT_DIFF_DIR") else { return };
+        let (mut files, mut declined, mut failed) = (0, 0, Vec::new());
+        for entry in walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok) {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "rs") || path.components().any(|c| c.as_os_str() == "target") {
+                continue;
+            }
+            let Ok(src) = std::fs::read_to_string(path) else { continue };
+            files += 1;
+            if scan::scan(&src, 0, &ParseOptions::default()).is_none() {
+                declined += 1;
+                continue;
+            }
+            let diffs = std::panic::catch_unwind(|| fast_and_reference_differ(&src));
+            match diffs {
+                Ok(d) if d.is_empty() => {}
+                Ok(d) => failed.push(format!("{}: {}", path.display(), d.first().cloned().unwrap_or_default())),
+                Err(_) => failed.push(format!("{}: panicked", path.display())),
+            }
+        }
+        eprintln!("{files} files, {declined} declined by the scanner, {} differ", failed.len());
+        assert!(failed.is_empty(), "{}", failed.iter().take(5).cloned().collect::<Vec<_>>().join("\n"));
     }
 
     #[test]
