@@ -56,6 +56,18 @@ pub struct Resolver<'a> {
     /// up through a module with a thousand globs (web-sys's `features`) must not resolve those
     /// thousand paths again for every name, or for every glob they lead to.
     globs: RefCell<HashMap<(ModId, usize), Res>>,
+    /// Answers of [`Resolver::resolve`] (which depends only on its arguments): the same few names
+    /// (`String`, `u64`, `Vec`, a module's own types) are asked in every module again and again.
+    answers: RefCell<HashMap<u64, Vec<(Query, Res)>>>,
+}
+
+/// A [`Resolver::resolve`] question, as its cache keeps it.
+#[derive(PartialEq, Eq, Hash)]
+struct Query {
+    scope: ModId,
+    global: bool,
+    ns: Ns,
+    segs: Vec<String>,
 }
 
 const PRIMITIVES: &[&str] = &[
@@ -108,7 +120,7 @@ fn std_prelude(name: &str) -> Option<&'static str> {
 
 impl<'a> Resolver<'a> {
     pub fn new(index: &'a Index, aliases: &'a BTreeMap<String, String>) -> Self {
-        Resolver { index, aliases, globs: RefCell::new(HashMap::new()) }
+        Resolver { index, aliases, globs: RefCell::new(HashMap::new()), answers: RefCell::new(HashMap::new()) }
     }
 
     /// Resolve a type path written in module `scope` of an item with `generics`.
@@ -126,12 +138,29 @@ impl<'a> Resolver<'a> {
         if !global && rest.is_empty() && generics.iter().any(|g| g == first) {
             return Res::Param(first.clone());
         }
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (scope, global, ns, segs).hash(&mut h);
+            h.finish()
+        };
+        let same = |q: &Query| q.scope == scope && q.global == global && q.ns == ns && q.segs == segs;
+        if let Some(hit) = self.answers.borrow().get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
+            return hit.1.clone();
+        }
+        let res = self.resolve_uncached(scope, global, first, rest, ns);
+        let query = Query { scope, global, ns, segs: segs.to_vec() };
+        self.answers.borrow_mut().entry(key).or_default().push((query, res.clone()));
+        res
+    }
+
+    fn resolve_uncached(&self, scope: ModId, global: bool, first: &str, rest: &[String], ns: Ns) -> Res {
         let mut visited = HashSet::new();
         let first_ns = if rest.is_empty() { ns } else { Ns::Type };
         let mut cur = if global {
-            self.extern_crate(scope, first).unwrap_or_else(|| Res::Extern(vec![first.clone()]))
+            self.extern_crate(scope, first).unwrap_or_else(|| Res::Extern(vec![first.to_string()]))
         } else {
-            match first.as_str() {
+            match first {
                 "Self" if rest.is_empty() => return Res::SelfType,
                 "Self" => return Res::Unresolved,
                 "crate" => self.crate_root(scope),
