@@ -83,6 +83,31 @@ fn a_dependency_with_stateful_actors_is_one_hl006_finding() {
 }
 
 #[test]
+fn hl006_names_where_the_workspace_starts_the_dependencys_actors() {
+    let dir = setup(None);
+    write(
+        dir.path(),
+        "app/src/lib.rs",
+        "use jobq::Scheduler;\n\npub async fn run() {\n    let _ = Scheduler::spawn(None, Scheduler, ()).await;\n}\n",
+    );
+    let v = run(dir.path(), &[]);
+    let notes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "HL006")
+        .flat_map(|f| f["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()))
+        .collect();
+    assert!(
+        notes.contains(&"`jobq::Scheduler` is started by this workspace at src/lib.rs:4 (`Scheduler::spawn`)"),
+        "{v:#}"
+    );
+    // Without the call, no such note.
+    let plain = run(setup(None).path(), &[]);
+    assert!(!plain.to_string().contains("started by this workspace"), "{plain:#}");
+}
+
+#[test]
 fn no_deps_and_staged_do_not_scan() {
     let dir = setup(None);
     assert!(!codes(&run(dir.path(), &["--no-deps"])).contains(&"HL006".to_string()));
