@@ -59,7 +59,14 @@ pub struct Resolver<'a> {
     /// Answers of [`Resolver::resolve`] (which depends only on its arguments): the same few names
     /// (`String`, `u64`, `Vec`, a module's own types) are asked in every module again and again.
     answers: RefCell<HashMap<u64, Vec<(Query, Res)>>>,
+    /// Module lookups made by the current [`Resolver::resolve`]: modules that glob-import each
+    /// other all round make the paths through them exponential; past [`MAX_LOOKUPS`] the
+    /// resolution gives up (unresolved) instead of hanging.
+    lookups: std::cell::Cell<usize>,
 }
+
+/// Module lookups one resolution may make (ordinary code needs a few dozen).
+pub const MAX_LOOKUPS: usize = 20_000;
 
 /// A [`Resolver::resolve`] question, as its cache keeps it.
 #[derive(PartialEq, Eq, Hash)]
@@ -120,7 +127,13 @@ fn std_prelude(name: &str) -> Option<&'static str> {
 
 impl<'a> Resolver<'a> {
     pub fn new(index: &'a Index, aliases: &'a BTreeMap<String, String>) -> Self {
-        Resolver { index, aliases, globs: RefCell::new(HashMap::new()), answers: RefCell::new(HashMap::new()) }
+        Resolver {
+            index,
+            aliases,
+            globs: RefCell::new(HashMap::new()),
+            answers: RefCell::new(HashMap::new()),
+            lookups: std::cell::Cell::new(0),
+        }
     }
 
     /// Resolve a type path written in module `scope` of an item with `generics`.
@@ -155,6 +168,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn resolve_uncached(&self, scope: ModId, global: bool, first: &str, rest: &[String], ns: Ns) -> Res {
+        self.lookups.set(0);
         let mut visited = HashSet::new();
         let first_ns = if rest.is_empty() { ns } else { Ns::Type };
         let mut cur = if global {
@@ -289,8 +303,9 @@ impl<'a> Resolver<'a> {
     ) -> Option<Res> {
         // `visited` guards the lookups in progress (a cycle of globs or re-exports), not the ones
         // already answered: the same (module, name) may be asked again on another path.
+        self.lookups.set(self.lookups.get() + 1);
         let key = (m, name.to_string());
-        if visited.len() > 256 || !visited.insert(key.clone()) {
+        if self.lookups.get() > MAX_LOOKUPS || visited.len() > 256 || !visited.insert(key.clone()) {
             return None;
         }
         let r = self.lookup_definite_inner(m, name, ns, visited, externs);

@@ -183,6 +183,26 @@ fn hundreds_of_glob_reexports_resolve_in_bounded_time() {
 }
 
 #[test]
+fn twelve_modules_glob_importing_each_other_resolve_in_bounded_time() {
+    // Found by the real-repository survey: every path through a complete glob graph is a new
+    // lookup order, so the search was exponential (minutes for 12 modules, hours for 15).
+    let n = 12;
+    let mut lib = String::new();
+    for i in 1..=n {
+        let globs: String = (1..=n).filter(|j| *j != i).map(|j| format!(" pub use super::m{j}::*;")).collect();
+        lib.push_str(&format!("pub mod m{i} {{ pub use std::fmt::*;{globs} }}\n"));
+    }
+    lib.push_str("pub struct S;\nimpl m12::Display for S { fn fmt(&self, _: &mut m12::Formatter<'_>) -> m12::Result { Ok(()) } }\n");
+    let fixture = counter_crate().append("src/lib.rs", "pub mod cycle;\n").file("src/cycle.rs", &lib);
+    let started = Instant::now();
+    let bounded = run_bounded(hotlint_command(fixture.path(), &["--format", "json"]), Duration::from_secs(120));
+    let run = bounded.run.unwrap_or_else(|| panic!("no result within 120 s"));
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+}
+
+#[test]
 fn a_long_line_is_cut_around_the_span_in_the_snippet() {
     // A generated one-line table (1 MB) followed by a syntax error on the same line.
     let mut line = String::from("pub const TABLE: [u32; 200000] = [");
