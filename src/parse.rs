@@ -597,9 +597,11 @@ impl Parser<'_> {
                 }
                 let inline = m.content.is_some();
                 let attrs = self.attrs(&m.attrs);
+                // `#[cfg_attr(pred, path = "…")]` holds for another configuration (a simulator, a
+                // platform); the default build, which hotlint reads, takes the usual file.
                 let path_attrs = attrs
                     .iter()
-                    .filter(|a| a.is("path"))
+                    .filter(|a| a.is("path") && a.cfg.is_none())
                     .filter_map(|a| match &a.args {
                         AttrArgs::Value(v) => Some(v.clone()),
                         _ => None,

@@ -203,6 +203,18 @@ fn twelve_modules_glob_importing_each_other_resolve_in_bounded_time() {
 }
 
 #[test]
+fn a_cfg_attr_path_is_another_configurations_file() {
+    // risingwave: `#[cfg_attr(madsim, path = "sim/catalog.rs")] pub mod catalog;` — the default
+    // build compiles `src/catalog.rs`; the simulator's file need not exist.
+    let fixture = counter_crate()
+        .append("src/lib.rs", "#[cfg_attr(madsim, path = \"sim/catalog.rs\")]\npub mod catalog;\n")
+        .file("src/catalog.rs", "pub struct Catalog;\n");
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
+}
+
+#[test]
 fn a_long_line_is_cut_around_the_span_in_the_snippet() {
     // A generated one-line table (1 MB) followed by a syntax error on the same line.
     let mut line = String::from("pub const TABLE: [u32; 200000] = [");
