@@ -97,6 +97,50 @@ fn matches_any(candidates: &[String], list: &[String]) -> bool {
     candidates.iter().any(|c| list.iter().any(|l| l == c))
 }
 
+/// The last names of every path a profile matches (`Actor` of `ractor::Actor`).
+fn framework_last_names(profiles: &[Profile]) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    for p in profiles {
+        for f in &p.actor {
+            for path in f.traits.iter().chain(&f.derive).chain(&f.attribute) {
+                out.insert(crate::profiles::last_segment(path));
+            }
+        }
+        for f in &p.message {
+            for path in f.traits.iter().chain(&f.impl_attribute) {
+                out.insert(crate::profiles::last_segment(path));
+            }
+        }
+    }
+    out
+}
+
+/// Which written paths are worth resolving when looking for framework items: only a path whose
+/// last name is a framework's, or a name that a `use … as` or a configured alias gives to
+/// another item, can resolve to one. The others (most trait impls, derives and attributes) are
+/// not resolved at all.
+struct Wanted<'a> {
+    names: BTreeSet<&'a str>,
+}
+
+impl<'a> Wanted<'a> {
+    fn new(index: &'a Index, profiles: &'a [Profile], aliases: &'a BTreeMap<String, String>) -> Self {
+        let mut names = framework_last_names(profiles);
+        let renamed = index
+            .modules
+            .iter()
+            .flat_map(|m| &m.imports)
+            .filter_map(|u| u.alias.as_deref().filter(|a| u.path.last().map(String::as_str) != Some(*a)));
+        names.extend(renamed);
+        names.extend(aliases.keys().map(|k| crate::profiles::last_segment(k)));
+        Wanted { names }
+    }
+
+    fn may_match(&self, last: Option<&str>) -> bool {
+        last.is_some_and(|l| self.names.contains(l))
+    }
+}
+
 /// Dependency crates that may re-export a framework: a trait, derive or attribute path that
 /// resolves into an external crate no profile knows, and whose last segment is a name some
 /// profile uses (`some_sdk::core::ractor::Actor`).
@@ -107,20 +151,11 @@ pub fn reexport_candidates(
 ) -> BTreeSet<String> {
     let res = Resolver::new(index, aliases);
     let mut known_crates: BTreeSet<&str> = ["std", "core", "alloc", "serde"].into_iter().collect();
-    let mut last_names: BTreeSet<&str> = BTreeSet::new();
     for p in profiles {
         known_crates.extend(p.crates.iter().map(String::as_str));
-        for f in &p.actor {
-            for path in f.traits.iter().chain(&f.derive).chain(&f.attribute) {
-                last_names.insert(crate::profiles::last_segment(path));
-            }
-        }
-        for f in &p.message {
-            for path in f.traits.iter().chain(&f.impl_attribute) {
-                last_names.insert(crate::profiles::last_segment(path));
-            }
-        }
     }
+    let last_names = framework_last_names(profiles);
+    let wanted = Wanted::new(index, profiles, aliases);
     let mut out = BTreeSet::new();
     let mut consider = |r: Res| {
         for p in r.extern_paths() {
@@ -136,16 +171,18 @@ pub fn reexport_candidates(
         let Some(item) = index.item(imp.item) else { continue };
         if let ItemKind::Impl(def) = &item.kind {
             if let Some(tp) = &def.trait_path {
-                consider(res.resolve(imp.module, tp.global, &tp.names(), &def.generics, Ns::Type));
+                if wanted.may_match(tp.last_name()) {
+                    consider(res.resolve(imp.module, tp.global, &tp.names(), &def.generics, Ns::Type));
+                }
             }
         }
-        for a in &item.attrs {
+        for a in item.attrs.iter().filter(|a| wanted.may_match(a.path.last().map(String::as_str))) {
             consider(res.resolve(imp.module, false, &a.path, &[], Ns::Type));
         }
     }
     for t in &index.types {
         let Some(item) = index.item(t.item) else { continue };
-        for (d, _) in derives(&item.attrs) {
+        for (d, _) in derives(&item.attrs).filter(|(d, _)| wanted.may_match(d.last().map(String::as_str))) {
             consider(res.resolve(t.module, false, &d, &[], Ns::Type));
         }
     }
@@ -155,6 +192,7 @@ pub fn reexport_candidates(
 pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_config: &[String]) -> Actors {
     let cx = Ctx { index, res, profiles };
     let mut out = Actors::default();
+    let wanted = Wanted::new(index, profiles, res.aliases);
     // 1. Actor declarations: trait impls, attribute impls.
     for imp in &index.impls {
         let Some(item) = index.item(imp.item) else { continue };
@@ -163,6 +201,9 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
             continue;
         }
         if let Some(tp) = &def.trait_path {
+            if !wanted.may_match(tp.last_name()) {
+                continue;
+            }
             let cands = trait_candidates(&cx, imp.module, tp, &def.generics);
             for p in profiles {
                 for form in &p.actor {
@@ -174,7 +215,7 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
                 }
             }
         } else {
-            for attr in &item.attrs {
+            for attr in item.attrs.iter().filter(|a| wanted.may_match(a.path.last().map(String::as_str))) {
                 let cands = path_candidates(res, imp.module, &attr.path);
                 for p in profiles {
                     for form in &p.actor {
@@ -191,7 +232,7 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
     // 2. Derived actors.
     for (tid, t) in index.types.iter().enumerate() {
         let Some(item) = index.item(t.item) else { continue };
-        for (dpath, _) in derives(&item.attrs) {
+        for (dpath, _) in derives(&item.attrs).filter(|(d, _)| wanted.may_match(d.last().map(String::as_str))) {
             let cands = path_candidates(res, t.module, &dpath);
             for p in profiles {
                 for form in &p.actor {

@@ -179,39 +179,27 @@ pub struct Comparison {
 }
 
 /// Compare every tracked type of `head` (and every tracked type of `base` that disappeared).
-pub fn compare(base: Model, head: &Model, base_commit: String) -> Comparison {
-    let cx = Cx {
+pub fn compare(base: Model, head: &Model, base_commit: String, jobs: usize) -> Comparison {
+    // Tracked types are compared independently, on `jobs` threads; each thread has its own
+    // resolvers (their caches are not shared), and the diffs keep the head's order.
+    let tracked: Vec<(&TypeId, &crate::tracked::Tracked)> = head.tracked.iter().collect();
+    let cx = || Cx {
         base: &base,
         head,
         base_res: Resolver::new(&base.index, &base.config.aliases),
         head_res: Resolver::new(&head.index, &head.config.aliases),
     };
-    let mut diffs = Vec::new();
-    for (ty, t) in &head.tracked {
-        let base_ty = cx.match_base(*ty);
-        let mut diff = TypeDiff {
-            path: t.path.clone(),
-            head_ty: Some(*ty),
-            base_ty,
-            moved_from: None,
-            changes: Vec::new(),
-            opaque_changed: Vec::new(),
-            base_version: None,
-            head_version: t.migration.as_ref().map(|m| m.version.clone()),
-            base_convention: None,
-        };
-        if let Some(b) = base_ty {
-            let bpath = base.index.type_entry(b).map(|e| e.path.clone()).unwrap_or_default();
-            if bpath != t.path {
-                diff.moved_from = Some(bpath);
-            }
-            let bm = base.migrations.get(&b);
-            diff.base_version = bm.map(|m| m.version.clone());
-            diff.base_convention = bm.map(|m| m.convention.clone());
-            cx.diff_closure(*ty, b, t.closure.types.as_slice(), &mut diff);
+    let diff_all = || {
+        use rayon::prelude::*;
+        tracked.par_iter().map_init(cx, |cx, (ty, t)| cx.diff_type(**ty, t)).collect::<Vec<_>>()
+    };
+    let diffs = match rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build() {
+        Ok(pool) => pool.install(diff_all),
+        Err(_) => {
+            let cx = cx();
+            tracked.iter().map(|(ty, t)| cx.diff_type(**ty, t)).collect()
         }
-        diffs.push(diff);
-    }
+    };
     Comparison { base: Box::new(base), base_commit, diffs }
 }
 
@@ -223,6 +211,33 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// The changes to one tracked head type's closure since the base.
+    fn diff_type(&self, ty: TypeId, t: &crate::tracked::Tracked) -> TypeDiff {
+        let base_ty = self.match_base(ty);
+        let mut diff = TypeDiff {
+            path: t.path.clone(),
+            head_ty: Some(ty),
+            base_ty,
+            moved_from: None,
+            changes: Vec::new(),
+            opaque_changed: Vec::new(),
+            base_version: None,
+            head_version: t.migration.as_ref().map(|m| m.version.clone()),
+            base_convention: None,
+        };
+        if let Some(b) = base_ty {
+            let bpath = self.base.index.type_entry(b).map(|e| e.path.clone()).unwrap_or_default();
+            if bpath != t.path {
+                diff.moved_from = Some(bpath);
+            }
+            let bm = self.base.migrations.get(&b);
+            diff.base_version = bm.map(|m| m.version.clone());
+            diff.base_convention = bm.map(|m| m.convention.clone());
+            self.diff_closure(ty, b, t.closure.types.as_slice(), &mut diff);
+        }
+        diff
+    }
+
     /// The base definition of a head type: same canonical path, else (a move) the only base
     /// type with the same name.
     fn match_base(&self, head_ty: TypeId) -> Option<TypeId> {

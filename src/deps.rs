@@ -437,7 +437,7 @@ pub fn upgrade_changes(
             );
         }
         new.tracked = tracked;
-        let cmp = crate::compare::compare(old, &new, String::new());
+        let cmp = crate::compare::compare(old, &new, String::new(), jobs);
         for d in &cmp.diffs {
             let Some(ty) = d.head_ty.and_then(|t| found.get(&t)) else { continue };
             let by: Vec<String> = reached.get(ty).map(|s| s.iter().cloned().collect()).unwrap_or_default();

@@ -69,7 +69,7 @@ pub fn compare_sources(base: &[u8], head: &[u8]) -> Vec<&'static str> {
     else {
         return Vec::new();
     };
-    head_model.comparison = Some(crate::compare::compare(base_model, &head_model, "0".repeat(40)));
+    head_model.comparison = Some(crate::compare::compare(base_model, &head_model, "0".repeat(40), 1));
     head_model.has_history = true;
     crate::run_rules(&head_model, &levels()).iter().map(|f| f.code).collect()
 }

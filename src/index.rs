@@ -105,7 +105,7 @@ pub struct ScopedItem {
 
 #[derive(Debug)]
 pub struct Index {
-    pub files: Vec<FileSummary>,
+    pub files: Vec<std::sync::Arc<FileSummary>>,
     /// Package of each file (the first crate that included it).
     pub file_package: Vec<Option<usize>>,
     pub crates: Vec<Crate>,
@@ -139,7 +139,7 @@ impl Index {
     }
 
     pub fn file(&self, id: FileId) -> Option<&FileSummary> {
-        self.files.get(id as usize)
+        self.files.get(id as usize).map(|f| &**f)
     }
 
     /// Give the parsed files back, to load more crates and rebuild.

@@ -91,6 +91,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     // With `--head` or `--staged` every analysed file and manifest comes from git.
     let head_from_git = opts.head.is_some() || opts.staged;
     let ws = workspace::discover(&manifest, &opts.selection, !head_from_git)?;
+    let ws_root = ws.root.clone();
     if let (workspace::Discovery::Manifests { reason }, false) = (&ws.discovery, head_from_git) {
         eprintln!(
             "warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself"
@@ -111,51 +112,41 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
     let repo = if uses_git { Some(git::Repo::open(&ws.root)?) } else { None };
     // The head: the working tree, a revision, or the index.
-    let mut index_tree = None;
-    let (head_label, head_commit, mut model) = match (&repo, &opts.head, opts.staged) {
-        (Some(repo), Some(rev), _) => {
+    let head_rev = match (&repo, &opts.head) {
+        (Some(repo), Some(rev)) => {
             let commit = repo.commit(rev)?;
             let tree = repo.tree_at(&commit)?;
-            warn_about(&tree.warnings);
-            let head_ws = workspace::at_tree_selecting(&tree, &ws.root, &manifest, &opts.selection)?;
-            let model =
-                analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
-            (commit.clone(), Some(commit), model)
+            Some((commit, tree))
         }
-        (Some(repo), None, true) => {
-            let tree = index_tree.insert(repo.tree_of_index()?);
+        _ => None,
+    };
+    let index_tree = match (&repo, &head_rev, opts.staged) {
+        (Some(repo), None, true) => Some(repo.tree_of_index()?),
+        _ => None,
+    };
+    let worktree = source::Worktree::new(&ws.root);
+    let (head_label, head_commit, head_ws, head_tree): (
+        String,
+        Option<String>,
+        workspace::Workspace,
+        &dyn source::Tree,
+    ) = match (&head_rev, &index_tree) {
+        (Some((commit, tree)), _) => {
             warn_about(&tree.warnings);
             let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection)?;
-            let model =
-                analyse_tree(head_ws, tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
-            ("staged".to_string(), None, model)
+            (commit.clone(), Some(commit.clone()), head_ws, tree)
         }
-        _ => {
-            let tree = source::Worktree::new(&ws.root);
-            let model =
-                analyse_tree(ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
-            ("worktree".to_string(), None, model)
+        (None, Some(tree)) => {
+            warn_about(&tree.warnings);
+            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection)?;
+            ("staged".to_string(), None, head_ws, tree)
         }
+        _ => ("worktree".to_string(), None, ws, &worktree),
     };
-    // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
-    if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
-        let scan_options = deps::ScanOptions { progress: opts.progress, cache_dir: None };
-        let scan = deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs, &scan_options);
-        timer.lap(&format!("deps ({} packages, {} from cache)", scan.scanned.len(), scan.from_cache));
-        warn_about(scan.lock_problem.iter().cloned().collect::<Vec<_>>().as_slice());
-        model.deps = Some(scan);
-    }
-    // Without `--base`, the shipped-shape lock is the base when it exists.
-    let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&model.ws.root)? } else { None };
-    if let Some(lock) = &lock {
-        let base_model = lock_model(lock, &model, &ctx)?;
-        model.comparison = Some(compare::compare(base_model, &model, lock::FILE.to_string()));
-        model.has_history = true;
-        timer.lap("compare");
-        let findings = run_rules(&model, &levels);
-        return Ok(report::Report { model, findings, base: Some(lock::FILE.into()), head: head_label, baseline: None });
-    }
-    // The base: `--base` (merge base with the head, or exact), or `HEAD` for `--staged`.
+    let head_sources = load_tree(&head_ws, head_tree, &ctx, &load::Reuse::new(), &mut timer);
+    // The base: `--base` (merge base with the head, or exact); without it the shipped-shape lock
+    // when it exists, else `HEAD` for `--staged`.
+    let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&ws_root)? } else { None };
     let base_commit = match (&repo, &opts.base) {
         (Some(repo), Some(rev)) => {
             let commit = repo.commit(rev)?;
@@ -169,47 +160,92 @@ pub fn check(opts: &Options) -> Result<report::Report> {
                 Some(repo.merge_base(&commit, &head, rev)?)
             }
         }
-        (Some(repo), None) if opts.staged => repo.head().ok(),
+        (Some(repo), None) if opts.staged && lock.is_none() => repo.head().ok(),
         _ => None,
     };
-    if let (Some(repo), Some(commit)) = (&repo, &base_commit) {
-        let tree = match index_tree.as_ref().and_then(|index| repo.tree_at_via_index(commit, index)) {
-            Some(tree) => tree,
-            None => repo.tree_at(commit)?,
-        };
-        warn_about(&tree.warnings);
-        // A base where the workspace did not exist yet: everything is new.
-        let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
-            workspace::at_tree(&tree, &model.ws.root, &model.ws)?
-        } else {
-            workspace::Workspace {
-                root: model.ws.root.clone(),
-                packages: Vec::new(),
-                selected: Vec::new(),
-                discovery: workspace::Discovery::Manifests { reason: "no workspace at the base".into() },
-                deps: Vec::new(),
+    // The base revision is read, parsed and analysed on its own thread while the head is indexed
+    // and analysed: both are mostly sequential work, and the base reuses the head's summaries of
+    // the files git says did not change.
+    let (model, base) = std::thread::scope(|scope| {
+        let base = match (&repo, &base_commit) {
+            (Some(repo), Some(commit)) => {
+                let head = match (&head_commit, opts.staged) {
+                    (Some(h), _) => git::Head::Commit(h),
+                    (None, true) => git::Head::Index,
+                    (None, false) => git::Head::WorkingTree,
+                };
+                let reuse = load::Reuse::of(&head_sources.files, None);
+                let (config, profiles, ctx, index_tree, root) =
+                    (config.clone(), profiles.clone(), &ctx, index_tree.as_ref(), &ws_root);
+                let head_ws = head_ws.clone();
+                Some(scope.spawn(move || {
+                    let mut timer = Timer::buffered(opts.timings);
+                    let mut tree = match index_tree.and_then(|index| repo.tree_at_via_index(commit, index)) {
+                        Some(tree) => tree,
+                        None => repo.tree_at(commit)?,
+                    };
+                    // A base where the workspace did not exist yet: everything is new.
+                    let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
+                        workspace::at_tree(&tree, root, &head_ws)?
+                    } else {
+                        workspace::Workspace {
+                            root: root.clone(),
+                            packages: Vec::new(),
+                            selected: Vec::new(),
+                            discovery: workspace::Discovery::Manifests { reason: "no workspace at the base".into() },
+                            deps: Vec::new(),
+                        }
+                    };
+                    // Git names the files that changed; the others are not even read.
+                    let reuse = load::Reuse { changed: repo.changed_paths(commit, head), ..reuse };
+                    let sources = load_tree(&base_ws, &tree, ctx, &reuse, &mut timer);
+                    drop(reuse);
+                    let model = finish_tree(base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
+                    Ok::<_, Error>((model, std::mem::take(&mut tree.warnings), timer))
+                }))
             }
+            _ => None,
         };
-        // Files whose bytes did not change are not parsed again.
-        // Git names the files that changed; the others are not even read.
-        let head = match (&head_commit, opts.staged) {
-            (Some(h), _) => git::Head::Commit(h),
-            (None, true) => git::Head::Index,
-            (None, false) => git::Head::WorkingTree,
-        };
-        let reuse = load::Reuse {
-            files: model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect(),
-            changed: repo.changed_paths(commit, head),
-        };
-        let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &reuse, &mut timer)?;
+        let model = finish_tree(head_ws, head_sources, head_tree, config.clone(), profiles.clone(), &ctx, &mut timer);
+        let base = base.map(|b| b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (model, base)
+    });
+    let mut model = model?;
+    // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
+    if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
+        let scan_options = deps::ScanOptions { progress: opts.progress, cache_dir: None };
+        let scan = deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs, &scan_options);
+        timer.lap(&format!("deps ({} packages, {} from cache)", scan.scanned.len(), scan.from_cache));
+        warn_about(scan.lock_problem.iter().cloned().collect::<Vec<_>>().as_slice());
+        model.deps = Some(scan);
+    }
+    if let (Some(base), Some(commit)) = (base, &base_commit) {
+        let (base_model, warnings, base_timer) = base?;
+        warn_about(&warnings);
+        timer.absorb(base_timer, "base ");
         let base_lock = base_model.lock.clone();
-        model.comparison = Some(compare::compare(base_model, &model, commit.clone()));
+        model.comparison = Some(compare::compare(base_model, &model, commit.clone(), ctx.jobs));
         model.has_history = true;
         timer.lap("compare");
         // Dependencies whose locked version changed, for the types tracked types reach (HL007).
         if opts.deps.unwrap_or(!opts.staged) {
             model.dep_changes = deps::upgrade_changes(&model, &base_lock, ctx.jobs, opts.offline);
             timer.lap("dependency upgrades");
+        }
+    } else if let Some(lock) = &lock {
+        {
+            let base_model = lock_model(lock, &model, &ctx)?;
+            model.comparison = Some(compare::compare(base_model, &model, lock::FILE.to_string(), ctx.jobs));
+            model.has_history = true;
+            timer.lap("compare");
+            let findings = run_rules(&model, &levels);
+            return Ok(report::Report {
+                model,
+                findings,
+                base: Some(lock::FILE.into()),
+                head: head_label,
+                baseline: None,
+            });
         }
     }
     let findings = run_rules(&model, &levels);
@@ -300,19 +336,30 @@ struct Context {
     jobs: usize,
 }
 
-/// Load, parse, index and analyse one tree (the working tree, a revision, the index).
-fn analyse_tree(
+/// Load and parse one tree's files (the working tree, a revision, the index).
+fn load_tree(
+    ws: &workspace::Workspace,
+    tree: &dyn source::Tree,
+    ctx: &Context,
+    reuse: &load::Reuse,
+    timer: &mut Timer,
+) -> load::Sources {
+    let mut sources = load::Sources::default();
+    load::load(&mut sources, load::member_roots(ws), tree, &ctx.parse, &ctx.exclude, ctx.jobs, reuse);
+    timer.lap("load+parse");
+    sources
+}
+
+/// Index and analyse one tree's parsed files.
+fn finish_tree(
     ws: workspace::Workspace,
+    sources: load::Sources,
     tree: &dyn source::Tree,
     config: config::Config,
     profiles: Vec<profiles::Profile>,
     ctx: &Context,
-    reuse: &load::Reuse<'_>,
     timer: &mut Timer,
 ) -> Result<model::Model> {
-    let mut sources = load::Sources::default();
-    load::load(&mut sources, load::member_roots(&ws), tree, &ctx.parse, &ctx.exclude, ctx.jobs, reuse);
-    timer.lap("load+parse");
     let mut index = index::build(&ws, sources);
     // A framework re-exported by a dependency whose sources are on disk: load that crate too.
     let reexporters = actors::reexport_candidates(&index, &config.aliases, &profiles);
@@ -328,11 +375,23 @@ fn analyse_tree(
     if !dep_roots.is_empty() {
         let mut sources = index.into_sources();
         let disk = source::Worktree::new(&ws.root);
-        load::load(&mut sources, dep_roots, &disk, &ctx.parse, &globset::GlobSet::empty(), ctx.jobs, reuse);
+        load::load(
+            &mut sources,
+            dep_roots,
+            &disk,
+            &ctx.parse,
+            &globset::GlobSet::empty(),
+            ctx.jobs,
+            &load::Reuse::new(),
+        );
         index = index::build(&ws, sources);
     }
     timer.lap("index");
-    let model = model::analyse(ws, index, config, profiles, tree)?;
+    let analyse = || model::analyse(ws, index, config, profiles, tree);
+    let model = match rayon::ThreadPoolBuilder::new().num_threads(ctx.jobs.max(1)).build() {
+        Ok(pool) => pool.install(analyse)?,
+        Err(_) => analyse()?,
+    };
     timer.lap("analyse");
     Ok(model)
 }
@@ -470,22 +529,39 @@ fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Find
     out
 }
 
-/// `--timings`: stage durations on stderr, never in the output.
+/// `--timings`: stage durations on stderr, never in the output. A buffered timer (another
+/// thread's) keeps its lines until [`Timer::absorb`] prints them.
 struct Timer {
     on: bool,
     last: Instant,
+    buffer: Option<Vec<String>>,
 }
 
 impl Timer {
     fn new(on: bool) -> Self {
-        Timer { on, last: Instant::now() }
+        Timer { on, last: Instant::now(), buffer: None }
+    }
+
+    fn buffered(on: bool) -> Self {
+        Timer { on, last: Instant::now(), buffer: Some(Vec::new()) }
     }
 
     fn lap(&mut self, stage: &str) {
         if self.on {
             let now = Instant::now();
-            eprintln!("timing: {stage:<12} {:>8.1} ms", (now - self.last).as_secs_f64() * 1000.0);
+            let line = format!("{stage:<12} {:>8.1} ms", (now - self.last).as_secs_f64() * 1000.0);
+            match &mut self.buffer {
+                Some(lines) => lines.push(line),
+                None => eprintln!("timing: {line}"),
+            }
             self.last = now;
+        }
+    }
+
+    /// Print another thread's laps, each labelled with `prefix`.
+    fn absorb(&mut self, other: Timer, prefix: &str) {
+        for line in other.buffer.unwrap_or_default() {
+            eprintln!("timing: {prefix}{line}");
         }
     }
 }

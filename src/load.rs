@@ -8,6 +8,7 @@
 //! Invariant: the only stage that reads source files.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -22,7 +23,7 @@ pub const PARSE_STACK_BYTES: usize = 256 << 20;
 #[derive(Debug, Default)]
 pub struct Sources {
     /// Indexed by [`FileId`].
-    pub files: Vec<FileSummary>,
+    pub files: Vec<std::sync::Arc<FileSummary>>,
     /// Whether each file's `mod x;` children live beside it (`lib.rs`, `main.rs`, `mod.rs`,
     /// `#[path]` files) or in a directory named after it.
     pub mod_rs: Vec<bool>,
@@ -67,29 +68,41 @@ pub fn member_roots(ws: &Workspace) -> Vec<((usize, usize), String)> {
 }
 
 /// Summaries of another revision's files, by path, to reuse for files whose bytes are the same.
+/// Shared, not borrowed: the other revision's analysis may go on while this one loads.
 #[derive(Default)]
-pub struct Reuse<'a> {
-    pub files: HashMap<&'a str, &'a FileSummary>,
+pub struct Reuse {
+    pub files: HashMap<String, Arc<FileSummary>>,
     /// When known (from git), the paths whose bytes differ from those `files` were read from:
     /// any other path of `files` is reused without being read. Otherwise each file is read and
     /// its hash compared.
     pub changed: Option<HashSet<String>>,
 }
 
-impl<'a> Reuse<'a> {
-    pub fn new() -> Reuse<'a> {
+impl Reuse {
+    pub fn new() -> Reuse {
         Reuse::default()
     }
 
+    /// The summaries of `files`, to reuse.
+    pub fn of(files: &[Arc<FileSummary>], changed: Option<HashSet<String>>) -> Reuse {
+        Reuse { files: files.iter().map(|f| (f.rel_path.clone(), Arc::clone(f))).collect(), changed }
+    }
+
     /// The summary to reuse for `path` without reading it, when git says it did not change.
-    fn unchanged(&self, path: &str) -> Option<&'a FileSummary> {
+    fn unchanged(&self, path: &str) -> Option<&Arc<FileSummary>> {
         let changed = self.changed.as_ref()?;
         let prev = self.files.get(path)?;
         // A changed directory entry is a submodule whose commit moved (or whose files changed):
         // nothing below it counts as unchanged.
         let below_changed = path.match_indices('/').any(|(i, _)| path.get(..i).is_some_and(|d| changed.contains(d)));
-        (!changed.contains(path) && !below_changed && prev.error.is_none()).then_some(*prev)
+        (!changed.contains(path) && !below_changed && prev.error.is_none()).then_some(prev)
     }
+}
+
+/// A reused summary under the id it gets here: shared when the id is the same (the usual case:
+/// the same files in the same order), else copied with its locations renumbered.
+fn reused(prev: &Arc<FileSummary>, id: FileId) -> Arc<FileSummary> {
+    if prev.id == id { Arc::clone(prev) } else { Arc::new(prev.with_id(id)) }
 }
 
 /// Parse every file reachable from `roots`, adding to `sources` (which may already hold files).
@@ -101,7 +114,7 @@ pub fn load(
     opts: &ParseOptions,
     exclude: &globset::GlobSet,
     jobs: usize,
-    reuse: &Reuse<'_>,
+    reuse: &Reuse,
 ) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).stack_size(PARSE_STACK_BYTES).build();
     let mut wave: BTreeMap<String, bool> = BTreeMap::new();
@@ -131,7 +144,7 @@ pub fn load(
             batch
                 .par_iter()
                 .map(|(id, path, _)| match reuse.unchanged(path) {
-                    Some(prev) => prev.with_id(*id),
+                    Some(prev) => reused(prev, *id),
                     None => read_and_parse(tree, *id, path, opts, reuse),
                 })
                 .collect::<Vec<_>>()
@@ -197,13 +210,13 @@ pub fn load(
 }
 
 /// Read a file and parse it, unless its bytes are those of the summary `reuse` holds for it.
-fn read_and_parse(tree: &dyn Tree, id: FileId, path: &str, opts: &ParseOptions, reuse: &Reuse<'_>) -> FileSummary {
+fn read_and_parse(tree: &dyn Tree, id: FileId, path: &str, opts: &ParseOptions, reuse: &Reuse) -> Arc<FileSummary> {
     match tree.read(path) {
         Ok(bytes) => match reuse.files.get(path) {
-            Some(prev) if prev.hash == xxhash_rust::xxh3::xxh3_64(&bytes) && prev.error.is_none() => prev.with_id(id),
-            _ => parse::parse_file(id, path.to_string(), &bytes, opts),
+            Some(prev) if prev.hash == xxhash_rust::xxh3::xxh3_64(&bytes) && prev.error.is_none() => reused(prev, id),
+            _ => Arc::new(parse::parse_file(id, path.to_string(), &bytes, opts)),
         },
-        Err(e) => unreadable(id, path, &e),
+        Err(e) => Arc::new(unreadable(id, path, &e)),
     }
 }
 

@@ -46,25 +46,38 @@ pub struct Model {
 pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>, tree: &dyn Tree) -> Result<Model> {
     let conventions = migrations::conventions()?;
     let formats = encoding::formats()?;
-    let (actors, migrations, tracked, impls) = {
+    // Actors and migrations do not depend on each other: found side by side (on the current
+    // rayon pool), each with its own resolver; tracked types need both.
+    let remote: Vec<String> = config.remote.iter().map(|e| e.value.clone()).collect();
+    let (actors, (impls, migrations)) = rayon::join(
+        || actors::find(&index, &Resolver::new(&index, &config.aliases), &profiles, &remote),
+        || {
+            let res = Resolver::new(&index, &config.aliases);
+            let impls = migrations::impls_by_type(&index, &res);
+            let mut migrations =
+                migrations::Finder { index: &index, res: &res, impls: &impls, conventions: &conventions }.all();
+            configured_versions(&index, &config, &mut migrations);
+            (impls, migrations)
+        },
+    );
+    let tracked = {
         let res = Resolver::new(&index, &config.aliases);
-        let remote: Vec<String> = config.remote.iter().map(|e| e.value.clone()).collect();
-        let actors = actors::find(&index, &res, &profiles, &remote);
-        let impls = migrations::impls_by_type(&index, &res);
-        let mut migrations =
-            migrations::Finder { index: &index, res: &res, impls: &impls, conventions: &conventions }.all();
-        configured_versions(&index, &config, &mut migrations);
         let tracker = tracked::Tracker { index: &index, res: &res, migrations: &migrations, impls: &impls };
-        let tracked = tracked::find(&tracker, &actors, &config);
-        (actors, migrations, tracked, impls)
+        tracked::find(&tracker, &actors, &config)
     };
-    let encodings = tracked
-        .values()
-        .map(|t| {
-            let facts = encoding_facts(&index, &config, &profiles, &actors, t);
-            (t.ty, encoding::infer(&ws, &index, &formats, t.ty, &facts))
-        })
-        .collect();
+    let encodings = {
+        use rayon::prelude::*;
+        let tracked: Vec<&Tracked> = tracked.values().collect();
+        tracked
+            .par_iter()
+            .map(|t| {
+                let facts = encoding_facts(&index, &config, &profiles, &actors, t);
+                (t.ty, encoding::infer(&ws, &index, &formats, t.ty, &facts))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
+    };
     let golden = golden_fixtures(&ws, tree);
     let lock = read_lock(tree);
     Ok(Model {

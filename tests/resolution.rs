@@ -63,6 +63,31 @@ fn a_framework_re_exported_by_a_path_dependency_outside_the_workspace() {
 }
 
 #[test]
+fn a_re_exported_framework_trait_imported_under_another_name() {
+    // The only mention of the framework's trait renames it: the re-exporting crate must still be
+    // loaded (candidates are pre-filtered by last name, and `use … as` names count).
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "sdk/Cargo.toml",
+        "[package]\nname = \"some-sdk\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nractor = \"0.16\"\n",
+    );
+    write(root, "sdk/src/lib.rs", "pub mod core {\n    pub use ractor;\n}\n");
+    write(
+        root,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nsdk = { package = \"some-sdk\", path = \"../sdk\" }\n",
+    );
+    write(
+        root,
+        "app/src/lib.rs",
+        "use sdk::core::ractor::Actor as Behaviour;\npub struct Aliased;\nimpl Behaviour for Aliased { type Msg = (); type State = u8; type Arguments = (); }\n",
+    );
+    assert_eq!(actors(&root.join("app")), [("app::Aliased".into(), "u8".into())]);
+}
+
+#[test]
 fn a_framework_re_exported_by_a_registry_dependency_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
