@@ -238,7 +238,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             model.comparison = Some(compare::compare(base_model, &model, lock::FILE.to_string(), ctx.jobs));
             model.has_history = true;
             timer.lap("compare");
-            let findings = run_rules(&model, &levels);
+            let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
             return Ok(report::Report {
                 model,
                 findings,
@@ -248,7 +248,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             });
         }
     }
-    let findings = run_rules(&model, &levels);
+    let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
     timer.lap("rules");
     Ok(report::Report { model, findings, base: base_commit, head: head_label, baseline: None })
 }
@@ -387,13 +387,18 @@ fn finish_tree(
         index = index::build(&ws, sources);
     }
     timer.lap("index");
-    let analyse = || model::analyse(ws, index, config, profiles, tree);
-    let model = match rayon::ThreadPoolBuilder::new().num_threads(ctx.jobs.max(1)).build() {
-        Ok(pool) => pool.install(analyse)?,
-        Err(_) => analyse()?,
-    };
+    let model = on_threads(ctx.jobs, || model::analyse(ws, index, config, profiles, tree))?;
     timer.lap("analyse");
     Ok(model)
+}
+
+/// Run `f` on a rayon pool of `jobs` threads (`-j`), so that what it runs in parallel uses no
+/// more; on the calling thread alone if no pool can be made.
+fn on_threads<R: Send>(jobs: usize, f: impl FnOnce() -> R + Send) -> R {
+    match rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
 }
 
 /// Run the rules, apply inline allows and audit suppressions (HL014), and sort.

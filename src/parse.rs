@@ -363,7 +363,14 @@ impl Parser<'_> {
             let inner = self.attrs(&input.call(syn::Attribute::parse_inner)?);
             let mut items = Vec::new();
             while !input.is_empty() {
-                let item: syn::Item = input.parse()?;
+                let fork = input.fork();
+                let item = match fork.parse::<syn::Item>() {
+                    Ok(item) => {
+                        syn::parse::discouraged::Speculative::advance_to(input, &fork);
+                        item
+                    }
+                    Err(e) => recover_item(input).ok_or(e)?,
+                };
                 self.items(std::slice::from_ref(&item), None, 0, &mut items);
             }
             Ok((items, inner))
@@ -985,6 +992,116 @@ impl Parser<'_> {
             }
         }
         out
+    }
+}
+
+/// An item syn refused, read again where rustc's parser would take it: an impl under an
+/// attribute macro ([`attribute_macro_impl`]), or an inline module holding one (the module's
+/// items are read one by one, with the same recovery).
+fn recover_item(input: syn::parse::ParseStream<'_>) -> Option<syn::Item> {
+    attribute_macro_impl(input).or_else(|| inline_module(input))
+}
+
+fn inline_module(input: syn::parse::ParseStream<'_>) -> Option<syn::Item> {
+    let fork = input.fork();
+    let item = module_with_recovery(&fork).ok()??;
+    syn::parse::discouraged::Speculative::advance_to(input, &fork);
+    Some(item)
+}
+
+fn module_with_recovery(input: syn::parse::ParseStream<'_>) -> syn::Result<Option<syn::Item>> {
+    let mut attrs = input.call(syn::Attribute::parse_outer)?;
+    let vis: syn::Visibility = input.parse()?;
+    let mod_token: syn::Token![mod] = input.parse()?;
+    let ident: syn::Ident = input.parse()?;
+    let content;
+    let brace = syn::braced!(content in input);
+    attrs.extend(content.call(syn::Attribute::parse_inner)?);
+    let mut items = Vec::new();
+    while !content.is_empty() {
+        let inner = content.fork();
+        match inner.parse::<syn::Item>() {
+            Ok(item) => {
+                syn::parse::discouraged::Speculative::advance_to(&content, &inner);
+                items.push(item);
+            }
+            Err(_) => match recover_item(&content) {
+                Some(item) => items.push(item),
+                None => return Ok(None),
+            },
+        }
+    }
+    Ok(Some(syn::Item::Mod(syn::ItemMod {
+        attrs,
+        vis,
+        unsafety: None,
+        mod_token,
+        ident,
+        content: Some((brace, items)),
+        semi: None,
+    })))
+}
+
+/// `#[easy_ext::ext] pub impl X { … }`: rustc's parser takes a visibility on an impl (the error
+/// comes after macro expansion, and the attribute macro rewrites the item), syn does not. Under an
+/// attribute that is not one of rustc's own, such an impl is read as the impl it spells; `None`
+/// (the caller reports syn's error) for anything else.
+fn attribute_macro_impl(input: syn::parse::ParseStream<'_>) -> Option<syn::Item> {
+    let fork = input.fork();
+    let attrs = fork.call(syn::Attribute::parse_outer).ok()?;
+    if !attrs.iter().any(|a| !is_builtin_attribute(a.path())) {
+        return None;
+    }
+    let _: syn::Visibility = fork.parse().ok()?;
+    if !(fork.peek(syn::Token![impl]) || fork.peek(syn::Token![unsafe]) && fork.peek2(syn::Token![impl])) {
+        return None;
+    }
+    let mut imp: syn::ItemImpl = fork.parse().ok()?;
+    imp.attrs = attrs;
+    syn::parse::discouraged::Speculative::advance_to(input, &fork);
+    Some(syn::Item::Impl(imp))
+}
+
+/// rustc's built-in attributes and tool attributes: none of them is a macro that could take
+/// syntax rustc would otherwise refuse.
+fn is_builtin_attribute(path: &syn::Path) -> bool {
+    const BUILTIN: &[&str] = &[
+        "allow",
+        "automatically_derived",
+        "cfg",
+        "cfg_attr",
+        "cold",
+        "deny",
+        "deprecated",
+        "derive",
+        "doc",
+        "expect",
+        "export_name",
+        "forbid",
+        "ignore",
+        "inline",
+        "link",
+        "link_name",
+        "link_section",
+        "macro_export",
+        "macro_use",
+        "must_use",
+        "no_mangle",
+        "non_exhaustive",
+        "path",
+        "repr",
+        "should_panic",
+        "target_feature",
+        "test",
+        "track_caller",
+        "used",
+        "warn",
+    ];
+    const TOOLS: &[&str] = &["rustfmt", "clippy", "diagnostic", "rust_analyzer"];
+    match path.segments.first() {
+        Some(first) if path.segments.len() > 1 => TOOLS.iter().any(|t| first.ident == t),
+        Some(first) => BUILTIN.iter().any(|b| first.ident == b),
+        None => true,
     }
 }
 

@@ -215,6 +215,30 @@ fn a_cfg_attr_path_is_another_configurations_file() {
 }
 
 #[test]
+fn a_pub_impl_under_an_attribute_macro_is_read_as_an_impl() {
+    // risingwave: `#[easy_ext::ext(StrExt)] pub impl str { … }` — rustc's parser takes it (the
+    // macro rewrites it before the visibility is checked); syn refuses it. The file is analysed,
+    // not lost to HL000, and what follows the impl is still seen.
+    let fixture = counter_crate().append("src/lib.rs", "pub mod ext;\n").file(
+        "src/ext.rs",
+        "#[easy_ext::ext(StrExt)]\npub impl str {\n    fn shout(&self) -> String { self.to_uppercase() }\n}\n\npub struct Later;\nimpl ractor::Actor for Later { type Msg = (); type State = u8; type Arguments = (); }\n\npub mod inner {\n    #[easy_ext::ext(Twice)]\n    pub(crate) impl u8 {\n        fn twice(self) -> u8 { self * 2 }\n    }\n    pub struct Nested;\n    impl ractor::Actor for Nested { type Msg = (); type State = u8; type Arguments = (); }\n}\n",
+    );
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let json = run.json();
+    let ids: Vec<&str> = json["actors"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"demo::ext::Later") && ids.contains(&"demo::ext::inner::Nested"), "{ids:?}");
+    assert!(run.codes_at().iter().all(|(code, _, _)| *code != "HL000"), "{:?}", run.codes_at());
+    // Without an attribute macro, `pub impl` is an error rustc reports too: still HL000.
+    let fixture = counter_crate().append("src/lib.rs", "pub mod ext;\n").file(
+        "src/ext.rs",
+        "#[derive(Debug)]\npub impl str {\n    fn shout(&self) -> String { self.to_uppercase() }\n}\n",
+    );
+    let run = hotlint(fixture.path(), &["--format", "json"]);
+    assert_eq!(run.only("HL000")["file"], "src/ext.rs");
+}
+
+#[test]
 fn a_long_line_is_cut_around_the_span_in_the_snippet() {
     // A generated one-line table (1 MB) followed by a syntax error on the same line.
     let mut line = String::from("pub const TABLE: [u32; 200000] = [");

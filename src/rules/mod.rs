@@ -177,13 +177,19 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 
 /// Run every implemented rule whose level is not `allow`; stamp code, name and level.
 pub fn run(model: &Model, levels: &dyn Fn(&Rule, Option<&str>) -> Level) -> Vec<Finding> {
+    // Rules are independent: they run side by side (on the current rayon pool), and their
+    // findings are taken in the rules' order.
+    let drafts: Vec<(&Rule, Vec<Draft>)> = {
+        use rayon::prelude::*;
+        all()
+            .par_iter()
+            .filter(|rule| !rule.history || model.has_history)
+            .filter_map(|rule| rule.check.map(|check| (rule, check(model))))
+            .collect()
+    };
     let mut out = Vec::new();
-    for rule in all() {
-        let Some(check) = rule.check else { continue };
-        if rule.history && !model.has_history {
-            continue;
-        }
-        for d in check(model) {
+    for (rule, found) in drafts {
+        for d in found {
             let mut level = levels(rule, d.package.as_deref());
             if d.warn_only && level == Level::Deny {
                 level = Level::Warn;
