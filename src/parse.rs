@@ -983,6 +983,12 @@ impl Parser<'_> {
             let args = match &a.meta {
                 syn::Meta::Path(_) => AttrArgs::None,
                 syn::Meta::List(l) => AttrArgs::List(parse_meta_list(l.tokens.clone(), 0)),
+                // A string (every doc comment): its value straight from syn, without printing and
+                // re-reading the literal (`unquote` would give the same).
+                syn::Meta::NameValue(syn::MetaNameValue {
+                    value: syn::Expr::Lit(syn::ExprLit { attrs, lit: syn::Lit::Str(lit) }),
+                    ..
+                }) if attrs.is_empty() => AttrArgs::Value(lit.value()),
                 syn::Meta::NameValue(nv) => AttrArgs::Value(value_string(nv.value.to_token_stream())),
             };
             if path.len() == 1 && path.first().is_some_and(|p| p == "cfg_attr") {
