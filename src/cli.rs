@@ -402,6 +402,12 @@ fn check(args: CheckArgs) -> Result<i32> {
         report.baseline = Some(crate::baseline::apply(b, &mut report.findings));
     }
     let text = match args.format {
+        // JSON on stdout is written as it is serialised: the text of a large report (megabytes)
+        // never exists whole beside the value it prints.
+        OutputFormat::Json if args.output.is_none() => {
+            emit_json(&report.to_json())?;
+            String::new()
+        }
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
             s.push('\n');
@@ -428,7 +434,9 @@ fn check(args: CheckArgs) -> Result<i32> {
             }
         }
     };
-    emit(&text, args.output.as_deref())?;
+    if !text.is_empty() || args.output.is_some() {
+        emit(&text, args.output.as_deref())?;
+    }
     let code = if report.deny_count() > 0 { 1 } else { 0 };
     // The process ends here: freeing the model piece by piece would cost a twentieth of the run
     // on a large workspace, for memory the exit returns anyway.
@@ -468,6 +476,20 @@ pub fn emit(text: &str, path: Option<&std::path::Path>) -> Result<()> {
             }
         }
         Some(p) => write_atomic(p, text.as_bytes()),
+    }
+}
+
+/// Pretty-printed JSON and a newline on stdout, streamed; a closed pipe is not an error.
+fn emit_json(value: &serde_json::Value) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Write { path: "<stdout>".into(), message: e.to_string() }),
     }
 }
 
