@@ -169,40 +169,21 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let (model, base) = std::thread::scope(|scope| {
         let base = match (&repo, &base_commit) {
             (Some(repo), Some(commit)) => {
-                let head = match (&head_commit, opts.staged) {
-                    (Some(h), _) => git::Head::Commit(h),
-                    (None, true) => git::Head::Index,
-                    (None, false) => git::Head::WorkingTree,
+                let rev = BaseRev {
+                    repo,
+                    commit,
+                    head: match (&head_commit, opts.staged) {
+                        (Some(h), _) => git::Head::Commit(h),
+                        (None, true) => git::Head::Index,
+                        (None, false) => git::Head::WorkingTree,
+                    },
+                    index_tree: index_tree.as_ref(),
+                    root: &ws_root,
+                    head_ws: head_ws.clone(),
+                    reuse: load::Reuse::of(&head_sources.files, None),
                 };
-                let reuse = load::Reuse::of(&head_sources.files, None);
-                let (config, profiles, ctx, index_tree, root) =
-                    (config.clone(), profiles.clone(), &ctx, index_tree.as_ref(), &ws_root);
-                let head_ws = head_ws.clone();
-                Some(scope.spawn(move || {
-                    let mut timer = Timer::buffered(opts.timings);
-                    let mut tree = match index_tree.and_then(|index| repo.tree_at_via_index(commit, index)) {
-                        Some(tree) => tree,
-                        None => repo.tree_at(commit)?,
-                    };
-                    // A base where the workspace did not exist yet: everything is new.
-                    let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
-                        workspace::at_tree(&tree, root, &head_ws)?
-                    } else {
-                        workspace::Workspace {
-                            root: root.clone(),
-                            packages: Vec::new(),
-                            selected: Vec::new(),
-                            discovery: workspace::Discovery::Manifests { reason: "no workspace at the base".into() },
-                            deps: Vec::new(),
-                        }
-                    };
-                    // Git names the files that changed; the others are not even read.
-                    let reuse = load::Reuse { changed: repo.changed_paths(commit, head), ..reuse };
-                    let sources = load_tree(&base_ws, &tree, ctx, &reuse, &mut timer);
-                    drop(reuse);
-                    let model = finish_tree(base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
-                    Ok::<_, Error>((model, std::mem::take(&mut tree.warnings), timer))
-                }))
+                let (config, profiles, ctx) = (config.clone(), profiles.clone(), &ctx);
+                Some(scope.spawn(move || analyse_base(rev, config, profiles, ctx, opts.timings)))
             }
             _ => None,
         };
@@ -233,20 +214,12 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             timer.lap("dependency upgrades");
         }
     } else if let Some(lock) = &lock {
-        {
-            let base_model = lock_model(lock, &model, &ctx)?;
-            model.comparison = Some(compare::compare(base_model, &model, lock::FILE.to_string(), ctx.jobs));
-            model.has_history = true;
-            timer.lap("compare");
-            let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
-            return Ok(report::Report {
-                model,
-                findings,
-                base: Some(lock::FILE.into()),
-                head: head_label,
-                baseline: None,
-            });
-        }
+        let base_model = lock_model(lock, &model, &ctx)?;
+        model.comparison = Some(compare::compare(base_model, &model, lock::FILE.to_string(), ctx.jobs));
+        model.has_history = true;
+        timer.lap("compare");
+        let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
+        return Ok(report::Report { model, findings, base: Some(lock::FILE.into()), head: head_label, baseline: None });
     }
     let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
     timer.lap("rules");
@@ -334,6 +307,54 @@ struct Context {
     parse: parse::ParseOptions,
     exclude: globset::GlobSet,
     jobs: usize,
+}
+
+/// The base revision to analyse beside the head.
+struct BaseRev<'a> {
+    repo: &'a git::Repo,
+    commit: &'a str,
+    /// What the base is compared with: git lists the files that differ between them.
+    head: git::Head<'a>,
+    /// With `--staged`, the index: the base is listed from it and the staged paths.
+    index_tree: Option<&'a git::GitTree>,
+    root: &'a PathBuf,
+    head_ws: workspace::Workspace,
+    /// The head's summaries, reused for the files git says did not change.
+    reuse: load::Reuse,
+}
+
+/// Read, parse, index and analyse the base revision (on its own thread): its model, the warnings
+/// reading its tree gave, and its stage timings.
+fn analyse_base(
+    rev: BaseRev<'_>,
+    config: config::Config,
+    profiles: Vec<profiles::Profile>,
+    ctx: &Context,
+    timings: bool,
+) -> Result<(model::Model, Vec<String>, Timer)> {
+    let mut timer = Timer::buffered(timings);
+    let mut tree = match rev.index_tree.and_then(|index| rev.repo.tree_at_via_index(rev.commit, index)) {
+        Some(tree) => tree,
+        None => rev.repo.tree_at(rev.commit)?,
+    };
+    // A base where the workspace did not exist yet: everything is new.
+    let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
+        workspace::at_tree(&tree, rev.root, &rev.head_ws)?
+    } else {
+        workspace::Workspace {
+            root: rev.root.clone(),
+            packages: Vec::new(),
+            selected: Vec::new(),
+            discovery: workspace::Discovery::Manifests { reason: "no workspace at the base".into() },
+            deps: Vec::new(),
+        }
+    };
+    // Git names the files that changed; the others are not even read.
+    let reuse = load::Reuse { changed: rev.repo.changed_paths(rev.commit, rev.head), ..rev.reuse };
+    let sources = load_tree(&base_ws, &tree, ctx, &reuse, &mut timer);
+    drop(reuse);
+    let model = finish_tree(base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
+    Ok((model, std::mem::take(&mut tree.warnings), timer))
 }
 
 /// Load and parse one tree's files (the working tree, a revision, the index).
