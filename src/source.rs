@@ -83,6 +83,15 @@ impl Tree for Worktree {
         "the working tree".into()
     }
 
+    /// The file's device and inode (one `stat`, where resolving every component of the path
+    /// would take a system call per directory): two paths, links or not, to one file are equal.
+    #[cfg(unix)]
+    fn identity(&self, rel: &str) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(self.abs(rel)).ok().map(|m| format!("{}:{}", m.dev(), m.ino()))
+    }
+
+    #[cfg(not(unix))]
     fn identity(&self, rel: &str) -> Option<String> {
         std::fs::canonicalize(self.abs(rel)).ok().map(|p| p.to_string_lossy().into_owned())
     }

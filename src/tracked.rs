@@ -140,29 +140,51 @@ pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config) -> BTreeMap<TypeI
             configured.insert(ty, &entry.value);
         }
     }
+    // Closures are computed side by side (on the current rayon pool), each thread with its own
+    // resolver; the map is ordered by type whatever the order they finish in.
+    use rayon::prelude::*;
+    let reasons: Vec<(TypeId, BTreeSet<Reason>)> = reasons.into_iter().collect();
     reasons
+        .into_par_iter()
+        .map_init(
+            || Resolver::new(t.index, t.res.aliases),
+            |res, (ty, reasons)| {
+                let t = Tracker { index: t.index, res, migrations: t.migrations, impls: t.impls };
+                tracked(&t, ty, reasons, &remote, &configured)
+            },
+        )
+        .collect::<Vec<_>>()
         .into_iter()
-        .filter_map(|(ty, reasons)| {
-            let entry = t.index.type_entry(ty)?;
-            let migration = t.migrations.get(&ty).cloned();
-            let memory = configured.get(&ty).and_then(|c| c.encoding.as_deref()) == Some("memory");
-            let cfg = configured.get(&ty);
-            Some((
-                ty,
-                Tracked {
-                    ty,
-                    path: entry.path.clone(),
-                    reasons,
-                    remote: remote.contains(&ty),
-                    migration,
-                    closure: t.closure(ty, memory),
-                    config_encoding: cfg.and_then(|c| c.encoding.clone()),
-                    config_compat: cfg.and_then(|c| c.compat.clone()),
-                    config_version: cfg.and_then(|c| c.version.clone()),
-                },
-            ))
-        })
+        .flatten()
         .collect()
+}
+
+/// One tracked type with its shape closure.
+fn tracked(
+    t: &Tracker<'_>,
+    ty: TypeId,
+    reasons: BTreeSet<Reason>,
+    remote: &BTreeSet<TypeId>,
+    configured: &BTreeMap<TypeId, &crate::config::Track>,
+) -> Option<(TypeId, Tracked)> {
+    let entry = t.index.type_entry(ty)?;
+    let migration = t.migrations.get(&ty).cloned();
+    let memory = configured.get(&ty).and_then(|c| c.encoding.as_deref()) == Some("memory");
+    let cfg = configured.get(&ty);
+    Some((
+        ty,
+        Tracked {
+            ty,
+            path: entry.path.clone(),
+            reasons,
+            remote: remote.contains(&ty),
+            migration,
+            closure: t.closure(ty, memory),
+            config_encoding: cfg.and_then(|c| c.encoding.clone()),
+            config_compat: cfg.and_then(|c| c.compat.clone()),
+            config_version: cfg.and_then(|c| c.version.clone()),
+        },
+    ))
 }
 
 impl Tracker<'_> {
