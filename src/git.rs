@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::source::Tree;
@@ -42,6 +42,8 @@ pub struct Repo {
     /// Path of the workspace root inside the repository (`""` or `crates/app/`-style, with `/`).
     pub prefix: String,
     pub dir: PathBuf,
+    /// `HEAD`'s commit when [`Repo::open_with_head`] asked for it (`Some(None)`: no commit yet).
+    resolved_head: Option<Option<String>>,
 }
 
 impl Repo {
@@ -65,7 +67,33 @@ impl Repo {
             }
         })?;
         let (top, prefix) = answer.split_once('\n').unwrap_or((&answer, ""));
-        Ok(Repo { top: PathBuf::from(top), prefix: prefix.to_string(), dir: dir.to_path_buf() })
+        Ok(Repo { top: PathBuf::from(top), prefix: prefix.to_string(), dir: dir.to_path_buf(), resolved_head: None })
+    }
+
+    /// [`Repo::open`], also resolving `HEAD` in the same git process (what [`Repo::head`] then
+    /// answers without running git). `--revs-only` leaves out a `HEAD` that names no commit yet
+    /// (an unborn branch), so the answer is `<top>\n<prefix>\n[<commit>]`. When that command
+    /// fails, [`Repo::open`] runs alone, so its errors are the same.
+    pub fn open_with_head(dir: &Path) -> Result<Repo> {
+        let Ok(answer) = run(dir, &["rev-parse", "--show-toplevel", "--show-prefix", "--revs-only", "HEAD^{commit}"])
+        else {
+            return Repo::open(dir);
+        };
+        let mut lines = answer.split('\n');
+        let top = lines.next().unwrap_or("");
+        let prefix = lines.next().unwrap_or("");
+        let head = lines.next();
+        let is_id = |h: &str| (h.len() == 40 || h.len() == 64) && h.bytes().all(|b| b.is_ascii_hexdigit());
+        // Anything else than the three expected lines: ask again the way `open` and `head` do.
+        if top.is_empty() || lines.next().is_some() || head.is_some_and(|h| !is_id(h)) {
+            return Repo::open(dir);
+        }
+        Ok(Repo {
+            top: PathBuf::from(top),
+            prefix: prefix.to_string(),
+            dir: dir.to_path_buf(),
+            resolved_head: Some(head.map(str::to_string)),
+        })
     }
 
     /// The commit a revision names (any syntax `git rev-parse` accepts, `:/message` included; an
@@ -115,12 +143,18 @@ impl Repo {
     }
 
     pub fn head(&self) -> Result<String> {
-        run(&self.dir, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
-            .map_err(|_| Error::Usage("the repository has no commit yet (HEAD does not exist)".into()))
+        let unborn = || Error::Usage("the repository has no commit yet (HEAD does not exist)".into());
+        match &self.resolved_head {
+            Some(head) => head.clone().ok_or_else(unborn),
+            None => run(&self.dir, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).map_err(|_| unborn()),
+        }
     }
 
     /// The files of a commit below the workspace root.
     pub fn tree_at(&self, commit: &str) -> Result<GitTree> {
+        // git's reader starts while the commit is listed.
+        let batch = Arc::new(BatchCell::new(&self.top));
+        batch.start();
         let out = git(&self.top)
             .args(["ls-tree", "-r", "-z", "--full-tree", commit])
             .output()
@@ -147,63 +181,74 @@ impl Repo {
         }
         let describe = format!("revision {}", short(commit));
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
-        GitTree::new(self, entries, submodules, describe)
+        GitTree::with_batch(self, entries, submodules, describe, batch, HashMap::new())
+    }
+
+    /// Start `git diff --cached --name-status` between commit `base` and the index, without
+    /// waiting for it: it runs while the caller lists the index and parses the head.
+    pub fn start_staged_diff(&self, base: &str) -> PendingDiff {
+        let child = git(&self.top)
+            .args(["diff", "--cached", "--name-status", "-z", "--no-renames", "--ignore-submodules=none", base, "--"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok();
+        PendingDiff { child, base: base.to_string() }
     }
 
     /// The files of commit `base` as the index's tree `index` and git's list of the paths where
     /// the two differ give them: for `--staged`, whose base is `HEAD`, this spares listing the
-    /// whole commit (most of the run's git time in a large repository). `None` when it cannot be
-    /// exact (submodules, unmerged paths, a long list, git failing): the caller lists the commit.
-    pub fn tree_at_via_index(&self, base: &str, index: &GitTree) -> Option<GitTree> {
-        if !index.submodules.is_empty() || !index.warnings.is_empty() {
+    /// whole commit (most of the run's git time in a large repository). The blobs of the paths
+    /// that differ are asked of the index's `git cat-file --batch` as `<base>:<path>`, and the
+    /// base's manifests whose blobs the index has already read are not read again. `None` when
+    /// it cannot be exact (submodules, unmerged paths, a long list, git failing): the caller
+    /// lists the commit.
+    pub fn tree_at_via_index(&self, base: &str, index: &GitTree, diff: &StagedDiff) -> Option<GitTree> {
+        if !index.submodules.is_empty() || !index.warnings.is_empty() || diff.base != base {
             return None;
         }
-        let out = git(&self.top)
-            .args(["diff", "--cached", "--name-status", "-z", "--no-renames", "--ignore-submodules=none", base, "--"])
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
+        let records = diff.records.as_ref()?;
         let mut entries: BTreeMap<String, String> =
             index.files.iter().map(|(p, oid)| (format!("{}{p}", self.prefix), oid.clone())).collect();
         let mut from_base = Vec::new();
-        // `<status> NUL <path> NUL` per path.
-        let mut fields = out.stdout.split(|b| *b == 0);
-        while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
-            let path = std::str::from_utf8(path).ok()?.to_string();
-            match status {
-                b"A" => {
-                    entries.remove(&path);
+        for (status, path) in records {
+            match status.as_str() {
+                "A" => {
+                    entries.remove(path);
                 }
-                b"M" | b"D" | b"T" => from_base.push(path),
+                "M" | "D" | "T" => from_base.push(path.clone()),
                 _ => return None,
             }
         }
-        if from_base.len() > 1000 {
+        if from_base.len() > 1000 || from_base.iter().any(|p| p.contains(['\n', '\r'])) {
             return None;
         }
+        let mut known: HashMap<String, Vec<u8>> = index
+            .prefetched
+            .iter()
+            .filter_map(|(path, bytes)| Some((index.files.get(path)?.clone(), bytes.clone())))
+            .collect();
         if !from_base.is_empty() {
-            let out =
-                git(&self.top).args(["ls-tree", "-z", "--full-tree", base, "--"]).args(&from_base).output().ok()?;
-            if !out.status.success() {
-                return None;
-            }
-            for path in &from_base {
-                entries.remove(path);
-            }
-            for rec in out.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-                let tab = rec.iter().position(|b| *b == b'\t')?;
-                let meta = std::str::from_utf8(rec.get(..tab)?).ok()?;
-                let path = std::str::from_utf8(rec.get(tab + 1..)?).ok()?;
-                let mut parts = meta.split(' ');
-                let (Some(_mode), Some("blob"), Some(oid)) = (parts.next(), parts.next(), parts.next()) else {
+            let requests: Vec<String> = from_base.iter().map(|p| format!("{base}:{p}")).collect();
+            let replies = index.exchange(&requests).ok()?;
+            for (path, reply) in from_base.iter().zip(replies) {
+                let Reply::Found { oid, kind, bytes } = reply else { return None };
+                if kind != "blob" {
                     return None;
-                };
-                entries.insert(path.to_string(), oid.to_string());
+                }
+                entries.insert(path.clone(), oid.clone());
+                known.insert(oid, bytes);
             }
         }
-        GitTree::new(self, entries, Submodules::default(), format!("revision {}", short(base))).ok()
+        GitTree::with_batch(
+            self,
+            entries,
+            Submodules::default(),
+            format!("revision {}", short(base)),
+            Arc::clone(&index.batch),
+            known,
+        )
+        .ok()
     }
 
     /// The files of the submodules (gitlinks) below the workspace root, each at the commit the
@@ -276,6 +321,9 @@ impl Repo {
 
     /// The files staged in the index below the workspace root.
     pub fn tree_of_index(&self) -> Result<GitTree> {
+        // git's reader starts while the index is listed.
+        let batch = Arc::new(BatchCell::new(&self.top));
+        batch.start();
         let out = git(&self.top)
             .args(["ls-files", "-s", "-z"])
             .output()
@@ -303,7 +351,7 @@ impl Repo {
         }
         let describe = "the index".to_string();
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
-        GitTree::new(self, entries, submodules, describe)
+        GitTree::with_batch(self, entries, submodules, describe, batch, HashMap::new())
     }
 }
 
@@ -349,6 +397,66 @@ impl Repo {
     }
 }
 
+/// A `git diff --cached --name-status` started by [`Repo::start_staged_diff`].
+pub struct PendingDiff {
+    child: Option<Child>,
+    base: String,
+}
+
+impl PendingDiff {
+    /// The commit the index is compared with.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Wait for git's answer.
+    pub fn finish(mut self) -> StagedDiff {
+        let records = self.child.take().and_then(|child| {
+            let out = child.wait_with_output().ok()?;
+            if !out.status.success() {
+                return None;
+            }
+            let mut records = Vec::new();
+            // `<status> NUL <path> NUL` per path.
+            let mut fields = out.stdout.split(|b| *b == 0);
+            while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+                let status = std::str::from_utf8(status).ok()?.to_string();
+                records.push((status, std::str::from_utf8(path).ok()?.to_string()));
+            }
+            Some(records)
+        });
+        StagedDiff { base: self.base.clone(), records }
+    }
+}
+
+impl Drop for PendingDiff {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The paths where the index differs from a commit, with git's status letter, repository-
+/// relative; `None` when git failed or named a path that is not UTF-8.
+pub struct StagedDiff {
+    base: String,
+    records: Option<Vec<(String, String)>>,
+}
+
+impl StagedDiff {
+    /// Workspace-relative paths whose contents differ between the commit and the index: what
+    /// [`Repo::changed_paths`] answers for [`Head::Index`], from the same run of git.
+    pub fn changed_paths(&self, repo: &Repo, base: &str) -> Option<std::collections::HashSet<String>> {
+        if self.base != base {
+            return repo.changed_paths(base, Head::Index);
+        }
+        let records = self.records.as_ref()?;
+        Some(records.iter().filter_map(|(_, path)| path.strip_prefix(&repo.prefix)).map(str::to_string).collect())
+    }
+}
+
 pub fn short(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
 }
@@ -357,6 +465,108 @@ struct Batch {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+}
+
+/// A `git cat-file --batch` of the repository, started on first use (or ahead, while git lists
+/// the files), shared by the trees read from one object store (the index and, for `--staged`,
+/// its base); stopped when the last of them is dropped.
+struct BatchCell {
+    top: PathBuf,
+    batch: Mutex<Option<Batch>>,
+}
+
+/// One answer of `git cat-file --batch`.
+enum Reply {
+    Found {
+        oid: String,
+        kind: String,
+        bytes: Vec<u8>,
+    },
+    /// `<request> missing` (or `ambiguous`): no object, no bytes follow. The header, for messages.
+    Missing(String),
+}
+
+impl BatchCell {
+    fn new(top: &Path) -> BatchCell {
+        BatchCell { top: top.to_path_buf(), batch: Mutex::new(None) }
+    }
+
+    /// Start git now, so its start-up overlaps other work; a failure is left for the first read.
+    fn start(&self) {
+        if let Ok(mut guard) = self.batch.lock() {
+            if guard.is_none() {
+                *guard = self.spawn().ok();
+            }
+        }
+    }
+
+    fn spawn(&self) -> std::io::Result<Batch> {
+        let mut child =
+            git(&self.top).args(["cat-file", "--batch"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?);
+        Ok(Batch { child, stdin, stdout })
+    }
+
+    /// Ask `requests` (blob ids, or `<rev>:<path>`) in one pipelined exchange: the requests are
+    /// written by a second thread while this one reads the answers, so neither pipe fills up.
+    fn exchange(&self, requests: &[String]) -> std::io::Result<Vec<Reply>> {
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.spawn()?);
+        }
+        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
+        let (stdin, stdout) = (&mut b.stdin, &mut b.stdout);
+        let result = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> std::io::Result<()> {
+                let mut w = std::io::BufWriter::new(stdin);
+                for request in requests {
+                    writeln!(w, "{request}")?;
+                }
+                w.flush()
+            });
+            let replies = requests.iter().map(|_| read_reply(stdout)).collect::<std::io::Result<Vec<_>>>();
+            let written = writer.join().map_err(|_| std::io::Error::other("git writer failed"))?;
+            written.and(replies)
+        });
+        if result.is_err() {
+            // Answers may be left unread in the pipe: this reader is done; the next starts anew.
+            if let Some(mut b) = guard.take() {
+                let _ = b.child.kill();
+                let _ = b.child.wait();
+            }
+        }
+        result
+    }
+
+    /// The bytes of one blob.
+    fn read(&self, oid: &str) -> std::io::Result<Vec<u8>> {
+        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.spawn()?);
+        }
+        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
+        writeln!(b.stdin, "{oid}")?;
+        b.stdin.flush()?;
+        match read_reply(&mut b.stdout)? {
+            Reply::Found { bytes, .. } => Ok(bytes),
+            Reply::Missing(header) => Err(unexpected(&header)),
+        }
+    }
+}
+
+impl Drop for BatchCell {
+    fn drop(&mut self) {
+        if let Ok(mut guard) = self.batch.lock() {
+            if let Some(mut b) = guard.take() {
+                drop(b.stdin);
+                let _ = b.child.wait();
+            }
+        }
+    }
 }
 
 /// The submodules of a tree (see [`Repo::submodules`]).
@@ -377,19 +587,23 @@ pub struct GitTree {
     /// Workspace-relative path → blob id.
     files: BTreeMap<String, String>,
     dirs: BTreeSet<String>,
-    batch: Mutex<Option<Batch>>,
-    /// Blobs read ahead in one exchange with git (the manifests), by path.
+    batch: Arc<BatchCell>,
+    /// Blobs read ahead in one exchange with git (the manifests), or known from another tree
+    /// of the same repository, by path.
     prefetched: HashMap<String, Vec<u8>>,
     top: PathBuf,
     describe: String,
 }
 
 impl GitTree {
-    fn new(
+    /// A tree reading through `batch`; `known` holds the bytes of blobs already read, by id.
+    fn with_batch(
         repo: &Repo,
         repo_entries: BTreeMap<String, String>,
         submodules: Submodules,
         describe: String,
+        batch: Arc<BatchCell>,
+        known: HashMap<String, Vec<u8>>,
     ) -> Result<GitTree> {
         let mut files = BTreeMap::new();
         let mut dirs = BTreeSet::new();
@@ -415,57 +629,49 @@ impl GitTree {
             warnings: submodules.warnings,
             files,
             dirs,
-            batch: Mutex::new(None),
+            batch,
             prefetched: HashMap::new(),
             top: repo.top.clone(),
             describe,
         };
+        if !known.is_empty() {
+            tree.prefetched = tree
+                .files
+                .iter()
+                .filter(|(path, _)| tree.submodule_of(path).is_none())
+                .filter_map(|(path, oid)| Some((path.clone(), known.get(oid)?.clone())))
+                .collect();
+        }
         // Every workspace read starts with the manifests: one exchange instead of one per file.
         let manifests: Vec<String> = tree
             .files
             .keys()
             .filter(|p| (*p == "Cargo.toml" || p.ends_with("/Cargo.toml")) && tree.submodule_of(p).is_none())
+            .filter(|p| !tree.prefetched.contains_key(*p))
             .cloned()
             .collect();
-        tree.prefetched = tree.read_ahead(manifests).unwrap_or_default();
+        let read = tree.read_ahead(manifests).unwrap_or_default();
+        tree.prefetched.extend(read);
         Ok(tree)
     }
 
-    /// Read `paths` in one pipelined exchange with `git cat-file --batch`: the requests are
-    /// written by a second thread while this one reads the answers, so neither pipe fills up.
+    /// Read `paths` in one pipelined exchange with `git cat-file --batch`.
     fn read_ahead(&self, paths: Vec<String>) -> std::io::Result<HashMap<String, Vec<u8>>> {
+        let oids: Vec<String> = paths.iter().filter_map(|p| self.files.get(p).cloned()).collect();
+        let replies = self.batch.exchange(&oids)?;
         let mut out = HashMap::new();
-        if paths.is_empty() {
-            return Ok(out);
+        for (path, reply) in paths.into_iter().zip(replies) {
+            match reply {
+                Reply::Found { bytes, .. } => out.insert(path, bytes),
+                Reply::Missing(header) => return Err(unexpected(&header)),
+            };
         }
-        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(self.start_batch()?);
-        }
-        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
-        let oids: Vec<&str> = paths.iter().filter_map(|p| self.files.get(p).map(String::as_str)).collect();
-        let (stdin, stdout) = (&mut b.stdin, &mut b.stdout);
-        let result = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || -> std::io::Result<()> {
-                let mut w = std::io::BufWriter::new(stdin);
-                for oid in &oids {
-                    writeln!(w, "{oid}")?;
-                }
-                w.flush()
-            });
-            for path in &paths {
-                out.insert(path.clone(), read_reply(stdout)?);
-            }
-            writer.join().map_err(|_| std::io::Error::other("git writer failed"))?
-        });
-        if result.is_err() {
-            // Answers may be left unread in the pipe: this reader is done; the next starts anew.
-            if let Some(mut b) = guard.take() {
-                let _ = b.child.kill();
-                let _ = b.child.wait();
-            }
-        }
-        result.map(|()| out)
+        Ok(out)
+    }
+
+    /// Ask `requests` of this tree's `git cat-file --batch` in one exchange.
+    fn exchange(&self, requests: &[String]) -> std::io::Result<Vec<Reply>> {
+        self.batch.exchange(requests)
     }
 
     /// The git directory of the submodule holding `rel`, if a submodule does.
@@ -480,41 +686,30 @@ impl GitTree {
     pub fn blob(&self, rel: &str) -> Option<&str> {
         self.files.get(rel).map(String::as_str)
     }
-
-    fn start_batch(&self) -> std::io::Result<Batch> {
-        let mut child =
-            git(&self.top).args(["cat-file", "--batch"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?);
-        Ok(Batch { child, stdin, stdout })
-    }
 }
 
-/// One answer of `git cat-file --batch`: `<oid> <type> <size>`, the bytes, a newline.
-fn read_reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Vec<u8>> {
+fn unexpected(header: &str) -> std::io::Error {
+    std::io::Error::other(format!("unexpected reply from git: {}", header.trim()))
+}
+
+/// One answer of `git cat-file --batch`: `<oid> <type> <size>`, the bytes, a newline; or
+/// `<request> missing` alone.
+fn read_reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Reply> {
     let mut header = String::new();
     stdout.read_line(&mut header)?;
-    let size: usize = header
-        .split_whitespace()
-        .nth(2)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("unexpected reply from git: {}", header.trim())))?;
-    let mut buf = vec![0u8; size];
-    stdout.read_exact(&mut buf)?;
+    let fields: Vec<&str> = header.split_whitespace().collect();
+    let (Some(oid), Some(kind), Some(size)) = (fields.first(), fields.get(1), fields.get(2)) else {
+        return match fields.as_slice() {
+            [_, "missing" | "ambiguous"] => Ok(Reply::Missing(header)),
+            _ => Err(unexpected(&header)),
+        };
+    };
+    let size: usize = size.parse().map_err(|_| unexpected(&header))?;
+    let mut bytes = vec![0u8; size];
+    stdout.read_exact(&mut bytes)?;
     let mut nl = [0u8; 1];
     stdout.read_exact(&mut nl)?;
-    Ok(buf)
-}
-
-impl Drop for GitTree {
-    fn drop(&mut self) {
-        if let Ok(mut guard) = self.batch.lock() {
-            if let Some(mut b) = guard.take() {
-                drop(b.stdin);
-                let _ = b.child.wait();
-            }
-        }
-    }
+    Ok(Reply::Found { oid: oid.to_string(), kind: kind.to_string(), bytes })
 }
 
 impl Tree for GitTree {
@@ -537,18 +732,15 @@ impl Tree for GitTree {
         if let Some(bytes) = self.prefetched.get(rel) {
             return Ok(bytes.clone());
         }
-        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(self.start_batch()?);
-        }
-        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
-        writeln!(b.stdin, "{oid}")?;
-        b.stdin.flush()?;
-        read_reply(&mut b.stdout)
+        self.batch.read(oid)
     }
 
     fn is_file(&self, rel: &str) -> bool {
         self.files.contains_key(rel)
+    }
+
+    fn blob_id(&self, rel: &str) -> Option<String> {
+        self.files.get(rel).cloned()
     }
 
     fn is_dir(&self, rel: &str) -> bool {

@@ -109,23 +109,31 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         jobs,
     };
     let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
-    let repo = if uses_git { Some(git::Repo::open(&ws.root)?) } else { None };
+    // `HEAD` is resolved by the same git process that finds the repository.
+    let repo = if uses_git { Some(git::Repo::open_with_head(&ws.root)?) } else { None };
+    // Manifests parsed once per run, shared by the head and the base.
+    let manifests = workspace::ManifestCache::default();
     // The head: the working tree, a revision, or the index.
     let mut index_tree = None;
+    // `--staged` compared with `HEAD`: git lists the staged paths while the index is read.
+    let mut staged_diff = None;
     let (head_label, head_commit, mut model) = match (&repo, &opts.head, opts.staged) {
         (Some(repo), Some(rev), _) => {
             let commit = repo.commit(rev)?;
             let tree = repo.tree_at(&commit)?;
             warn_about(&tree.warnings);
-            let head_ws = workspace::at_tree_selecting(&tree, &ws.root, &manifest, &opts.selection)?;
+            let head_ws = workspace::at_tree_selecting(&tree, &ws.root, &manifest, &opts.selection, &manifests)?;
             let model =
                 analyse_tree(head_ws, &tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
             (commit.clone(), Some(commit), model)
         }
         (Some(repo), None, true) => {
+            if opts.base.is_none() && !ws.root.join(lock::FILE).is_file() {
+                staged_diff = repo.head().ok().map(|head| repo.start_staged_diff(&head));
+            }
             let tree = index_tree.insert(repo.tree_of_index()?);
             warn_about(&tree.warnings);
-            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection)?;
+            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection, &manifests)?;
             let model =
                 analyse_tree(head_ws, tree, config.clone(), profiles.clone(), &ctx, &load::Reuse::new(), &mut timer)?;
             ("staged".to_string(), None, model)
@@ -173,14 +181,20 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         _ => None,
     };
     if let (Some(repo), Some(commit)) = (&repo, &base_commit) {
-        let tree = match index_tree.as_ref().and_then(|index| repo.tree_at_via_index(commit, index)) {
+        // The index against the base: which paths differ (one git run, for both uses below).
+        let staged_diff = index_tree.as_ref().map(|_| match staged_diff.take() {
+            Some(pending) if pending.base() == commit => pending.finish(),
+            _ => repo.start_staged_diff(commit).finish(),
+        });
+        let via_index = index_tree.as_ref().zip(staged_diff.as_ref());
+        let tree = match via_index.and_then(|(index, diff)| repo.tree_at_via_index(commit, index, diff)) {
             Some(tree) => tree,
             None => repo.tree_at(commit)?,
         };
         warn_about(&tree.warnings);
         // A base where the workspace did not exist yet: everything is new.
         let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
-            workspace::at_tree(&tree, &model.ws.root, &model.ws)?
+            workspace::at_tree(&tree, &model.ws.root, &model.ws, &manifests)?
         } else {
             workspace::Workspace {
                 root: model.ws.root.clone(),
@@ -197,10 +211,12 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             (None, true) => git::Head::Index,
             (None, false) => git::Head::WorkingTree,
         };
-        let reuse = load::Reuse {
-            files: model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect(),
-            changed: repo.changed_paths(commit, head),
+        let changed = match (&staged_diff, head) {
+            (Some(diff), git::Head::Index) => diff.changed_paths(repo, commit),
+            (_, head) => repo.changed_paths(commit, head),
         };
+        let reuse =
+            load::Reuse { files: model.index.files.iter().map(|f| (f.rel_path.as_str(), f)).collect(), changed };
         let base_model = analyse_tree(base_ws, &tree, config, profiles, &ctx, &reuse, &mut timer)?;
         let base_lock = base_model.lock.clone();
         model.comparison = Some(compare::compare(base_model, &model, commit.clone()));
