@@ -1,6 +1,7 @@
 //! Stage: revisions. Input: a directory inside a git repository and revision names. Output:
 //! commit ids (with merge-base semantics) and a [`GitTree`] — a read-only [`Tree`] over a commit
-//! or the index, read from the object database.
+//! or the index, read from the object database (for the index, a working-tree file whose bytes
+//! hash to the staged blob's id is read from disk instead: the same bytes, without git).
 //!
 //! Only this module talks to git, through the `git` binary (so every revision syntax git accepts
 //! works). Invariants: nothing here writes the working tree, the index or refs
@@ -181,7 +182,7 @@ impl Repo {
         }
         let describe = format!("revision {}", short(commit));
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
-        GitTree::with_batch(self, entries, submodules, describe, batch, HashMap::new())
+        GitTree::with_batch(self, below_root(self, entries), submodules, describe, batch, HashMap::new(), None)
     }
 
     /// Start `git diff --cached --name-status` between commit `base` and the index, without
@@ -208,19 +209,25 @@ impl Repo {
             return None;
         }
         let records = diff.records.as_ref()?;
-        let mut entries: BTreeMap<String, String> =
-            index.files.iter().map(|(p, oid)| (format!("{}{p}", self.prefix), oid.clone())).collect();
+        // Workspace-relative, as the index's; paths outside the workspace are left out.
+        let mut files = index.files.clone();
         let mut from_base = Vec::new();
         for (status, path) in records {
             match status.as_str() {
                 "A" => {
-                    entries.remove(path);
+                    if let Some(rel) = path.strip_prefix(&self.prefix) {
+                        files.remove(rel);
+                    }
                 }
-                "M" | "D" | "T" => from_base.push(path.clone()),
+                "M" | "D" | "T" => from_base.push(path.as_str()),
                 _ => return None,
             }
         }
-        if from_base.len() > 1000 || from_base.iter().any(|p| p.contains(['\n', '\r'])) {
+        if from_base.len() > 1000 {
+            return None;
+        }
+        from_base.retain(|p| p.starts_with(&self.prefix));
+        if from_base.iter().any(|p| p.contains(['\n', '\r'])) {
             return None;
         }
         let mut known: HashMap<String, Vec<u8>> = index
@@ -236,17 +243,18 @@ impl Repo {
                 if kind != "blob" {
                     return None;
                 }
-                entries.insert(path.clone(), oid.clone());
+                files.insert(path.strip_prefix(&self.prefix)?.to_string(), oid.clone());
                 known.insert(oid, bytes);
             }
         }
         GitTree::with_batch(
             self,
-            entries,
+            files,
             Submodules::default(),
             format!("revision {}", short(base)),
             Arc::clone(&index.batch),
             known,
+            None,
         )
         .ok()
     }
@@ -351,7 +359,8 @@ impl Repo {
         }
         let describe = "the index".to_string();
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
-        GitTree::with_batch(self, entries, submodules, describe, batch, HashMap::new())
+        let checkout = Some(self.top.join(&self.prefix));
+        GitTree::with_batch(self, below_root(self, entries), submodules, describe, batch, HashMap::new(), checkout)
     }
 }
 
@@ -569,6 +578,18 @@ impl Drop for BatchCell {
     }
 }
 
+/// The entries of `repo_entries` (repository-relative paths) below the workspace root, by
+/// workspace-relative path.
+fn below_root(repo: &Repo, repo_entries: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    if repo.prefix.is_empty() {
+        return repo_entries;
+    }
+    repo_entries
+        .into_iter()
+        .filter_map(|(path, oid)| Some((path.strip_prefix(&repo.prefix)?.to_string(), oid)))
+        .collect()
+}
+
 /// The submodules of a tree (see [`Repo::submodules`]).
 #[derive(Debug, Default)]
 struct Submodules {
@@ -591,33 +612,37 @@ pub struct GitTree {
     /// Blobs read ahead in one exchange with git (the manifests), or known from another tree
     /// of the same repository, by path.
     prefetched: HashMap<String, Vec<u8>>,
+    /// For the index: the workspace's directory in the working tree, where a file whose bytes
+    /// are its blob's (git's object id says so) is read instead of asking git.
+    checkout: Option<PathBuf>,
     top: PathBuf,
     describe: String,
 }
 
 impl GitTree {
-    /// A tree reading through `batch`; `known` holds the bytes of blobs already read, by id.
+    /// A tree reading through `batch`; `known` holds the bytes of blobs already read, by id;
+    /// `checkout` is where the working tree may hold the same files (see [`GitTree::checkout`]).
+    /// `files` are workspace-relative (see [`below_root`]).
     fn with_batch(
         repo: &Repo,
-        repo_entries: BTreeMap<String, String>,
+        files: BTreeMap<String, String>,
         submodules: Submodules,
         describe: String,
         batch: Arc<BatchCell>,
         known: HashMap<String, Vec<u8>>,
+        checkout: Option<PathBuf>,
     ) -> Result<GitTree> {
-        let mut files = BTreeMap::new();
         let mut dirs = BTreeSet::new();
         dirs.insert(String::new());
-        for (path, oid) in repo_entries {
-            let Some(rel) = path.strip_prefix(&repo.prefix) else { continue };
-            let mut d = rel;
+        for rel in files.keys() {
+            let mut d = rel.as_str();
             while let Some(i) = d.rfind('/') {
                 d = d.get(..i).unwrap_or("");
-                if !dirs.insert(d.to_string()) {
+                if dirs.contains(d) {
                     break;
                 }
+                dirs.insert(d.to_string());
             }
-            files.insert(rel.to_string(), oid);
         }
         let git_dirs = submodules
             .git_dirs
@@ -631,6 +656,7 @@ impl GitTree {
             dirs,
             batch,
             prefetched: HashMap::new(),
+            checkout,
             top: repo.top.clone(),
             describe,
         };
@@ -643,16 +669,35 @@ impl GitTree {
                 .collect();
         }
         // Every workspace read starts with the manifests: one exchange instead of one per file.
-        let manifests: Vec<String> = tree
-            .files
-            .keys()
-            .filter(|p| (*p == "Cargo.toml" || p.ends_with("/Cargo.toml")) && tree.submodule_of(p).is_none())
-            .filter(|p| !tree.prefetched.contains_key(*p))
-            .cloned()
-            .collect();
+        let mut manifests = Vec::new();
+        for (path, oid) in &tree.files {
+            let is_manifest = path == "Cargo.toml" || path.ends_with("/Cargo.toml");
+            if !is_manifest || tree.submodule_of(path).is_some() || tree.prefetched.contains_key(path) {
+                continue;
+            }
+            match tree.checked_out(path, oid) {
+                Some(bytes) => {
+                    tree.prefetched.insert(path.clone(), bytes);
+                }
+                None => manifests.push(path.clone()),
+            }
+        }
         let read = tree.read_ahead(manifests).unwrap_or_default();
         tree.prefetched.extend(read);
         Ok(tree)
+    }
+
+    /// The working tree's bytes of `rel` when they are those of blob `oid`: git's object id of
+    /// the bytes read is `oid` (a file changed since it was staged, a filter or end-of-line
+    /// conversion, a symbolic link give other bytes, and git is asked). Reading a file and
+    /// hashing it is much cheaper than git inflating the object; SHA-256 repositories always ask.
+    fn checked_out(&self, rel: &str, oid: &str) -> Option<Vec<u8>> {
+        let dir = self.checkout.as_ref()?;
+        if oid.len() != 40 {
+            return None;
+        }
+        let bytes = std::fs::read(dir.join(rel)).ok()?;
+        (blob_sha1(&bytes) == oid).then_some(bytes)
     }
 
     /// Read `paths` in one pipelined exchange with `git cat-file --batch`.
@@ -686,6 +731,53 @@ impl GitTree {
     pub fn blob(&self, rel: &str) -> Option<&str> {
         self.files.get(rel).map(String::as_str)
     }
+}
+
+/// git's object id of a blob holding `bytes` in a SHA-1 repository: the SHA-1 of
+/// `blob <length> NUL` and the bytes, in hex.
+fn blob_sha1(bytes: &[u8]) -> String {
+    let mut message = format!("blob {}\0", bytes.len()).into_bytes();
+    message.extend_from_slice(bytes);
+    let bits = (message.len() as u64).wrapping_mul(8);
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
+    }
+    message.extend_from_slice(&bits.to_be_bytes());
+    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    for block in message.chunks_exact(64) {
+        let mut w = [0u32; 80];
+        for (word, b) in w.iter_mut().zip(block.chunks_exact(4)) {
+            *word = u32::from_be_bytes(b.try_into().unwrap_or_default());
+        }
+        for t in 16..80 {
+            let at = |i: usize| w.get(i).copied().unwrap_or(0);
+            let word = (at(t - 3) ^ at(t - 8) ^ at(t - 14) ^ at(t - 16)).rotate_left(1);
+            if let Some(slot) = w.get_mut(t) {
+                *slot = word;
+            }
+        }
+        let mut v = h;
+        let mut words = w.chunks_exact(20);
+        sha1_rounds(&mut v, words.next(), 0x5A82_7999, |b, c, d| (b & c) | (!b & d));
+        sha1_rounds(&mut v, words.next(), 0x6ED9_EBA1, |b, c, d| b ^ c ^ d);
+        sha1_rounds(&mut v, words.next(), 0x8F1B_BCDC, |b, c, d| (b & c) | (b & d) | (c & d));
+        sha1_rounds(&mut v, words.next(), 0xCA62_C1D6, |b, c, d| b ^ c ^ d);
+        for (x, y) in h.iter_mut().zip(v) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+/// Twenty rounds of SHA-1 with round function `f` and constant `k`.
+fn sha1_rounds(v: &mut [u32; 5], words: Option<&[u32]>, k: u32, f: impl Fn(u32, u32, u32) -> u32) {
+    let [mut a, mut b, mut c, mut d, mut e] = *v;
+    for &word in words.unwrap_or_default() {
+        let next = a.rotate_left(5).wrapping_add(f(b, c, d)).wrapping_add(e).wrapping_add(k).wrapping_add(word);
+        (e, d, c, b, a) = (d, c, b.rotate_left(30), a, next);
+    }
+    *v = [a, b, c, d, e];
 }
 
 fn unexpected(header: &str) -> std::io::Error {
@@ -732,6 +824,9 @@ impl Tree for GitTree {
         if let Some(bytes) = self.prefetched.get(rel) {
             return Ok(bytes.clone());
         }
+        if let Some(bytes) = self.checked_out(rel, oid) {
+            return Ok(bytes);
+        }
         self.batch.read(oid)
     }
 
@@ -765,5 +860,34 @@ impl Tree for GitTree {
 
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_ids_are_gits() {
+        // `git hash-object` of bytes `(i * 7 + 3) % 256` for i below n: every padding case.
+        let cases = [
+            (0, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"),
+            (1, "fc2b5693e00bdbea3f74ac60459b1df43c295356"),
+            (50, "9a9baa1ad00381697e8170254b57ddad8b810520"),
+            (55, "1abe178a5e7d928b8cf998ad8479d32f2a5a50c1"),
+            (56, "1d9a2224c862e8d1d2c222a7743e7e90522e8979"),
+            (57, "90c4ea9afe58b2d71fe02c3059c077ad5ef48a03"),
+            (63, "ae8df5ff9be67a8d83e29f107b4f65608503aff1"),
+            (64, "7a750f53f0d82924d58e4994486faa24db9a1cbc"),
+            (65, "996d36b8af0df3c01f859b2d2d55e4fac47f6659"),
+            (119, "ed5cf336e9d28fc71f8bf11b05520c63a23e083a"),
+            (120, "d4ffa4b455d65886892e4637177028134070d0d8"),
+            (1000, "91475c4915324f928254bb924272e5b930262344"),
+        ];
+        for (n, id) in cases {
+            let bytes: Vec<u8> = (0..n).map(|i: u32| ((i * 7 + 3) % 256) as u8).collect();
+            assert_eq!(blob_sha1(&bytes), id, "{n} bytes");
+        }
+        assert_eq!(blob_sha1(b"hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
     }
 }

@@ -642,6 +642,7 @@ fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<P
     let mut dirs: Vec<String> = expand_members(tree, &root);
     // Each manifest read below, by directory, so the second pass does not parse it again.
     let mut tables: std::collections::HashMap<String, std::sync::Arc<toml::Table>> = Default::default();
+    let mut deps_of: std::collections::HashMap<String, Vec<Dep>> = Default::default();
     let mut i = 0;
     while let Some(dir) = dirs.get(i).cloned() {
         i += 1;
@@ -657,14 +658,15 @@ fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<P
         if !root.contains_key("workspace") {
             break;
         }
-        for dep in manifest_deps(&dir, &t, &ws_deps) {
-            if let Some(path) = dep.path {
-                if !path.starts_with("..") && !dirs.contains(&path) && tree.is_file(&source::join(&path, "Cargo.toml"))
-                {
-                    dirs.push(path);
+        let deps = manifest_deps(&dir, &t, &ws_deps);
+        for dep in &deps {
+            if let Some(path) = &dep.path {
+                if !path.starts_with("..") && !dirs.contains(path) && tree.is_file(&source::join(path, "Cargo.toml")) {
+                    dirs.push(path.clone());
                 }
             }
         }
+        deps_of.insert(dir, deps);
     }
     dirs.sort();
     for dir in dirs {
@@ -694,7 +696,10 @@ fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<P
         let version = inherited("version").unwrap_or_else(|| "0.0.0".into());
         let edition = inherited("edition").unwrap_or_else(|| "2015".into());
         let targets = manifest_targets(tree, &dir, name, &t);
-        let deps = manifest_deps(&dir, &t, &ws_deps);
+        let deps = match deps_of.remove(&dir) {
+            Some(deps) => deps,
+            None => manifest_deps(&dir, &t, &ws_deps),
+        };
         packages.push(Package {
             name: name.to_string(),
             version,
@@ -806,17 +811,13 @@ fn manifest_deps(dir: &str, t: &toml::Table, ws_deps: &toml::Table) -> Vec<Dep> 
     for (table, kind) in tables {
         let Some(table) = table.as_table() else { continue };
         for (key, spec) in table {
-            let mut spec = spec.clone();
-            let mut base = dir.to_string();
-            if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
-                if let Some(ws) = ws_deps.get(key) {
-                    spec = ws.clone();
-                    base = String::new();
-                }
-            }
+            let (spec, base) = match ws_deps.get(key) {
+                Some(ws) if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) => (ws, ""),
+                _ => (spec, dir),
+            };
             let package = spec.get("package").and_then(|p| p.as_str()).map(str::to_string);
-            let path = spec.get("path").and_then(|p| p.as_str()).map(|p| source::join(&base, p));
-            let req = match &spec {
+            let path = spec.get("path").and_then(|p| p.as_str()).map(|p| source::join(base, p));
+            let req = match spec {
                 toml::Value::String(v) => Some(v.clone()),
                 other => other.get("version").and_then(|v| v.as_str()).map(str::to_string),
             };
