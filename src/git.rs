@@ -696,7 +696,12 @@ impl GitTree {
         if oid.len() != 40 {
             return None;
         }
-        let bytes = std::fs::read(dir.join(rel)).ok()?;
+        let path = dir.join(rel);
+        // Only a regular file: reading a named pipe put where a staged file was would block.
+        if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
         (blob_sha1(&bytes) == oid).then_some(bytes)
     }
 
