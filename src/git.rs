@@ -1,6 +1,7 @@
 //! Stage: revisions. Input: a directory inside a git repository and revision names. Output:
 //! commit ids (with merge-base semantics) and a [`GitTree`] — a read-only [`Tree`] over a commit
-//! or the index, read from the object database.
+//! or the index, read from the object database (for the index, a working-tree file whose bytes
+//! hash to the staged blob's id is read from disk instead: the same bytes, without git).
 //!
 //! Only this module talks to git, through the `git` binary (so every revision syntax git accepts
 //! works). Invariants: nothing here writes the working tree, the index or refs
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::source::Tree;
@@ -42,6 +43,8 @@ pub struct Repo {
     /// Path of the workspace root inside the repository (`""` or `crates/app/`-style, with `/`).
     pub prefix: String,
     pub dir: PathBuf,
+    /// `HEAD`'s commit when [`Repo::open_with_head`] asked for it (`Some(None)`: no commit yet).
+    resolved_head: Option<Option<String>>,
 }
 
 impl Repo {
@@ -65,7 +68,33 @@ impl Repo {
             }
         })?;
         let (top, prefix) = answer.split_once('\n').unwrap_or((&answer, ""));
-        Ok(Repo { top: PathBuf::from(top), prefix: prefix.to_string(), dir: dir.to_path_buf() })
+        Ok(Repo { top: PathBuf::from(top), prefix: prefix.to_string(), dir: dir.to_path_buf(), resolved_head: None })
+    }
+
+    /// [`Repo::open`], also resolving `HEAD` in the same git process (what [`Repo::head`] then
+    /// answers without running git). `--revs-only` leaves out a `HEAD` that names no commit yet
+    /// (an unborn branch), so the answer is `<top>\n<prefix>\n[<commit>]`. When that command
+    /// fails, [`Repo::open`] runs alone, so its errors are the same.
+    pub fn open_with_head(dir: &Path) -> Result<Repo> {
+        let Ok(answer) = run(dir, &["rev-parse", "--show-toplevel", "--show-prefix", "--revs-only", "HEAD^{commit}"])
+        else {
+            return Repo::open(dir);
+        };
+        let mut lines = answer.split('\n');
+        let top = lines.next().unwrap_or("");
+        let prefix = lines.next().unwrap_or("");
+        let head = lines.next();
+        let is_id = |h: &str| (h.len() == 40 || h.len() == 64) && h.bytes().all(|b| b.is_ascii_hexdigit());
+        // Anything else than the three expected lines: ask again the way `open` and `head` do.
+        if top.is_empty() || lines.next().is_some() || head.is_some_and(|h| !is_id(h)) {
+            return Repo::open(dir);
+        }
+        Ok(Repo {
+            top: PathBuf::from(top),
+            prefix: prefix.to_string(),
+            dir: dir.to_path_buf(),
+            resolved_head: Some(head.map(str::to_string)),
+        })
     }
 
     /// The commit a revision names (any syntax `git rev-parse` accepts, `:/message` included; an
@@ -115,12 +144,18 @@ impl Repo {
     }
 
     pub fn head(&self) -> Result<String> {
-        run(&self.dir, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
-            .map_err(|_| Error::Usage("the repository has no commit yet (HEAD does not exist)".into()))
+        let unborn = || Error::Usage("the repository has no commit yet (HEAD does not exist)".into());
+        match &self.resolved_head {
+            Some(head) => head.clone().ok_or_else(unborn),
+            None => run(&self.dir, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).map_err(|_| unborn()),
+        }
     }
 
     /// The files of a commit below the workspace root.
     pub fn tree_at(&self, commit: &str) -> Result<GitTree> {
+        // git's reader starts while the commit is listed.
+        let batch = Arc::new(BatchCell::new(&self.top));
+        batch.start();
         let out = git(&self.top)
             .args(["ls-tree", "-r", "-z", "--full-tree", commit])
             .output()
@@ -147,63 +182,81 @@ impl Repo {
         }
         let describe = format!("revision {}", short(commit));
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
-        GitTree::new(self, entries, submodules, describe)
+        GitTree::with_batch(self, below_root(self, entries), submodules, describe, batch, HashMap::new(), None)
+    }
+
+    /// Start `git diff --cached --name-status` between commit `base` and the index, without
+    /// waiting for it: it runs while the caller lists the index and parses the head.
+    pub fn start_staged_diff(&self, base: &str) -> PendingDiff {
+        let child = git(&self.top)
+            .args(["diff", "--cached", "--name-status", "-z", "--no-renames", "--ignore-submodules=none", base, "--"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok();
+        PendingDiff { child, base: base.to_string() }
     }
 
     /// The files of commit `base` as the index's tree `index` and git's list of the paths where
     /// the two differ give them: for `--staged`, whose base is `HEAD`, this spares listing the
-    /// whole commit (most of the run's git time in a large repository). `None` when it cannot be
-    /// exact (submodules, unmerged paths, a long list, git failing): the caller lists the commit.
-    pub fn tree_at_via_index(&self, base: &str, index: &GitTree) -> Option<GitTree> {
-        if !index.submodules.is_empty() || !index.warnings.is_empty() {
+    /// whole commit (most of the run's git time in a large repository). The blobs of the paths
+    /// that differ are asked of the index's `git cat-file --batch` as `<base>:<path>`, and the
+    /// base's manifests whose blobs the index has already read are not read again. `None` when
+    /// it cannot be exact (submodules, unmerged paths, a long list, git failing): the caller
+    /// lists the commit.
+    pub fn tree_at_via_index(&self, base: &str, index: &GitTree, diff: &StagedDiff) -> Option<GitTree> {
+        if !index.submodules.is_empty() || !index.warnings.is_empty() || diff.base != base {
             return None;
         }
-        let out = git(&self.top)
-            .args(["diff", "--cached", "--name-status", "-z", "--no-renames", "--ignore-submodules=none", base, "--"])
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        let mut entries: BTreeMap<String, String> =
-            index.files.iter().map(|(p, oid)| (format!("{}{p}", self.prefix), oid.clone())).collect();
+        let records = diff.records.as_ref()?;
+        // Workspace-relative, as the index's; paths outside the workspace are left out.
+        let mut files = index.files.clone();
         let mut from_base = Vec::new();
-        // `<status> NUL <path> NUL` per path.
-        let mut fields = out.stdout.split(|b| *b == 0);
-        while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
-            let path = std::str::from_utf8(path).ok()?.to_string();
-            match status {
-                b"A" => {
-                    entries.remove(&path);
+        for (status, path) in records {
+            match status.as_str() {
+                "A" => {
+                    if let Some(rel) = path.strip_prefix(&self.prefix) {
+                        files.remove(rel);
+                    }
                 }
-                b"M" | b"D" | b"T" => from_base.push(path),
+                "M" | "D" | "T" => from_base.push(path.as_str()),
                 _ => return None,
             }
         }
         if from_base.len() > 1000 {
             return None;
         }
+        from_base.retain(|p| p.starts_with(&self.prefix));
+        if from_base.iter().any(|p| p.contains(['\n', '\r'])) {
+            return None;
+        }
+        let mut known: HashMap<String, Vec<u8>> = index
+            .prefetched
+            .iter()
+            .filter_map(|(path, bytes)| Some((index.files.get(path)?.clone(), bytes.clone())))
+            .collect();
         if !from_base.is_empty() {
-            let out =
-                git(&self.top).args(["ls-tree", "-z", "--full-tree", base, "--"]).args(&from_base).output().ok()?;
-            if !out.status.success() {
-                return None;
-            }
-            for path in &from_base {
-                entries.remove(path);
-            }
-            for rec in out.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-                let tab = rec.iter().position(|b| *b == b'\t')?;
-                let meta = std::str::from_utf8(rec.get(..tab)?).ok()?;
-                let path = std::str::from_utf8(rec.get(tab + 1..)?).ok()?;
-                let mut parts = meta.split(' ');
-                let (Some(_mode), Some("blob"), Some(oid)) = (parts.next(), parts.next(), parts.next()) else {
+            let requests: Vec<String> = from_base.iter().map(|p| format!("{base}:{p}")).collect();
+            let replies = index.exchange(&requests).ok()?;
+            for (path, reply) in from_base.iter().zip(replies) {
+                let Reply::Found { oid, kind, bytes } = reply else { return None };
+                if kind != "blob" {
                     return None;
-                };
-                entries.insert(path.to_string(), oid.to_string());
+                }
+                files.insert(path.strip_prefix(&self.prefix)?.to_string(), oid.clone());
+                known.insert(oid, bytes);
             }
         }
-        GitTree::new(self, entries, Submodules::default(), format!("revision {}", short(base))).ok()
+        GitTree::with_batch(
+            self,
+            files,
+            Submodules::default(),
+            format!("revision {}", short(base)),
+            Arc::clone(&index.batch),
+            known,
+            None,
+        )
+        .ok()
     }
 
     /// The files of the submodules (gitlinks) below the workspace root, each at the commit the
@@ -276,6 +329,9 @@ impl Repo {
 
     /// The files staged in the index below the workspace root.
     pub fn tree_of_index(&self) -> Result<GitTree> {
+        // git's reader starts while the index is listed.
+        let batch = Arc::new(BatchCell::new(&self.top));
+        batch.start();
         let out = git(&self.top)
             .args(["ls-files", "-s", "-z"])
             .output()
@@ -303,7 +359,8 @@ impl Repo {
         }
         let describe = "the index".to_string();
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
-        GitTree::new(self, entries, submodules, describe)
+        let checkout = Some(self.top.join(&self.prefix));
+        GitTree::with_batch(self, below_root(self, entries), submodules, describe, batch, HashMap::new(), checkout)
     }
 }
 
@@ -349,6 +406,66 @@ impl Repo {
     }
 }
 
+/// A `git diff --cached --name-status` started by [`Repo::start_staged_diff`].
+pub struct PendingDiff {
+    child: Option<Child>,
+    base: String,
+}
+
+impl PendingDiff {
+    /// The commit the index is compared with.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Wait for git's answer.
+    pub fn finish(mut self) -> StagedDiff {
+        let records = self.child.take().and_then(|child| {
+            let out = child.wait_with_output().ok()?;
+            if !out.status.success() {
+                return None;
+            }
+            let mut records = Vec::new();
+            // `<status> NUL <path> NUL` per path.
+            let mut fields = out.stdout.split(|b| *b == 0);
+            while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+                let status = std::str::from_utf8(status).ok()?.to_string();
+                records.push((status, std::str::from_utf8(path).ok()?.to_string()));
+            }
+            Some(records)
+        });
+        StagedDiff { base: self.base.clone(), records }
+    }
+}
+
+impl Drop for PendingDiff {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The paths where the index differs from a commit, with git's status letter, repository-
+/// relative; `None` when git failed or named a path that is not UTF-8.
+pub struct StagedDiff {
+    base: String,
+    records: Option<Vec<(String, String)>>,
+}
+
+impl StagedDiff {
+    /// Workspace-relative paths whose contents differ between the commit and the index: what
+    /// [`Repo::changed_paths`] answers for [`Head::Index`], from the same run of git.
+    pub fn changed_paths(&self, repo: &Repo, base: &str) -> Option<std::collections::HashSet<String>> {
+        if self.base != base {
+            return repo.changed_paths(base, Head::Index);
+        }
+        let records = self.records.as_ref()?;
+        Some(records.iter().filter_map(|(_, path)| path.strip_prefix(&repo.prefix)).map(str::to_string).collect())
+    }
+}
+
 pub fn short(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
 }
@@ -357,6 +474,120 @@ struct Batch {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+}
+
+/// A `git cat-file --batch` of the repository, started on first use (or ahead, while git lists
+/// the files), shared by the trees read from one object store (the index and, for `--staged`,
+/// its base); stopped when the last of them is dropped.
+struct BatchCell {
+    top: PathBuf,
+    batch: Mutex<Option<Batch>>,
+}
+
+/// One answer of `git cat-file --batch`.
+enum Reply {
+    Found {
+        oid: String,
+        kind: String,
+        bytes: Vec<u8>,
+    },
+    /// `<request> missing` (or `ambiguous`): no object, no bytes follow. The header, for messages.
+    Missing(String),
+}
+
+impl BatchCell {
+    fn new(top: &Path) -> BatchCell {
+        BatchCell { top: top.to_path_buf(), batch: Mutex::new(None) }
+    }
+
+    /// Start git now, so its start-up overlaps other work; a failure is left for the first read.
+    fn start(&self) {
+        if let Ok(mut guard) = self.batch.lock() {
+            if guard.is_none() {
+                *guard = self.spawn().ok();
+            }
+        }
+    }
+
+    fn spawn(&self) -> std::io::Result<Batch> {
+        let mut child =
+            git(&self.top).args(["cat-file", "--batch"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?);
+        Ok(Batch { child, stdin, stdout })
+    }
+
+    /// Ask `requests` (blob ids, or `<rev>:<path>`) in one pipelined exchange: the requests are
+    /// written by a second thread while this one reads the answers, so neither pipe fills up.
+    fn exchange(&self, requests: &[String]) -> std::io::Result<Vec<Reply>> {
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.spawn()?);
+        }
+        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
+        let (stdin, stdout) = (&mut b.stdin, &mut b.stdout);
+        let result = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> std::io::Result<()> {
+                let mut w = std::io::BufWriter::new(stdin);
+                for request in requests {
+                    writeln!(w, "{request}")?;
+                }
+                w.flush()
+            });
+            let replies = requests.iter().map(|_| read_reply(stdout)).collect::<std::io::Result<Vec<_>>>();
+            let written = writer.join().map_err(|_| std::io::Error::other("git writer failed"))?;
+            written.and(replies)
+        });
+        if result.is_err() {
+            // Answers may be left unread in the pipe: this reader is done; the next starts anew.
+            if let Some(mut b) = guard.take() {
+                let _ = b.child.kill();
+                let _ = b.child.wait();
+            }
+        }
+        result
+    }
+
+    /// The bytes of one blob.
+    fn read(&self, oid: &str) -> std::io::Result<Vec<u8>> {
+        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.spawn()?);
+        }
+        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
+        writeln!(b.stdin, "{oid}")?;
+        b.stdin.flush()?;
+        match read_reply(&mut b.stdout)? {
+            Reply::Found { bytes, .. } => Ok(bytes),
+            Reply::Missing(header) => Err(unexpected(&header)),
+        }
+    }
+}
+
+impl Drop for BatchCell {
+    fn drop(&mut self) {
+        if let Ok(mut guard) = self.batch.lock() {
+            if let Some(mut b) = guard.take() {
+                drop(b.stdin);
+                let _ = b.child.wait();
+            }
+        }
+    }
+}
+
+/// The entries of `repo_entries` (repository-relative paths) below the workspace root, by
+/// workspace-relative path.
+fn below_root(repo: &Repo, repo_entries: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    if repo.prefix.is_empty() {
+        return repo_entries;
+    }
+    repo_entries
+        .into_iter()
+        .filter_map(|(path, oid)| Some((path.strip_prefix(&repo.prefix)?.to_string(), oid)))
+        .collect()
 }
 
 /// The submodules of a tree (see [`Repo::submodules`]).
@@ -377,33 +608,41 @@ pub struct GitTree {
     /// Workspace-relative path → blob id.
     files: BTreeMap<String, String>,
     dirs: BTreeSet<String>,
-    batch: Mutex<Option<Batch>>,
-    /// Blobs read ahead in one exchange with git (the manifests), by path.
+    batch: Arc<BatchCell>,
+    /// Blobs read ahead in one exchange with git (the manifests), or known from another tree
+    /// of the same repository, by path.
     prefetched: HashMap<String, Vec<u8>>,
+    /// For the index: the workspace's directory in the working tree, where a file whose bytes
+    /// are its blob's (git's object id says so) is read instead of asking git.
+    checkout: Option<PathBuf>,
     top: PathBuf,
     describe: String,
 }
 
 impl GitTree {
-    fn new(
+    /// A tree reading through `batch`; `known` holds the bytes of blobs already read, by id;
+    /// `checkout` is where the working tree may hold the same files (see [`GitTree::checkout`]).
+    /// `files` are workspace-relative (see [`below_root`]).
+    fn with_batch(
         repo: &Repo,
-        repo_entries: BTreeMap<String, String>,
+        files: BTreeMap<String, String>,
         submodules: Submodules,
         describe: String,
+        batch: Arc<BatchCell>,
+        known: HashMap<String, Vec<u8>>,
+        checkout: Option<PathBuf>,
     ) -> Result<GitTree> {
-        let mut files = BTreeMap::new();
         let mut dirs = BTreeSet::new();
         dirs.insert(String::new());
-        for (path, oid) in repo_entries {
-            let Some(rel) = path.strip_prefix(&repo.prefix) else { continue };
-            let mut d = rel;
+        for rel in files.keys() {
+            let mut d = rel.as_str();
             while let Some(i) = d.rfind('/') {
                 d = d.get(..i).unwrap_or("");
-                if !dirs.insert(d.to_string()) {
+                if dirs.contains(d) {
                     break;
                 }
+                dirs.insert(d.to_string());
             }
-            files.insert(rel.to_string(), oid);
         }
         let git_dirs = submodules
             .git_dirs
@@ -415,57 +654,74 @@ impl GitTree {
             warnings: submodules.warnings,
             files,
             dirs,
-            batch: Mutex::new(None),
+            batch,
             prefetched: HashMap::new(),
+            checkout,
             top: repo.top.clone(),
             describe,
         };
+        if !known.is_empty() {
+            tree.prefetched = tree
+                .files
+                .iter()
+                .filter(|(path, _)| tree.submodule_of(path).is_none())
+                .filter_map(|(path, oid)| Some((path.clone(), known.get(oid)?.clone())))
+                .collect();
+        }
         // Every workspace read starts with the manifests: one exchange instead of one per file.
-        let manifests: Vec<String> = tree
-            .files
-            .keys()
-            .filter(|p| (*p == "Cargo.toml" || p.ends_with("/Cargo.toml")) && tree.submodule_of(p).is_none())
-            .cloned()
-            .collect();
-        tree.prefetched = tree.read_ahead(manifests).unwrap_or_default();
+        let mut manifests = Vec::new();
+        for (path, oid) in &tree.files {
+            let is_manifest = path == "Cargo.toml" || path.ends_with("/Cargo.toml");
+            if !is_manifest || tree.submodule_of(path).is_some() || tree.prefetched.contains_key(path) {
+                continue;
+            }
+            match tree.checked_out(path, oid) {
+                Some(bytes) => {
+                    tree.prefetched.insert(path.clone(), bytes);
+                }
+                None => manifests.push(path.clone()),
+            }
+        }
+        let read = tree.read_ahead(manifests).unwrap_or_default();
+        tree.prefetched.extend(read);
         Ok(tree)
     }
 
-    /// Read `paths` in one pipelined exchange with `git cat-file --batch`: the requests are
-    /// written by a second thread while this one reads the answers, so neither pipe fills up.
+    /// The working tree's bytes of `rel` when they are those of blob `oid`: git's object id of
+    /// the bytes read is `oid` (a file changed since it was staged, a filter or end-of-line
+    /// conversion, a symbolic link give other bytes, and git is asked). Reading a file and
+    /// hashing it is much cheaper than git inflating the object; SHA-256 repositories always ask.
+    fn checked_out(&self, rel: &str, oid: &str) -> Option<Vec<u8>> {
+        let dir = self.checkout.as_ref()?;
+        if oid.len() != 40 {
+            return None;
+        }
+        let path = dir.join(rel);
+        // Only a regular file: reading a named pipe put where a staged file was would block.
+        if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        (blob_sha1(&bytes) == oid).then_some(bytes)
+    }
+
+    /// Read `paths` in one pipelined exchange with `git cat-file --batch`.
     fn read_ahead(&self, paths: Vec<String>) -> std::io::Result<HashMap<String, Vec<u8>>> {
+        let oids: Vec<String> = paths.iter().filter_map(|p| self.files.get(p).cloned()).collect();
+        let replies = self.batch.exchange(&oids)?;
         let mut out = HashMap::new();
-        if paths.is_empty() {
-            return Ok(out);
+        for (path, reply) in paths.into_iter().zip(replies) {
+            match reply {
+                Reply::Found { bytes, .. } => out.insert(path, bytes),
+                Reply::Missing(header) => return Err(unexpected(&header)),
+            };
         }
-        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(self.start_batch()?);
-        }
-        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
-        let oids: Vec<&str> = paths.iter().filter_map(|p| self.files.get(p).map(String::as_str)).collect();
-        let (stdin, stdout) = (&mut b.stdin, &mut b.stdout);
-        let result = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || -> std::io::Result<()> {
-                let mut w = std::io::BufWriter::new(stdin);
-                for oid in &oids {
-                    writeln!(w, "{oid}")?;
-                }
-                w.flush()
-            });
-            for path in &paths {
-                out.insert(path.clone(), read_reply(stdout)?);
-            }
-            writer.join().map_err(|_| std::io::Error::other("git writer failed"))?
-        });
-        if result.is_err() {
-            // Answers may be left unread in the pipe: this reader is done; the next starts anew.
-            if let Some(mut b) = guard.take() {
-                let _ = b.child.kill();
-                let _ = b.child.wait();
-            }
-        }
-        result.map(|()| out)
+        Ok(out)
+    }
+
+    /// Ask `requests` of this tree's `git cat-file --batch` in one exchange.
+    fn exchange(&self, requests: &[String]) -> std::io::Result<Vec<Reply>> {
+        self.batch.exchange(requests)
     }
 
     /// The git directory of the submodule holding `rel`, if a submodule does.
@@ -480,41 +736,77 @@ impl GitTree {
     pub fn blob(&self, rel: &str) -> Option<&str> {
         self.files.get(rel).map(String::as_str)
     }
+}
 
-    fn start_batch(&self) -> std::io::Result<Batch> {
-        let mut child =
-            git(&self.top).args(["cat-file", "--batch"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?);
-        Ok(Batch { child, stdin, stdout })
+/// git's object id of a blob holding `bytes` in a SHA-1 repository: the SHA-1 of
+/// `blob <length> NUL` and the bytes, in hex.
+fn blob_sha1(bytes: &[u8]) -> String {
+    let mut message = format!("blob {}\0", bytes.len()).into_bytes();
+    message.extend_from_slice(bytes);
+    let bits = (message.len() as u64).wrapping_mul(8);
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
     }
-}
-
-/// One answer of `git cat-file --batch`: `<oid> <type> <size>`, the bytes, a newline.
-fn read_reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Vec<u8>> {
-    let mut header = String::new();
-    stdout.read_line(&mut header)?;
-    let size: usize = header
-        .split_whitespace()
-        .nth(2)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("unexpected reply from git: {}", header.trim())))?;
-    let mut buf = vec![0u8; size];
-    stdout.read_exact(&mut buf)?;
-    let mut nl = [0u8; 1];
-    stdout.read_exact(&mut nl)?;
-    Ok(buf)
-}
-
-impl Drop for GitTree {
-    fn drop(&mut self) {
-        if let Ok(mut guard) = self.batch.lock() {
-            if let Some(mut b) = guard.take() {
-                drop(b.stdin);
-                let _ = b.child.wait();
+    message.extend_from_slice(&bits.to_be_bytes());
+    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    for block in message.chunks_exact(64) {
+        let mut w = [0u32; 80];
+        for (word, b) in w.iter_mut().zip(block.chunks_exact(4)) {
+            *word = u32::from_be_bytes(b.try_into().unwrap_or_default());
+        }
+        for t in 16..80 {
+            let at = |i: usize| w.get(i).copied().unwrap_or(0);
+            let word = (at(t - 3) ^ at(t - 8) ^ at(t - 14) ^ at(t - 16)).rotate_left(1);
+            if let Some(slot) = w.get_mut(t) {
+                *slot = word;
             }
         }
+        let mut v = h;
+        let mut words = w.chunks_exact(20);
+        sha1_rounds(&mut v, words.next(), 0x5A82_7999, |b, c, d| (b & c) | (!b & d));
+        sha1_rounds(&mut v, words.next(), 0x6ED9_EBA1, |b, c, d| b ^ c ^ d);
+        sha1_rounds(&mut v, words.next(), 0x8F1B_BCDC, |b, c, d| (b & c) | (b & d) | (c & d));
+        sha1_rounds(&mut v, words.next(), 0xCA62_C1D6, |b, c, d| b ^ c ^ d);
+        for (x, y) in h.iter_mut().zip(v) {
+            *x = x.wrapping_add(y);
+        }
     }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+/// Twenty rounds of SHA-1 with round function `f` and constant `k`.
+fn sha1_rounds(v: &mut [u32; 5], words: Option<&[u32]>, k: u32, f: impl Fn(u32, u32, u32) -> u32) {
+    let [mut a, mut b, mut c, mut d, mut e] = *v;
+    for &word in words.unwrap_or_default() {
+        let next = a.rotate_left(5).wrapping_add(f(b, c, d)).wrapping_add(e).wrapping_add(k).wrapping_add(word);
+        (e, d, c, b, a) = (d, c, b.rotate_left(30), a, next);
+    }
+    *v = [a, b, c, d, e];
+}
+
+fn unexpected(header: &str) -> std::io::Error {
+    std::io::Error::other(format!("unexpected reply from git: {}", header.trim()))
+}
+
+/// One answer of `git cat-file --batch`: `<oid> <type> <size>`, the bytes, a newline; or
+/// `<request> missing` alone.
+fn read_reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Reply> {
+    let mut header = String::new();
+    stdout.read_line(&mut header)?;
+    let fields: Vec<&str> = header.split_whitespace().collect();
+    let (Some(oid), Some(kind), Some(size)) = (fields.first(), fields.get(1), fields.get(2)) else {
+        return match fields.as_slice() {
+            [_, "missing" | "ambiguous"] => Ok(Reply::Missing(header)),
+            _ => Err(unexpected(&header)),
+        };
+    };
+    let size: usize = size.parse().map_err(|_| unexpected(&header))?;
+    let mut bytes = vec![0u8; size];
+    stdout.read_exact(&mut bytes)?;
+    let mut nl = [0u8; 1];
+    stdout.read_exact(&mut nl)?;
+    Ok(Reply::Found { oid: oid.to_string(), kind: kind.to_string(), bytes })
 }
 
 impl Tree for GitTree {
@@ -537,18 +829,18 @@ impl Tree for GitTree {
         if let Some(bytes) = self.prefetched.get(rel) {
             return Ok(bytes.clone());
         }
-        let mut guard = self.batch.lock().map_err(|_| std::io::Error::other("git reader poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(self.start_batch()?);
+        if let Some(bytes) = self.checked_out(rel, oid) {
+            return Ok(bytes);
         }
-        let b = guard.as_mut().ok_or_else(|| std::io::Error::other("no git reader"))?;
-        writeln!(b.stdin, "{oid}")?;
-        b.stdin.flush()?;
-        read_reply(&mut b.stdout)
+        self.batch.read(oid)
     }
 
     fn is_file(&self, rel: &str) -> bool {
         self.files.contains_key(rel)
+    }
+
+    fn blob_id(&self, rel: &str) -> Option<String> {
+        self.files.get(rel).cloned()
     }
 
     fn is_dir(&self, rel: &str) -> bool {
@@ -573,5 +865,34 @@ impl Tree for GitTree {
 
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_ids_are_gits() {
+        // `git hash-object` of bytes `(i * 7 + 3) % 256` for i below n: every padding case.
+        let cases = [
+            (0, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"),
+            (1, "fc2b5693e00bdbea3f74ac60459b1df43c295356"),
+            (50, "9a9baa1ad00381697e8170254b57ddad8b810520"),
+            (55, "1abe178a5e7d928b8cf998ad8479d32f2a5a50c1"),
+            (56, "1d9a2224c862e8d1d2c222a7743e7e90522e8979"),
+            (57, "90c4ea9afe58b2d71fe02c3059c077ad5ef48a03"),
+            (63, "ae8df5ff9be67a8d83e29f107b4f65608503aff1"),
+            (64, "7a750f53f0d82924d58e4994486faa24db9a1cbc"),
+            (65, "996d36b8af0df3c01f859b2d2d55e4fac47f6659"),
+            (119, "ed5cf336e9d28fc71f8bf11b05520c63a23e083a"),
+            (120, "d4ffa4b455d65886892e4637177028134070d0d8"),
+            (1000, "91475c4915324f928254bb924272e5b930262344"),
+        ];
+        for (n, id) in cases {
+            let bytes: Vec<u8> = (0..n).map(|i: u32| ((i * 7 + 3) % 256) as u8).collect();
+            assert_eq!(blob_sha1(&bytes), id, "{n} bytes");
+        }
+        assert_eq!(blob_sha1(b"hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
     }
 }

@@ -110,7 +110,17 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         jobs,
     };
     let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
-    let repo = if uses_git { Some(git::Repo::open(&ws.root)?) } else { None };
+    // `HEAD` is resolved by the same git process that finds the repository.
+    let repo = if uses_git { Some(git::Repo::open_with_head(&ws.root)?) } else { None };
+    // Manifests parsed once per run, shared by the head and the base.
+    let manifests = workspace::ManifestCache::default();
+    // `--staged` compared with `HEAD`: git lists the staged paths while the index is read.
+    let mut staged_diff = match (&repo, &opts.head, opts.staged) {
+        (Some(repo), None, true) if opts.base.is_none() && !ws.root.join(lock::FILE).is_file() => {
+            repo.head().ok().map(|head| repo.start_staged_diff(&head))
+        }
+        _ => None,
+    };
     // The head: the working tree, a revision, or the index.
     let head_rev = match (&repo, &opts.head) {
         (Some(repo), Some(rev)) => {
@@ -133,12 +143,12 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     ) = match (&head_rev, &index_tree) {
         (Some((commit, tree)), _) => {
             warn_about(&tree.warnings);
-            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection)?;
+            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection, &manifests)?;
             (commit.clone(), Some(commit.clone()), head_ws, tree)
         }
         (None, Some(tree)) => {
             warn_about(&tree.warnings);
-            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection)?;
+            let head_ws = workspace::at_tree_selecting(tree, &ws.root, &manifest, &opts.selection, &manifests)?;
             ("staged".to_string(), None, head_ws, tree)
         }
         _ => ("worktree".to_string(), None, ws, &worktree),
@@ -178,6 +188,8 @@ pub fn check(opts: &Options) -> Result<report::Report> {
                         (None, false) => git::Head::WorkingTree,
                     },
                     index_tree: index_tree.as_ref(),
+                    staged_diff: index_tree.as_ref().and(staged_diff.take()),
+                    manifests: &manifests,
                     root: &ws_root,
                     head_ws: head_ws.clone(),
                     reuse: load::Reuse::of(&head_sources.files, None),
@@ -317,6 +329,9 @@ struct BaseRev<'a> {
     head: git::Head<'a>,
     /// With `--staged`, the index: the base is listed from it and the staged paths.
     index_tree: Option<&'a git::GitTree>,
+    /// With `--staged`, the index against `HEAD`, when git was started on it early.
+    staged_diff: Option<git::PendingDiff>,
+    manifests: &'a workspace::ManifestCache,
     root: &'a PathBuf,
     head_ws: workspace::Workspace,
     /// The head's summaries, reused for the files git says did not change.
@@ -333,13 +348,19 @@ fn analyse_base(
     timings: bool,
 ) -> Result<(model::Model, Vec<String>, Timer)> {
     let mut timer = Timer::buffered(timings);
-    let mut tree = match rev.index_tree.and_then(|index| rev.repo.tree_at_via_index(rev.commit, index)) {
+    // The index against the base: which paths differ (one git run, for both uses below).
+    let staged_diff = rev.index_tree.map(|_| match rev.staged_diff {
+        Some(pending) if pending.base() == rev.commit => pending.finish(),
+        _ => rev.repo.start_staged_diff(rev.commit).finish(),
+    });
+    let via_index = rev.index_tree.zip(staged_diff.as_ref());
+    let mut tree = match via_index.and_then(|(index, diff)| rev.repo.tree_at_via_index(rev.commit, index, diff)) {
         Some(tree) => tree,
         None => rev.repo.tree_at(rev.commit)?,
     };
     // A base where the workspace did not exist yet: everything is new.
     let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
-        workspace::at_tree(&tree, rev.root, &rev.head_ws)?
+        workspace::at_tree(&tree, rev.root, &rev.head_ws, rev.manifests)?
     } else {
         workspace::Workspace {
             root: rev.root.clone(),
@@ -350,7 +371,11 @@ fn analyse_base(
         }
     };
     // Git names the files that changed; the others are not even read.
-    let reuse = load::Reuse { changed: rev.repo.changed_paths(rev.commit, rev.head), ..rev.reuse };
+    let changed = match (&staged_diff, rev.head) {
+        (Some(diff), git::Head::Index) => diff.changed_paths(rev.repo, rev.commit),
+        (_, head) => rev.repo.changed_paths(rev.commit, head),
+    };
+    let reuse = load::Reuse { changed, ..rev.reuse };
     let sources = load_tree(&base_ws, &tree, ctx, &reuse, &mut timer);
     drop(reuse);
     let model = finish_tree(base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;

@@ -31,6 +31,13 @@ pub trait Tree: Sync + Send {
         let _ = rel;
         None
     }
+
+    /// The git blob id of a file, in a tree read from git: two files with the same id have the
+    /// same bytes, so what is derived from them can be shared.
+    fn blob_id(&self, rel: &str) -> Option<String> {
+        let _ = rel;
+        None
+    }
 }
 
 /// The file system under `root`.

@@ -429,8 +429,8 @@ fn read_toml(tree: &dyn Tree, rel: &str) -> Result<toml::Table> {
 
 /// The workspace as it is in `tree` (a git revision or the index), read from its manifests;
 /// `like` selects the same packages as the head.
-pub fn at_tree(tree: &dyn Tree, root: &Path, like: &Workspace) -> Result<Workspace> {
-    let packages = read_manifests(tree)?;
+pub fn at_tree(tree: &dyn Tree, root: &Path, like: &Workspace, cache: &ManifestCache) -> Result<Workspace> {
+    let packages = read_manifests_cached(tree, cache)?;
     let names: BTreeSet<&str> =
         like.selected.iter().filter_map(|&p| like.packages.get(p)).map(|p| p.name.as_str()).collect();
     let mut selected: Vec<usize> =
@@ -449,8 +449,14 @@ pub fn at_tree(tree: &dyn Tree, root: &Path, like: &Workspace) -> Result<Workspa
 
 /// The workspace as a git tree has it, with the packages `selection` names, chosen as
 /// [`discover`] chooses them (`manifest` is the one the user pointed at).
-pub fn at_tree_selecting(tree: &dyn Tree, root: &Path, manifest: &Path, selection: &Selection) -> Result<Workspace> {
-    let packages = read_manifests(tree)?;
+pub fn at_tree_selecting(
+    tree: &dyn Tree,
+    root: &Path,
+    manifest: &Path,
+    selection: &Selection,
+    cache: &ManifestCache,
+) -> Result<Workspace> {
+    let packages = read_manifests_cached(tree, cache)?;
     let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
     let current_dir = manifest.parent().and_then(|d| source::relative(root, d)).unwrap_or_default();
     let selected = select(&packages, selection, &current_dir)?;
@@ -595,7 +601,34 @@ pub fn read_package_at(tree: &dyn Tree) -> Option<Package> {
 
 /// Read the workspace whose root manifest is `Cargo.toml` at the root of `tree`.
 pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
-    let root = read_toml(tree, "Cargo.toml")?;
+    read_manifests_cached(tree, &ManifestCache::default())
+}
+
+/// Manifests parsed during one run, by git blob id: the index and its base (or two revisions)
+/// share most manifests byte for byte, and each is parsed once.
+#[derive(Default)]
+pub struct ManifestCache {
+    tables: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<toml::Table>>>,
+}
+
+impl ManifestCache {
+    /// [`read_toml`] of `rel`, or the table parsed from the same blob before.
+    fn read(&self, tree: &dyn Tree, rel: &str) -> Result<std::sync::Arc<toml::Table>> {
+        let Some(id) = tree.blob_id(rel) else { return read_toml(tree, rel).map(std::sync::Arc::new) };
+        if let Some(t) = self.tables.lock().ok().and_then(|tables| tables.get(&id).cloned()) {
+            return Ok(t);
+        }
+        let t = std::sync::Arc::new(read_toml(tree, rel)?);
+        if let Ok(mut tables) = self.tables.lock() {
+            tables.insert(id, std::sync::Arc::clone(&t));
+        }
+        Ok(t)
+    }
+}
+
+/// [`read_manifests`], parsing each manifest once, and not again when `cache` has its blob.
+fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<Package>> {
+    let root = cache.read(tree, "Cargo.toml")?;
     let ws_deps = root
         .get("workspace")
         .and_then(|w| w.get("dependencies"))
@@ -607,6 +640,9 @@ pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
     let mut packages = Vec::new();
     // Cargo makes every path dependency inside the workspace directory a member too.
     let mut dirs: Vec<String> = expand_members(tree, &root);
+    // Each manifest read below, by directory, so the second pass does not parse it again.
+    let mut tables: std::collections::HashMap<String, std::sync::Arc<toml::Table>> = Default::default();
+    let mut deps_of: std::collections::HashMap<String, Vec<Dep>> = Default::default();
     let mut i = 0;
     while let Some(dir) = dirs.get(i).cloned() {
         i += 1;
@@ -614,23 +650,32 @@ pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
             break;
         }
         let manifest_rel = source::join(&dir, "Cargo.toml");
-        let Ok(t) = (if dir.is_empty() { Ok(root.clone()) } else { read_toml(tree, &manifest_rel) }) else { continue };
+        let Ok(t) = (if dir.is_empty() { Ok(std::sync::Arc::clone(&root)) } else { cache.read(tree, &manifest_rel) })
+        else {
+            continue;
+        };
+        tables.insert(dir.clone(), std::sync::Arc::clone(&t));
         if !root.contains_key("workspace") {
             break;
         }
-        for dep in manifest_deps(&dir, &t, &ws_deps) {
-            if let Some(path) = dep.path {
-                if !path.starts_with("..") && !dirs.contains(&path) && tree.is_file(&source::join(&path, "Cargo.toml"))
-                {
-                    dirs.push(path);
+        let deps = manifest_deps(&dir, &t, &ws_deps);
+        for dep in &deps {
+            if let Some(path) = &dep.path {
+                if !path.starts_with("..") && !dirs.contains(path) && tree.is_file(&source::join(path, "Cargo.toml")) {
+                    dirs.push(path.clone());
                 }
             }
         }
+        deps_of.insert(dir, deps);
     }
     dirs.sort();
     for dir in dirs {
         let manifest_rel = source::join(&dir, "Cargo.toml");
-        let t = if dir.is_empty() { root.clone() } else { read_toml(tree, &manifest_rel)? };
+        let t = match tables.get(&dir) {
+            Some(t) => std::sync::Arc::clone(t),
+            None if dir.is_empty() => std::sync::Arc::clone(&root),
+            None => cache.read(tree, &manifest_rel)?,
+        };
         let Some(pkg) = t.get("package").and_then(|p| p.as_table()) else { continue };
         let Some(name) = pkg.get("name").and_then(|n| n.as_str()) else {
             return Err(Error::BadManifest {
@@ -651,7 +696,10 @@ pub fn read_manifests(tree: &dyn Tree) -> Result<Vec<Package>> {
         let version = inherited("version").unwrap_or_else(|| "0.0.0".into());
         let edition = inherited("edition").unwrap_or_else(|| "2015".into());
         let targets = manifest_targets(tree, &dir, name, &t);
-        let deps = manifest_deps(&dir, &t, &ws_deps);
+        let deps = match deps_of.remove(&dir) {
+            Some(deps) => deps,
+            None => manifest_deps(&dir, &t, &ws_deps),
+        };
         packages.push(Package {
             name: name.to_string(),
             version,
@@ -763,17 +811,13 @@ fn manifest_deps(dir: &str, t: &toml::Table, ws_deps: &toml::Table) -> Vec<Dep> 
     for (table, kind) in tables {
         let Some(table) = table.as_table() else { continue };
         for (key, spec) in table {
-            let mut spec = spec.clone();
-            let mut base = dir.to_string();
-            if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
-                if let Some(ws) = ws_deps.get(key) {
-                    spec = ws.clone();
-                    base = String::new();
-                }
-            }
+            let (spec, base) = match ws_deps.get(key) {
+                Some(ws) if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) => (ws, ""),
+                _ => (spec, dir),
+            };
             let package = spec.get("package").and_then(|p| p.as_str()).map(str::to_string);
-            let path = spec.get("path").and_then(|p| p.as_str()).map(|p| source::join(&base, p));
-            let req = match &spec {
+            let path = spec.get("path").and_then(|p| p.as_str()).map(|p| source::join(base, p));
+            let req = match spec {
                 toml::Value::String(v) => Some(v.clone()),
                 other => other.get("version").and_then(|v| v.as_str()).map(str::to_string),
             };

@@ -3072,6 +3072,46 @@ fn workspace_below_the_repository_top() {
 }
 
 #[test]
+fn staged_in_a_workspace_below_the_repository_top() {
+    // `--staged` resolves `HEAD` with the repository's top and the workspace's prefix, and reads
+    // the base's changed files by path through the index's git reader: a workspace in a
+    // subdirectory, first without any commit (no `HEAD`), then with a staged modification of a
+    // file whose name has a space and a staged deletion.
+    let repo = Repo::new();
+    repo.write("README.md", "monorepo\n");
+    let lib = "use ractor::Actor;\n\n#[path = \"state file.rs\"]\npub mod state;\npub mod gone;\n\npub struct Keeper;\n\n\
+               impl Actor for Keeper {\n    type Msg = ();\n    type State = state::Stored;\n    type Arguments = ();\n}\n";
+    let state =
+        |count: &str| format!("use serde::{{Deserialize, Serialize}};\n\n{}", STRUCT_BASE.replace("u32", count));
+    for (p, t) in member("services/demo", "demo", lib, true) {
+        repo.write(&p, &t);
+    }
+    repo.write("services/demo/src/state file.rs", &state("u32"));
+    repo.write("services/demo/src/gone.rs", "pub struct Gone;\n");
+    repo.git(&["add", "-A"]);
+    for cwd in ["services/demo", "services/demo/src"] {
+        let report = repo.hotlint_in(cwd, &["check", "--format", "json", "--staged"]).report();
+        assert_eq!(report.base(), None, "{cwd}: no commit, no base");
+        assert_eq!(report.head(), "staged", "{cwd}");
+        assert!(report.findings.iter().all(|f| f.code != "HL002"), "{cwd}: {:?}", report.findings);
+    }
+    let base = repo.commit("base");
+    repo.write("services/demo/src/state file.rs", &state("u64"));
+    repo.write("services/demo/src/lib.rs", &lib.replace("pub mod gone;\n", ""));
+    repo.git(&["add", "-A"]);
+    // The working tree goes back to the base: only what is staged counts.
+    repo.write("services/demo/src/state file.rs", &state("u32"));
+    for cwd in ["services/demo", "services/demo/src"] {
+        let report = repo.hotlint_in(cwd, &["check", "--format", "json", "--staged"]).report();
+        assert_eq!(report.base().as_deref(), Some(base.as_str()), "{cwd}");
+        let hl002: Vec<&Found> = report.findings.iter().filter(|f| f.code == "HL002").collect();
+        assert_eq!(hl002.len(), 1, "{cwd}: {:?}", report.findings);
+        assert!(hl002[0].message.contains("`count`"), "{cwd}: {:?}", hl002[0]);
+        assert_eq!(hl002[0].file, "src/state file.rs", "{cwd}");
+    }
+}
+
+#[test]
 fn base_without_the_workspace() {
     // The crate is new on this branch: the base revision has no `Cargo.toml` at all. Nothing has
     // history, so the run is done with no history finding (every tracked type is "added"), as
