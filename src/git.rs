@@ -741,48 +741,10 @@ impl GitTree {
 /// git's object id of a blob holding `bytes` in a SHA-1 repository: the SHA-1 of
 /// `blob <length> NUL` and the bytes, in hex.
 fn blob_sha1(bytes: &[u8]) -> String {
-    let mut message = format!("blob {}\0", bytes.len()).into_bytes();
-    message.extend_from_slice(bytes);
-    let bits = (message.len() as u64).wrapping_mul(8);
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&bits.to_be_bytes());
-    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
-    for block in message.chunks_exact(64) {
-        let mut w = [0u32; 80];
-        for (word, b) in w.iter_mut().zip(block.chunks_exact(4)) {
-            *word = u32::from_be_bytes(b.try_into().unwrap_or_default());
-        }
-        for t in 16..80 {
-            let at = |i: usize| w.get(i).copied().unwrap_or(0);
-            let word = (at(t - 3) ^ at(t - 8) ^ at(t - 14) ^ at(t - 16)).rotate_left(1);
-            if let Some(slot) = w.get_mut(t) {
-                *slot = word;
-            }
-        }
-        let mut v = h;
-        let mut words = w.chunks_exact(20);
-        sha1_rounds(&mut v, words.next(), 0x5A82_7999, |b, c, d| (b & c) | (!b & d));
-        sha1_rounds(&mut v, words.next(), 0x6ED9_EBA1, |b, c, d| b ^ c ^ d);
-        sha1_rounds(&mut v, words.next(), 0x8F1B_BCDC, |b, c, d| (b & c) | (b & d) | (c & d));
-        sha1_rounds(&mut v, words.next(), 0xCA62_C1D6, |b, c, d| b ^ c ^ d);
-        for (x, y) in h.iter_mut().zip(v) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    h.iter().map(|x| format!("{x:08x}")).collect()
-}
-
-/// Twenty rounds of SHA-1 with round function `f` and constant `k`.
-fn sha1_rounds(v: &mut [u32; 5], words: Option<&[u32]>, k: u32, f: impl Fn(u32, u32, u32) -> u32) {
-    let [mut a, mut b, mut c, mut d, mut e] = *v;
-    for &word in words.unwrap_or_default() {
-        let next = a.rotate_left(5).wrapping_add(f(b, c, d)).wrapping_add(e).wrapping_add(k).wrapping_add(word);
-        (e, d, c, b, a) = (d, c, b.rotate_left(30), a, next);
-    }
-    *v = [a, b, c, d, e];
+    let mut hasher = sha1_smol::Sha1::new();
+    hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
+    hasher.update(bytes);
+    hasher.digest().to_string()
 }
 
 fn unexpected(header: &str) -> std::io::Error {
