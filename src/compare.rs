@@ -171,6 +171,22 @@ pub struct TypeDiff {
     pub base_convention: Option<String>,
 }
 
+impl TypeDiff {
+    fn empty() -> TypeDiff {
+        TypeDiff {
+            path: String::new(),
+            head_ty: None,
+            base_ty: None,
+            moved_from: None,
+            changes: Vec::new(),
+            opaque_changed: Vec::new(),
+            base_version: None,
+            head_version: None,
+            base_convention: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Comparison {
     pub base: Box<Model>,
@@ -188,6 +204,7 @@ pub fn compare(base: Model, head: &Model, base_commit: String, jobs: usize) -> C
         head,
         base_res: Resolver::new(&base.index, &base.config.aliases),
         head_res: Resolver::new(&head.index, &head.config.aliases),
+        done: Default::default(),
     };
     let diff_all = || {
         use rayon::prelude::*;
@@ -208,6 +225,16 @@ struct Cx<'a> {
     head: &'a Model,
     base_res: Resolver<'a>,
     head_res: Resolver<'a>,
+    /// The changes found for a (head, base) pair of definitions: a definition shared by many
+    /// tracked types' closures is compared once per thread.
+    done: std::cell::RefCell<std::collections::HashMap<(TypeId, TypeId), Found>>,
+}
+
+/// What comparing one definition found.
+#[derive(Clone, Default)]
+struct Found {
+    changes: Vec<Change>,
+    opaque_changed: Vec<(String, String)>,
 }
 
 impl Cx<'_> {
@@ -269,7 +296,19 @@ impl Cx<'_> {
             if !done.insert(h) {
                 continue;
             }
-            self.diff_def(h, b, diff);
+            let cached = self.done.borrow().get(&(h, b)).cloned();
+            let found = match cached {
+                Some(found) => found,
+                None => {
+                    let mut found = TypeDiff::empty();
+                    self.diff_def(h, b, &mut found);
+                    let found = Found { changes: found.changes, opaque_changed: found.opaque_changed };
+                    self.done.borrow_mut().insert((h, b), found.clone());
+                    found
+                }
+            };
+            diff.changes.extend(found.changes);
+            diff.opaque_changed.extend(found.opaque_changed);
         }
     }
 
