@@ -417,11 +417,17 @@ pub fn meta_get<'a>(list: &'a [Meta], key: &str) -> Option<&'a Meta> {
 }
 
 /// Every derive path of an attribute list (`derive` and `cfg_attr(…, derive)`).
+/// `a::b::C` as its segments; a path without `::` (most derives) is not searched for them.
+fn path_segments(path: &str) -> Vec<String> {
+    if path.as_bytes().contains(&b':') {
+        path.split("::").map(str::to_string).collect()
+    } else {
+        vec![path.to_string()]
+    }
+}
+
 pub fn derives(attrs: &[Attr]) -> impl Iterator<Item = (Vec<String>, &Attr)> {
-    attrs
-        .iter()
-        .filter(|a| a.is("derive"))
-        .flat_map(|a| a.list().iter().map(move |m| (m.path.split("::").map(str::to_string).collect::<Vec<_>>(), a)))
+    attrs.iter().filter(|a| a.is("derive")).flat_map(|a| a.list().iter().map(move |m| (path_segments(&m.path), a)))
 }
 
 /// `cfg` predicates on an item (its own `#[cfg(…)]` attributes, normalised tokens).
