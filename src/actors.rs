@@ -111,6 +111,14 @@ fn framework_last_names(profiles: &[Profile]) -> BTreeSet<&str> {
                 out.insert(crate::profiles::last_segment(path));
             }
         }
+        if let Some(r) = &p.remote {
+            for path in r.message_derive.iter().chain(&r.impl_attribute).chain(&r.actor_derive) {
+                out.insert(crate::profiles::last_segment(path));
+            }
+        }
+        if let Some(f) = &p.persist {
+            out.extend(f.traits.iter().map(|path| crate::profiles::last_segment(path)));
+        }
     }
     out
 }
@@ -279,9 +287,9 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
             },
         );
     // 3. Messages attached by handler impls and macro blocks; remote markers; persistence.
-    cx.attach_messages(&mut out, &by_type);
-    cx.mark_remote(&mut out, &by_type, remote_config);
-    cx.persisted(&mut out);
+    cx.attach_messages(&mut out, &by_type, &wanted);
+    cx.mark_remote(&mut out, &by_type, remote_config, &wanted);
+    cx.persisted(&mut out, &wanted);
     for a in &mut out.actors {
         a.messages.sort();
         a.messages.dedup_by(|x, y| {
@@ -523,10 +531,18 @@ impl Ctx<'_> {
         }
     }
 
-    fn attach_messages(&self, out: &mut Actors, by_type: &BTreeMap<TypeId, Vec<usize>>) {
+    fn attach_messages(&self, out: &mut Actors, by_type: &BTreeMap<TypeId, Vec<usize>>, wanted: &Wanted<'_>) {
         for imp in &self.index.impls {
             let Some(item) = self.index.item(imp.item) else { continue };
             let ItemKind::Impl(def) = &item.kind else { continue };
+            // Only a message trait's impl, or an impl under a message attribute, attaches one.
+            let may_attach = match &def.trait_path {
+                Some(tp) => wanted.may_match(tp.last_name()),
+                None => item.attrs.iter().any(|a| wanted.may_match(a.path.last().map(String::as_str))),
+            };
+            if !may_attach {
+                continue;
+            }
             let self_res = self.self_type(imp.module, &def.self_ty, &def.generics).0;
             if let Some(tp) = &def.trait_path {
                 let cands = trait_candidates(self, imp.module, tp, &def.generics);
@@ -604,12 +620,18 @@ impl Ctx<'_> {
         }
     }
 
-    fn mark_remote(&self, out: &mut Actors, by_type: &BTreeMap<TypeId, Vec<usize>>, remote_config: &[String]) {
+    fn mark_remote(
+        &self,
+        out: &mut Actors,
+        by_type: &BTreeMap<TypeId, Vec<usize>>,
+        remote_config: &[String],
+        wanted: &Wanted<'_>,
+    ) {
         // Message derives (`RactorClusterMessage`, `RemoteMessage`).
         let mut remote_types: BTreeSet<TypeId> = BTreeSet::new();
         for (tid, t) in self.index.types.iter().enumerate() {
             let Some(item) = self.index.item(t.item) else { continue };
-            for (dpath, _) in derives(&item.attrs) {
+            for (dpath, _) in derives(&item.attrs).filter(|(d, _)| wanted.may_match(d.last().map(String::as_str))) {
                 let c = path_candidates(self.res, t.module, &dpath);
                 if self.profiles.iter().filter_map(|p| p.remote.as_ref()).any(|r| matches_any(&c, &r.message_derive)) {
                     remote_types.insert(tid as TypeId);
@@ -695,14 +717,16 @@ impl Ctx<'_> {
         out
     }
 
-    fn persisted(&self, out: &mut Actors) {
+    fn persisted(&self, out: &mut Actors, wanted: &Wanted<'_>) {
         for p in self.profiles {
             let Some(form) = &p.persist else { continue };
             for imp in &self.index.impls {
                 let Some(item) = self.index.item(imp.item) else { continue };
                 let ItemKind::Impl(def) = &item.kind else { continue };
                 let Some(tp) = &def.trait_path else { continue };
-                if !matches_any(&trait_candidates(self, imp.module, tp, &def.generics), &form.traits) {
+                if !wanted.may_match(tp.last_name())
+                    || !matches_any(&trait_candidates(self, imp.module, tp, &def.generics), &form.traits)
+                {
                     continue;
                 }
                 let Some(actor_ty) = self.self_type(imp.module, &def.self_ty, &def.generics).0 else { continue };
