@@ -2936,17 +2936,28 @@ fn remote_message_closure() {
 }
 
 #[test]
-fn pending_kameo_remote_message_type_renamed() {
-    // FIXME: kameo's default remote message id is derived from the message type as spelled
-    // (SPEC §1, rules/frameworks/kameo.toml `identity = "type-hash"`): renaming `Join` to
-    // `Enter` changes the id, so old and new nodes no longer route each other's messages —
-    // HL005 deny is expected (as for a move). hotlint finds no base type named `Enter`, so it
-    // compares nothing and reports nothing.
+fn kameo_remote_message_type_renamed() {
+    // kameo's default remote message id is derived from the message type as spelled (SPEC §1,
+    // rules/frameworks/kameo.toml `identity = "type-hash"`): renaming `Join` to `Enter` changes
+    // the id, so old and new nodes no longer route each other's messages: HL005 deny, as for a
+    // move.
     let base = single(&kameo_deps(), "", &kameo_lib(KAMEO_BASE));
     let head = single(&kameo_deps(), "", &kameo_lib(KAMEO_BASE).replace("Join", "Enter"));
     let (found, _) = run_case(&base, &head, Mode::Worktree);
-    assert_eq!(found, Vec::new(), "current behaviour: no finding");
-    assert!(mismatch(&found, &[deny("HL005", &["`Join`", "`Enter`"])]).is_some());
+    assert_eq!(mismatch(&found, &[deny("HL005", &["`Join`", "`Enter`"])]), None, "{found:?}");
+    // A new message added beside the old ones is not a rename: nothing.
+    let added =
+        format!("{KAMEO_BASE}\n#[derive(Serialize, Deserialize)]\npub struct Leave {{\n    pub user: String,\n}}\n");
+    let head = single(
+        &kameo_deps(),
+        "",
+        &format!(
+            "{}\n#[remote_message]\nimpl Message<Leave> for Hub {{\n    type Reply = ();\n\n    async fn handle(&mut self, msg: Leave, _ctx: &mut Context<Self, Self::Reply>) {{\n        let _ = msg;\n    }}\n}}\n",
+            kameo_lib(&added)
+        ),
+    );
+    let (found, _) = run_case(&base, &head, Mode::Worktree);
+    assert_eq!(mismatch(&found, &[]), None, "{found:?}");
 }
 
 // =============================================================================================

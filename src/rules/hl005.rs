@@ -82,6 +82,61 @@ pub fn check(m: &Model) -> Vec<Draft> {
             }
         }
     }
+    out.extend(renamed_messages(m, cmp));
+    out
+}
+
+/// kameo's default remote message id is derived from the message type's name: when one remote
+/// message type of an actor is gone at the head and one new one appeared (a rename, or one
+/// message replaced by another), old nodes send ids new nodes do not route, and back.
+fn renamed_messages(m: &Model, cmp: &compare::Comparison) -> Vec<Draft> {
+    use std::collections::BTreeMap;
+    let remote_of = |reasons: &std::collections::BTreeSet<Reason>| -> Option<String> {
+        reasons.iter().find_map(|r| match r {
+            Reason::Remote { actor: Some(a) } => Some(a.clone()),
+            _ => None,
+        })
+    };
+    let matched_base: std::collections::BTreeSet<_> = cmp.diffs.iter().filter_map(|d| d.base_ty).collect();
+    // Per receiving actor: head message types with no base counterpart, base ones with no head one.
+    let mut appeared: BTreeMap<String, Vec<&crate::tracked::Tracked>> = BTreeMap::new();
+    for d in cmp.diffs.iter().filter(|d| d.base_ty.is_none()) {
+        let Some(t) = d.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
+        let pinned = m.actors.actors.iter().flat_map(|a| &a.messages).any(|msg| msg.ty == Some(t.ty) && msg.pinned_id);
+        if let (Some(actor), Some("type-hash"), false) = (remote_of(&t.reasons), identity_of(m, t).as_deref(), pinned) {
+            appeared.entry(actor).or_default().push(t);
+        }
+    }
+    let mut gone: BTreeMap<String, Vec<&crate::tracked::Tracked>> = BTreeMap::new();
+    for (bty, bt) in &cmp.base.tracked {
+        if matched_base.contains(bty) || m.index.type_by_path.contains_key(&bt.path) {
+            continue;
+        }
+        if let Some(actor) = remote_of(&bt.reasons) {
+            gone.entry(actor).or_default().push(bt);
+        }
+    }
+    let mut out = Vec::new();
+    for (actor, new) in &appeared {
+        let (Some(old), [new]) = (gone.get(actor).map(Vec::as_slice), new.as_slice()) else { continue };
+        let [old] = old else { continue };
+        let Some(item) = m.index.type_entry(new.ty).and_then(|e| m.index.item(e.item)) else { continue };
+        let short = |p: &str| p.rsplit("::").next().unwrap_or(p).to_string();
+        let (old_name, new_name) = (short(&old.path), short(&new.path));
+        let mut d = Draft::new(format!(
+            "remote message `{old_name}` of `{actor}` is now `{new_name}`: its remote message id (derived from the type name) changed, so old and new nodes no longer route each other's messages"
+        ));
+        d.package = m.package_of_file(item.loc.file);
+        d.primary(item.loc, "the message type at the head");
+        d.anchors.push(Anchor { file: item.loc.file, first_line: item.first_line, header_line: item.loc.line });
+        d.notes.push(format!("`{}` at base {} is gone", old.path, crate::git::short(&cmp.base_commit)));
+        d.ty = Some(new.path.clone());
+        d.help = Some(format!(
+            "pin the id: `#[remote_message(\"…\")]` with `{old_name}`'s old id, or keep the old name until every node is upgraded"
+        ));
+        d.key = format!("identity-renamed:{}:{}", old.path, new.path);
+        out.push(d);
+    }
     out
 }
 
