@@ -195,9 +195,11 @@ pub struct Comparison {
 }
 
 /// Compare every tracked type of `head` (and every tracked type of `base` that disappeared).
-pub fn compare(base: Model, head: &Model, base_commit: String, jobs: usize) -> Comparison {
-    // Tracked types are compared independently, on `jobs` threads; each thread has its own
-    // resolvers (their caches are not shared), and the diffs keep the head's order.
+pub fn compare(base: Model, head: &Model, base_commit: String) -> Comparison {
+    // Tracked types are compared independently, on the current rayon pool (the caller's `-j`
+    // threads); each thread has its own resolvers (their caches are not shared), and the diffs
+    // keep the head's order.
+    use rayon::prelude::*;
     let tracked: Vec<(&TypeId, &crate::tracked::Tracked)> = head.tracked.iter().collect();
     let cx = || Cx {
         base: &base,
@@ -206,17 +208,7 @@ pub fn compare(base: Model, head: &Model, base_commit: String, jobs: usize) -> C
         head_res: Resolver::new(&head.index, &head.config.aliases),
         done: Default::default(),
     };
-    let diff_all = || {
-        use rayon::prelude::*;
-        tracked.par_iter().map_init(cx, |cx, (ty, t)| cx.diff_type(**ty, t)).collect::<Vec<_>>()
-    };
-    let diffs = match rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build() {
-        Ok(pool) => pool.install(diff_all),
-        Err(_) => {
-            let cx = cx();
-            tracked.iter().map(|(ty, t)| cx.diff_type(**ty, t)).collect()
-        }
-    };
+    let diffs = tracked.par_iter().map_init(cx, |cx, (ty, t)| cx.diff_type(**ty, t)).collect();
     Comparison { base: Box::new(base), base_commit, diffs }
 }
 

@@ -298,7 +298,7 @@ pub fn package_model(dir: &Path, config: &Config, profiles: &[Profile], jobs: us
     let index = crate::index::build(&ws, sources);
     let dep_config =
         Config { frameworks: config.frameworks.clone(), aliases: config.aliases.clone(), ..Config::default() };
-    crate::model::analyse(ws, index, dep_config, profiles.to_vec(), &tree).ok()
+    crate::on_threads(jobs, || crate::model::analyse(ws, index, dep_config, profiles.to_vec(), &tree)).ok()
 }
 
 /// A dependency whose locked version changed between base and head, and a type of it that a
@@ -437,7 +437,7 @@ pub fn upgrade_changes(
             );
         }
         new.tracked = tracked;
-        let cmp = crate::compare::compare(old, &new, String::new(), jobs);
+        let cmp = crate::on_threads(jobs, || crate::compare::compare(old, &new, String::new()));
         for d in &cmp.diffs {
             let Some(ty) = d.head_ty.and_then(|t| found.get(&t)) else { continue };
             let by: Vec<String> = reached.get(ty).map(|s| s.iter().cloned().collect()).unwrap_or_default();

@@ -47,7 +47,7 @@ fn model_of(source: &[u8], config: crate::config::Config) -> Option<crate::model
         &crate::load::Reuse::new(),
     );
     let index = crate::index::build(&ws, sources);
-    crate::model::analyse(ws, index, config, profiles, &tree).ok()
+    crate::on_threads(1, || crate::model::analyse(ws, index, config, profiles, &tree)).ok()
 }
 
 fn levels() -> BTreeMap<&'static str, crate::rules::Level> {
@@ -69,7 +69,8 @@ pub fn compare_sources(base: &[u8], head: &[u8]) -> Vec<&'static str> {
     else {
         return Vec::new();
     };
-    head_model.comparison = Some(crate::compare::compare(base_model, &head_model, "0".repeat(40), 1));
+    head_model.comparison =
+        Some(crate::on_threads(1, || crate::compare::compare(base_model, &head_model, "0".repeat(40))));
     head_model.has_history = true;
     crate::run_rules(&head_model, &levels()).iter().map(|f| f.code).collect()
 }

@@ -217,7 +217,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         warn_about(&warnings);
         timer.absorb(base_timer, "base ");
         let base_lock = base_model.lock.clone();
-        model.comparison = Some(compare::compare(base_model, &model, commit.clone(), ctx.jobs));
+        model.comparison = Some(on_threads(ctx.jobs, || compare::compare(base_model, &model, commit.clone())));
         model.has_history = true;
         timer.lap("compare");
         // Dependencies whose locked version changed, for the types tracked types reach (HL007).
@@ -227,7 +227,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         }
     } else if let Some(lock) = &lock {
         let base_model = lock_model(lock, &model, &ctx)?;
-        model.comparison = Some(compare::compare(base_model, &model, lock::FILE.to_string(), ctx.jobs));
+        model.comparison = Some(on_threads(ctx.jobs, || compare::compare(base_model, &model, lock::FILE.to_string())));
         model.has_history = true;
         timer.lap("compare");
         let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
@@ -290,7 +290,8 @@ fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<m
         &load::Reuse::new(),
     );
     let index = index::build(&ws, sources);
-    let mut model = model::analyse(ws, index, head.config.clone(), head.profiles.clone(), &tree)?;
+    let mut model =
+        on_threads(ctx.jobs, || model::analyse(ws, index, head.config.clone(), head.profiles.clone(), &tree))?;
     for (path, mig) in migrations {
         for &ty in model.index.type_by_path.get(&path).cloned().unwrap_or_default().iter() {
             model.migrations.insert(ty, mig.clone());
@@ -440,7 +441,7 @@ fn finish_tree(
 
 /// Run `f` on a rayon pool of `jobs` threads (`-j`), so that what it runs in parallel uses no
 /// more; on the calling thread alone if no pool can be made.
-fn on_threads<R: Send>(jobs: usize, f: impl FnOnce() -> R + Send) -> R {
+pub(crate) fn on_threads<R: Send>(jobs: usize, f: impl FnOnce() -> R + Send) -> R {
     match rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build() {
         Ok(pool) => pool.install(f),
         Err(_) => f(),

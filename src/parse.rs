@@ -752,18 +752,7 @@ impl Parser<'_> {
             literal = Some(l.to_string());
         }
         self.walk_body(tts, 0, false, &mut walk);
-        let mut idents = walk.idents;
-        idents.sort_unstable();
-        idents.dedup();
-        idents.shrink_to_fit();
-        Body {
-            fingerprint: walk.hasher.digest(),
-            idents,
-            calls: walk.calls,
-            literal,
-            match_arms: None,
-            match_variants: walk.variants,
-        }
+        finish_body(walk.hasher.digest(), walk.idents, walk.calls, literal, walk.variants)
     }
 
     /// The arms of the first `match` on `first_param` in a `code_change` body, read from its
@@ -1482,6 +1471,21 @@ impl<'ast> syn::visit::Visit<'ast> for MatchFinder<'_, 'ast> {
             self.depth -= 1;
         }
     }
+}
+
+/// A body's summary from what a walk gathered (this reference path's or the scanner's): the
+/// identifiers' hashes sorted and unique.
+fn finish_body(
+    fingerprint: u64,
+    mut idents: Vec<u64>,
+    calls: Vec<CallSite>,
+    literal: Option<String>,
+    match_variants: Vec<Vec<String>>,
+) -> Body {
+    idents.sort_unstable();
+    idents.dedup();
+    idents.shrink_to_fit();
+    Body { fingerprint, idents, calls, literal, match_arms: None, match_variants }
 }
 
 /// What a body walk accumulates.

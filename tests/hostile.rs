@@ -173,13 +173,8 @@ fn hundreds_of_glob_reexports_resolve_in_bounded_time() {
         );
     }
     let fixture = fixture.file("src/features/mod.rs", &features);
-    let started = Instant::now();
-    let bounded = run_bounded(hotlint_command(fixture.path(), &["--format", "json"]), Duration::from_secs(120));
-    let run = bounded.run.unwrap_or_else(|| panic!("no result within 120 s"));
-    assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert_eq!(run.codes_at(), [("HL001", "src/lib.rs".into(), 13)]);
     // About 5 s in a debug build; cubic before (every lookup walked every module per module).
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert_only_the_counter_finding_within_a_minute(&fixture);
 }
 
 #[test]
@@ -194,6 +189,12 @@ fn twelve_modules_glob_importing_each_other_resolve_in_bounded_time() {
     }
     lib.push_str("pub struct S;\nimpl m12::Display for S { fn fmt(&self, _: &mut m12::Formatter<'_>) -> m12::Result { Ok(()) } }\n");
     let fixture = counter_crate().append("src/lib.rs", "pub mod cycle;\n").file("src/cycle.rs", &lib);
+    assert_only_the_counter_finding_within_a_minute(&fixture);
+}
+
+/// The counter crate's one finding (HL001), and nothing else, in under a minute (the run is cut
+/// at two).
+fn assert_only_the_counter_finding_within_a_minute(fixture: &Fixture) {
     let started = Instant::now();
     let bounded = run_bounded(hotlint_command(fixture.path(), &["--format", "json"]), Duration::from_secs(120));
     let run = bounded.run.unwrap_or_else(|| panic!("no result within 120 s"));

@@ -34,10 +34,9 @@ fn actors(dir: &Path) -> Vec<(String, String)> {
     a
 }
 
-const APP_LIB: &str = "pub struct Direct;\npub struct Counted { pub n: u32 }\nimpl sdk::core::ractor::Actor for Direct { type Msg = (); type State = Counted; type Arguments = (); }\n\nuse sdk::core::ractor as r;\npub struct Renamed;\nimpl r::Actor for Renamed { type Msg = (); type State = (); type Arguments = (); }\n\nuse sdk::core::ractor::Actor;\npub struct Imported;\nimpl Actor for Imported { type Msg = (); type State = (); type Arguments = (); }\n";
-
-#[test]
-fn a_framework_re_exported_by_a_path_dependency_outside_the_workspace() {
+/// A crate `app` whose library is `app_lib`, depending on `some-sdk` (a path dependency outside
+/// the workspace) that re-exports ractor as `sdk::core::ractor`.
+fn sdk_and_app(app_lib: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(
@@ -51,9 +50,17 @@ fn a_framework_re_exported_by_a_path_dependency_outside_the_workspace() {
         "app/Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nsdk = { package = \"some-sdk\", path = \"../sdk\" }\n",
     );
-    write(root, "app/src/lib.rs", APP_LIB);
+    write(root, "app/src/lib.rs", app_lib);
+    dir
+}
+
+const APP_LIB: &str = "pub struct Direct;\npub struct Counted { pub n: u32 }\nimpl sdk::core::ractor::Actor for Direct { type Msg = (); type State = Counted; type Arguments = (); }\n\nuse sdk::core::ractor as r;\npub struct Renamed;\nimpl r::Actor for Renamed { type Msg = (); type State = (); type Arguments = (); }\n\nuse sdk::core::ractor::Actor;\npub struct Imported;\nimpl Actor for Imported { type Msg = (); type State = (); type Arguments = (); }\n";
+
+#[test]
+fn a_framework_re_exported_by_a_path_dependency_outside_the_workspace() {
+    let dir = sdk_and_app(APP_LIB);
     assert_eq!(
-        actors(&root.join("app")),
+        actors(&dir.path().join("app")),
         [
             ("app::Direct".into(), "app::Counted".into()),
             ("app::Imported".into(), "()".into()),
@@ -66,25 +73,10 @@ fn a_framework_re_exported_by_a_path_dependency_outside_the_workspace() {
 fn a_re_exported_framework_trait_imported_under_another_name() {
     // The only mention of the framework's trait renames it: the re-exporting crate must still be
     // loaded (candidates are pre-filtered by last name, and `use … as` names count).
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    write(
-        root,
-        "sdk/Cargo.toml",
-        "[package]\nname = \"some-sdk\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nractor = \"0.16\"\n",
-    );
-    write(root, "sdk/src/lib.rs", "pub mod core {\n    pub use ractor;\n}\n");
-    write(
-        root,
-        "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nsdk = { package = \"some-sdk\", path = \"../sdk\" }\n",
-    );
-    write(
-        root,
-        "app/src/lib.rs",
+    let dir = sdk_and_app(
         "use sdk::core::ractor::Actor as Behaviour;\npub struct Aliased;\nimpl Behaviour for Aliased { type Msg = (); type State = u8; type Arguments = (); }\n",
     );
-    assert_eq!(actors(&root.join("app")), [("app::Aliased".into(), "u8".into())]);
+    assert_eq!(actors(&dir.path().join("app")), [("app::Aliased".into(), "u8".into())]);
 }
 
 #[test]

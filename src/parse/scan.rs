@@ -592,18 +592,7 @@ impl<'a> Cx<'a> {
             _ => None,
         };
         self.walk(&level, 0, false, &mut walk);
-        let mut idents = walk.idents;
-        idents.sort_unstable();
-        idents.dedup();
-        idents.shrink_to_fit();
-        Body {
-            fingerprint: walk.hasher.digest(),
-            idents,
-            calls: walk.calls,
-            literal,
-            match_arms: None,
-            match_variants: walk.variants,
-        }
+        super::finish_body(walk.hasher.digest(), walk.idents, walk.calls, literal, walk.variants)
     }
 
     /// `Parser::walk_body` over this scanner's tokens.
