@@ -216,6 +216,30 @@ fn a_cfg_attr_path_is_another_configurations_file() {
 }
 
 #[test]
+fn json_to_a_pipe_closed_early_is_not_an_error() {
+    // `cargo hotlint --format json | head -c 100`: JSON is streamed to stdout as it is
+    // serialised; the reader going away mid-stream ends the run quietly, with the findings' exit
+    // status, not exit 2 or a panic. 400 actors make well over a pipe buffer (64 KiB) of JSON.
+    let actors: String = (0..400)
+        .map(|i| format!("pub struct A{i};\nimpl ractor::Actor for A{i} {{ type Msg = (); type State = Vec<u8>; type Arguments = (); }}\n"))
+        .collect();
+    let fixture = Fixture::new().file("Cargo.toml", DEMO_MANIFEST).file("src/lib.rs", &actors);
+    let mut child = hotlint_command(fixture.path(), &["--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe's read end is dropped here, before hotlint has written everything.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(first.starts_with(b"{"), "{}", String::from_utf8_lossy(&first));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}
+
+#[test]
 fn a_pub_impl_under_an_attribute_macro_is_read_as_an_impl() {
     // risingwave: `#[easy_ext::ext(StrExt)] pub impl str { … }` — rustc's parser takes it (the
     // macro rewrites it before the visibility is checked); syn refuses it. The file is analysed,
