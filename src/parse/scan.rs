@@ -21,7 +21,7 @@ use super::{MAX_DEPTH, ParseOptions};
 use crate::ir::{Body, CallSite, FileId, Loc};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
+pub(super) enum Kind {
     Ident,
     Punct(u8),
     Lit,
@@ -34,12 +34,12 @@ enum Kind {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Tok {
-    kind: Kind,
-    start: usize,
-    end: usize,
+pub(super) struct Tok {
+    pub(super) kind: Kind,
+    pub(super) start: usize,
+    pub(super) end: usize,
     /// For `Open`: the index of its `Close`.
-    mate: usize,
+    pub(super) mate: usize,
 }
 
 /// A file whose bodies were summarised and blanked.
@@ -50,8 +50,19 @@ pub struct Scan {
     pub bodies: HashMap<(usize, usize), Body>,
 }
 
-/// Scan `text`; `None` when the fast path declines the file.
-pub fn scan(text: &str, file: FileId, opts: &ParseOptions) -> Option<Scan> {
+/// A file lexed, with its function bodies found and summarised: what the item reader
+/// ([`super::items`]) works from, or what [`Scanned::hollow`] blanks for syn.
+pub(super) struct Scanned {
+    pub(super) toks: Vec<Tok>,
+    pub(super) lines: Lines,
+    /// Token indices of the `{` of every body cut, in order.
+    pub(super) cut: Vec<usize>,
+    /// Their summaries, in the same order (taken by the item reader).
+    pub(super) bodies: Vec<Option<Body>>,
+}
+
+/// Lex `text` and summarise its function bodies; `None` when the fast path declines the file.
+pub(super) fn scan_file(text: &str, file: FileId, opts: &ParseOptions) -> Option<Scanned> {
     if text.contains("/*ERROR*/") {
         return None;
     }
@@ -61,28 +72,57 @@ pub fn scan(text: &str, file: FileId, opts: &ParseOptions) -> Option<Scan> {
     let mut cut = Vec::new();
     let top: Vec<usize> = cx.children(0, toks.len());
     cx.find_bodies(&top, 0, &mut cut);
-    let mut bodies = HashMap::with_capacity(cut.len());
-    let mut hollow = String::with_capacity(text.len());
-    let mut done = 0;
-    for open in cut {
-        let t = toks.get(open)?;
-        let close = toks.get(t.mate)?;
-        bodies.insert(lines.line_col(text, t.start), cx.summarise(open));
-        // Keep the text up to and including `{`; then only the body's line breaks, and on its
-        // last line the spaces that keep `}` in its column.
-        hollow.push_str(text.get(done..t.end)?);
-        let inner = text.get(t.end..close.start)?;
-        match inner.rfind('\n') {
-            None => hollow.extend(std::iter::repeat_n(' ', inner.chars().count())),
-            Some(last) => {
-                hollow.extend(std::iter::repeat_n('\n', inner.bytes().filter(|b| *b == b'\n').count()));
-                hollow.extend(std::iter::repeat_n(' ', inner.get(last + 1..)?.chars().count()));
+    let bodies = cut.iter().map(|open| Some(cx.summarise(*open))).collect();
+    Some(Scanned { toks, lines, cut, bodies })
+}
+
+/// Scan `text`; `None` when the fast path declines the file.
+pub fn scan(text: &str, file: FileId, opts: &ParseOptions) -> Option<Scan> {
+    scan_file(text, file, opts)?.hollow(text)
+}
+
+impl Scanned {
+    /// The text with the summarised bodies blanked, for syn. `None` if the item reader took a
+    /// body already.
+    pub(super) fn hollow(self, text: &str) -> Option<Scan> {
+        let Scanned { toks, lines, cut, bodies } = self;
+        let mut by_pos = HashMap::with_capacity(cut.len());
+        let mut hollow = String::with_capacity(text.len());
+        let mut done = 0;
+        for (open, body) in cut.into_iter().zip(bodies) {
+            let t = toks.get(open)?;
+            let close = toks.get(t.mate)?;
+            by_pos.insert(lines.line_col(text, t.start), body?);
+            // Keep the text up to and including `{`; then only the body's line breaks, and on its
+            // last line the spaces that keep `}` in its column.
+            hollow.push_str(text.get(done..t.end)?);
+            let inner = text.get(t.end..close.start)?;
+            match inner.rfind('\n') {
+                None => hollow.extend(std::iter::repeat_n(' ', inner.chars().count())),
+                Some(last) => {
+                    hollow.extend(std::iter::repeat_n('\n', inner.bytes().filter(|b| *b == b'\n').count()));
+                    hollow.extend(std::iter::repeat_n(' ', inner.get(last + 1..)?.chars().count()));
+                }
             }
+            done = close.start;
         }
-        done = close.start;
+        hollow.push_str(text.get(done..)?);
+        Some(Scan { hollow, bodies: by_pos })
     }
-    hollow.push_str(text.get(done..)?);
-    Some(Scan { hollow, bodies })
+}
+
+/// The direct children of the token range `lo..hi` (a group's contents, or the file).
+pub(super) fn children(toks: &[Tok], lo: usize, hi: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut k = lo;
+    while k < hi {
+        out.push(k);
+        k = match toks.get(k) {
+            Some(Tok { kind: Kind::Open(_), mate, .. }) => mate + 1,
+            _ => k + 1,
+        };
+    }
+    out
 }
 
 // ---- lexer ------------------------------------------------------------------------------------
@@ -434,7 +474,7 @@ fn int_digits(b: &[u8], i: usize) -> Option<usize> {
 // ---- positions --------------------------------------------------------------------------------
 
 /// Line starts, for proc-macro2's (1-based line, 0-based column in characters).
-struct Lines {
+pub(super) struct Lines {
     newlines: Vec<usize>,
 }
 
@@ -443,7 +483,7 @@ impl Lines {
         Lines { newlines: text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect() }
     }
 
-    fn line_col(&self, text: &str, pos: usize) -> (usize, usize) {
+    pub(super) fn line_col(&self, text: &str, pos: usize) -> (usize, usize) {
         let line = self.newlines.partition_point(|n| *n < pos);
         let start = if line == 0 { 0 } else { self.newlines.get(line - 1).map_or(0, |n| n + 1) };
         let before = text.get(start..pos).unwrap_or("");
@@ -511,16 +551,7 @@ impl<'a> Cx<'a> {
 
     /// The direct children of the token range `lo..hi` (a group's contents).
     fn children(&self, lo: usize, hi: usize) -> Vec<usize> {
-        let mut out = Vec::new();
-        let mut k = lo;
-        while k < hi {
-            out.push(k);
-            k = match self.tok(k) {
-                Some(Tok { kind: Kind::Open(_), mate, .. }) => mate + 1,
-                _ => k + 1,
-            };
-        }
-        out
+        children(self.toks, lo, hi)
     }
 
     fn group_children(&self, open: usize) -> Vec<usize> {
@@ -535,7 +566,8 @@ impl<'a> Cx<'a> {
         let mut i = 0;
         while let Some(&k) = level.get(i) {
             let kind = self.tok(k).map(|t| t.kind);
-            if kind == Some(Kind::Ident) && self.text_of(k) == "fn" {
+            // `fn` then a name: a function (a `fn(…)` pointer type has no body).
+            if kind == Some(Kind::Ident) && self.text_of(k) == "fn" && self.ident(level.get(i + 1)).is_some() {
                 let code_change = self.ident(level.get(i + 1)) == Some("code_change");
                 i += 1;
                 let mut angle = 0i32;
