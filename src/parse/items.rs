@@ -867,7 +867,7 @@ impl<'a> Reader<'a> {
                 *i += 1;
             }
         }
-        if self.is(s.get(*i - 1), "extern") && self.kind(s.get(*i)) == Some(Kind::Lit) {
+        if self.is(i.checked_sub(1).and_then(|p| s.get(p)), "extern") && self.kind(s.get(*i)) == Some(Kind::Lit) {
             *i += 1;
         }
         if !self.is(s.get(*i), "fn") {
