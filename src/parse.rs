@@ -775,9 +775,7 @@ impl Parser<'_> {
         let mut group = Group::new(Delimiter::Brace, tokens);
         group.set_span(span);
         let block = syn::parse2::<syn::Block>(TokenTree::Group(group).into()).ok()?;
-        let mut finder = MatchFinder { target: first_param, found: None, depth: 0 };
-        syn::visit::Visit::visit_block(&mut finder, &block);
-        finder.found.map(|m| self.arms(m))
+        first_match_arms(&block, first_param, &|a, b| self.loc2(a, b))
     }
 
     /// Hash, collect identifiers, calls and match-arm variants of one token list. `arms` says
@@ -943,21 +941,6 @@ impl Parser<'_> {
             })
             .collect();
         Some(CallSite { path, func, method, receiver, generics, str_args, loc: self.loc2(func_span, args.span()) })
-    }
-
-    fn arms(&self, m: &syn::ExprMatch) -> Vec<MatchArm> {
-        m.arms
-            .iter()
-            .map(|arm| {
-                let pattern = version_pattern(&arm.pat, 0);
-                MatchArm {
-                    pattern,
-                    only_fails: only_fails(&arm.body),
-                    fingerprint: fingerprint(&arm.body.to_token_stream()),
-                    loc: self.loc2(arm.pat.span(), arm.body.span()),
-                }
-            })
-            .collect()
     }
 
     fn fields(&self, fields: &syn::Fields) -> Fields {
@@ -1462,6 +1445,29 @@ fn macro_idents(ts: &TokenStream) -> (Vec<String>, Vec<String>) {
     (declared, mentioned)
 }
 
+/// The arms of the first `match` on `first_param` in `block`; `loc` makes a location from the
+/// spans of an arm's pattern and body.
+fn first_match_arms(
+    block: &syn::Block,
+    first_param: Option<&str>,
+    loc: &dyn Fn(Span, Span) -> Loc,
+) -> Option<Vec<MatchArm>> {
+    let mut finder = MatchFinder { target: first_param, found: None, depth: 0 };
+    syn::visit::Visit::visit_block(&mut finder, block);
+    let m = finder.found?;
+    let arms = m
+        .arms
+        .iter()
+        .map(|arm| MatchArm {
+            pattern: version_pattern(&arm.pat, 0),
+            only_fails: only_fails(&arm.body),
+            fingerprint: fingerprint(&arm.body.to_token_stream()),
+            loc: loc(arm.pat.span(), arm.body.span()),
+        })
+        .collect();
+    Some(arms)
+}
+
 struct MatchFinder<'a, 'ast> {
     target: Option<&'a str>,
     found: Option<&'ast syn::ExprMatch>,
@@ -1915,6 +1921,17 @@ lazy_static::lazy_static! {
     static ref TABLE: Vec<u8> = vec![1, 2, 3,];
 }
 bitflags! { pub struct Flags: u32 { const A = 1; } }
+impl Snapshot {
+    pub fn code_change(from: u32, bytes: &[u8]) -> Result<Self, String> { match from { 1 => Ok(Self::v1(bytes)?),
+        2 | 3 => {
+            /// A doc comment on a statement.
+            let naïve = decode(bytes);
+            Ok(naïve)
+        }
+        4..=6 => Err("too old".into()),
+        _ => unreachable!(),
+    } }
+}
 "##;
         let opts = ParseOptions::default();
         for text in [src.to_string(), src.replace('\n', "\r\n")] {

@@ -22,8 +22,8 @@ use crate::ir::*;
 
 /// Read the items of a scanned file; `None` when the fast path declines it.
 pub(super) fn read(text: &str, scanned: &mut Scanned, file: FileId) -> Option<(Vec<Item>, Vec<Attr>)> {
-    let Scanned { toks, lines, cut, bodies } = scanned;
-    let mut r = Reader { text, toks, lines, file, cut, bodies };
+    let Scanned { toks, lines, cut, bodies, kept } = scanned;
+    let mut r = Reader { text, toks, lines, file, cut, bodies, kept };
     let top = children(toks, 0, toks.len());
     let mut i = 0;
     let mut inner = Vec::new();
@@ -50,6 +50,7 @@ struct Reader<'a> {
     file: FileId,
     cut: &'a [usize],
     bodies: &'a mut [Option<Body>],
+    kept: &'a mut [(usize, Option<Body>)],
 }
 
 /// Item keywords and other reserved words that cannot start a path.
@@ -913,8 +914,13 @@ impl<'a> Reader<'a> {
         };
         self.skip_where(s, i, b';')?;
         let open = *s.get(*i)?;
-        let slot = self.cut.binary_search(&open).ok()?;
-        let body = self.bodies.get_mut(slot)?.take()?;
+        let body = match self.cut.binary_search(&open) {
+            Ok(slot) => self.bodies.get_mut(slot)?.take()?,
+            Err(_) => {
+                let first_param = params.first().and_then(|p| p.name.as_deref());
+                self.code_change_body(open, first_param)?
+            }
+        };
         *i += 1;
         let fn_line = self.lines.line_col(self.text, self.tok(fn_k)?.start).0 as u32;
         Some(FnDef {
@@ -969,6 +975,30 @@ impl<'a> Reader<'a> {
             [g] if self.open(Some(g), b'(') || self.open(Some(g), b'{') => Some(None),
             _ => None,
         }
+    }
+
+    /// A `code_change` body the scanner kept: its summary, and the arms of its `match` on the
+    /// first parameter, read by syn from the body's text alone (locations moved to the file's).
+    fn code_change_body(&mut self, open: usize, first_param: Option<&str>) -> Option<Body> {
+        let slot = self.kept.iter().position(|(k, _)| *k == open)?;
+        let mut body = self.kept.get_mut(slot)?.1.take()?;
+        let start = self.tok(open)?.start;
+        let block: syn::Block = syn::parse_str(self.text.get(start..self.end_of(open))?).ok()?;
+        let (line0, col0) = self.lines.line_col(self.text, start);
+        // A span in `text` counts lines from 1 at the `{` and columns from 0 on each line.
+        let at = |lc: proc_macro2::LineColumn| -> (u32, u32) {
+            let line = (line0 + lc.line - 1) as u32;
+            let col = if lc.line == 1 { col0 + lc.column } else { lc.column } as u32 + 1;
+            (line, col)
+        };
+        let file = self.file;
+        let loc = move |a: proc_macro2::Span, b: proc_macro2::Span| {
+            let (line, col) = at(a.start());
+            let (end_line, end_col) = at(b.end());
+            Loc { file, line, col, end_line, end_col }
+        };
+        body.match_arms = super::first_match_arms(&block, first_param, &loc);
+        Some(body)
     }
 
     /// `self`, `mut self`, `&self`, `&'a mut self`, `self: Ty`, …

@@ -11,8 +11,8 @@
 //! Invariants: whatever it does not recognise (a byte no token starts with, an unterminated
 //! literal or comment, unbalanced delimiters) makes [`scan`] return `None`, and the caller takes
 //! the slow path over the whole file, which reports the error as before. Bodies that declare
-//! items, and `code_change` bodies, are left in the text (syn needs them) and not summarised
-//! here. `Parser::summarise` is the reference: the tests compare both on the same bodies.
+//! items, and `code_change` bodies, are left in the text (syn needs them); `code_change` bodies
+//! are summarised too, for the item reader. `Parser::summarise` is the reference: the tests compare both on the same bodies.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -59,6 +59,9 @@ pub(super) struct Scanned {
     pub(super) cut: Vec<usize>,
     /// Their summaries, in the same order (taken by the item reader).
     pub(super) bodies: Vec<Option<Body>>,
+    /// `code_change` bodies (not cut: syn reads their `match`), by the token index of their `{`,
+    /// with their summaries for the item reader.
+    pub(super) kept: Vec<(usize, Option<Body>)>,
 }
 
 /// Lex `text` and summarise its function bodies; `None` when the fast path declines the file.
@@ -69,11 +72,12 @@ pub(super) fn scan_file(text: &str, file: FileId, opts: &ParseOptions) -> Option
     let toks = lex(text)?;
     let lines = Lines::new(text);
     let cx = Cx { text, toks: &toks, lines: &lines, file, opts };
-    let mut cut = Vec::new();
+    let (mut cut, mut kept) = (Vec::new(), Vec::new());
     let top: Vec<usize> = cx.children(0, toks.len());
-    cx.find_bodies(&top, 0, &mut cut);
+    cx.find_bodies(&top, 0, &mut cut, &mut kept);
     let bodies = cut.iter().map(|open| Some(cx.summarise(*open))).collect();
-    Some(Scanned { toks, lines, cut, bodies })
+    let kept = kept.into_iter().map(|open| (open, Some(cx.summarise(open)))).collect();
+    Some(Scanned { toks, lines, cut, bodies, kept })
 }
 
 /// Scan `text`; `None` when the fast path declines the file.
@@ -85,7 +89,7 @@ impl Scanned {
     /// The text with the summarised bodies blanked, for syn. `None` if the item reader took a
     /// body already.
     pub(super) fn hollow(self, text: &str) -> Option<Scan> {
-        let Scanned { toks, lines, cut, bodies } = self;
+        let Scanned { toks, lines, cut, bodies, .. } = self;
         let mut by_pos = HashMap::with_capacity(cut.len());
         let mut hollow = String::with_capacity(text.len());
         let mut done = 0;
@@ -562,7 +566,7 @@ impl<'a> Cx<'a> {
     /// The bodies `Parser::strip_bodies` cuts, in order: after `fn`, the first brace group at
     /// the top of the angle brackets, unless a `;` comes first; brace groups other than macro
     /// bodies are searched too.
-    fn find_bodies(&self, level: &[usize], depth: usize, cut: &mut Vec<usize>) {
+    fn find_bodies(&self, level: &[usize], depth: usize, cut: &mut Vec<usize>, kept: &mut Vec<usize>) {
         let mut i = 0;
         while let Some(&k) = level.get(i) {
             let kind = self.tok(k).map(|t| t.kind);
@@ -579,8 +583,12 @@ impl<'a> Cx<'a> {
                         Some(Kind::Punct(b'>')) if !prev_minus => angle -= 1,
                         Some(Kind::Punct(b';')) if angle <= 0 => break,
                         Some(Kind::Open(b'{')) if angle <= 0 => {
-                            if !code_change && !self.declares_items(t) {
-                                cut.push(t);
+                            if !self.declares_items(t) {
+                                if code_change {
+                                    kept.push(t);
+                                } else {
+                                    cut.push(t);
+                                }
                             }
                             break;
                         }
@@ -595,7 +603,7 @@ impl<'a> Cx<'a> {
                     || (self.ident(i.checked_sub(1).and_then(|p| level.get(p))).is_some()
                         && self.is_punct(i.checked_sub(2).and_then(|p| level.get(p)), b'!'));
                 if !after_bang {
-                    self.find_bodies(&self.group_children(k), depth + 1, cut);
+                    self.find_bodies(&self.group_children(k), depth + 1, cut, kept);
                 }
             }
             i += 1;
