@@ -90,24 +90,17 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let manifest = workspace::find_manifest(opts.manifest_path.as_deref(), &opts.cwd)?;
     // With `--head` or `--staged` every analysed file and manifest comes from git.
     let head_from_git = opts.head.is_some() || opts.staged;
-    let ws = workspace::discover(&manifest, &opts.selection, !head_from_git)?;
+    let (ws, early) = discover(&manifest, opts, head_from_git)?;
     let ws_root = ws.root.clone();
     if let (workspace::Discovery::Manifests { reason }, false) = (&ws.discovery, head_from_git) {
         eprintln!(
             "warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself"
         );
     }
-    timer.lap("workspace");
-    let config = config::load(&ws, opts.config.as_deref())?;
-    let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags)
-        .map_err(Error::UnknownRule)?;
-    let profiles = profiles::load(&config.frameworks)?;
-    let jobs =
-        if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
-    let ctx = Context {
-        parse: parse::ParseOptions { interesting_calls: profiles::interesting_calls(&profiles) },
-        exclude: config.exclude_set()?,
-        jobs,
+    timer.lap(if early.is_some() { "workspace (beside load+parse)" } else { "workspace" });
+    let (Setup { config, levels, profiles, ctx }, early) = match early {
+        Some((setup, sources)) => (setup, Some(sources)),
+        None => (Setup::of(&ws, opts)?, None),
     };
     let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
     // `HEAD` is resolved by the same git process that finds the repository.
@@ -153,7 +146,15 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         }
         _ => ("worktree".to_string(), None, ws, &worktree),
     };
-    let head_sources = load_tree(&head_ws, head_tree, &ctx, &load::Reuse::new(), &mut timer);
+    let head_is_worktree = head_rev.is_none() && index_tree.is_none();
+    let head_sources = match early {
+        Some(sources) if head_is_worktree => sources,
+        _ => {
+            let sources = load_tree(&head_ws, head_tree, &ctx, &load::Reuse::new());
+            timer.lap("load+parse");
+            sources
+        }
+    };
     // The base: `--base` (merge base with the head, or exact); without it the shipped-shape lock
     // when it exists, else `HEAD` for `--staged`.
     let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&ws_root)? } else { None };
@@ -377,24 +378,70 @@ fn analyse_base(
         (_, head) => rev.repo.changed_paths(rev.commit, head),
     };
     let reuse = load::Reuse { changed, ..rev.reuse };
-    let sources = load_tree(&base_ws, &tree, ctx, &reuse, &mut timer);
+    let sources = load_tree(&base_ws, &tree, ctx, &reuse);
+    timer.lap("load+parse");
     drop(reuse);
     let model = finish_tree(base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
     Ok((model, std::mem::take(&mut tree.warnings), timer))
 }
 
+/// The workspace (from `cargo metadata`, unless the head comes from git), and the working tree's
+/// files already loaded when they could be: they start loading from hotlint's own reading of the
+/// manifests ([`workspace::guess`]) while cargo runs, and are kept when cargo names the same root,
+/// members and targets (else they are loaded again, from cargo's workspace).
+fn discover(
+    manifest: &std::path::Path,
+    opts: &Options,
+    head_from_git: bool,
+) -> Result<(workspace::Workspace, Option<(Setup, load::Sources)>)> {
+    if head_from_git {
+        return Ok((workspace::discover(manifest, &opts.selection, false)?, None));
+    }
+    std::thread::scope(|s| {
+        let cargo = s.spawn(|| workspace::discover(manifest, &opts.selection, true));
+        let early = workspace::guess(manifest, &opts.selection).and_then(|guess| {
+            let setup = Setup::of(&guess, opts).ok()?;
+            let sources = load_tree(&guess, &source::Worktree::new(&guess.root), &setup.ctx, &load::Reuse::new());
+            Some((guess, setup, sources))
+        });
+        let ws = cargo.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        let early = early
+            .filter(|(guess, ..)| guess.root == ws.root && load::member_roots(guess) == load::member_roots(&ws))
+            .map(|(_, setup, sources)| (setup, sources));
+        Ok((ws, early))
+    })
+}
+
 /// Load and parse one tree's files (the working tree, a revision, the index).
-fn load_tree(
-    ws: &workspace::Workspace,
-    tree: &dyn source::Tree,
-    ctx: &Context,
-    reuse: &load::Reuse,
-    timer: &mut Timer,
-) -> load::Sources {
+fn load_tree(ws: &workspace::Workspace, tree: &dyn source::Tree, ctx: &Context, reuse: &load::Reuse) -> load::Sources {
     let mut sources = load::Sources::default();
     load::load(&mut sources, load::member_roots(ws), tree, &ctx.parse, &ctx.exclude, ctx.jobs, reuse);
-    timer.lap("load+parse");
     sources
+}
+
+/// What a check needs from the workspace's configuration before it reads any file.
+struct Setup {
+    config: config::Config,
+    levels: std::collections::BTreeMap<&'static str, rules::Level>,
+    profiles: Vec<profiles::Profile>,
+    ctx: Context,
+}
+
+impl Setup {
+    fn of(ws: &workspace::Workspace, opts: &Options) -> Result<Setup> {
+        let config = config::load(ws, opts.config.as_deref())?;
+        let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags)
+            .map_err(Error::UnknownRule)?;
+        let profiles = profiles::load(&config.frameworks)?;
+        let jobs =
+            if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
+        let ctx = Context {
+            parse: parse::ParseOptions { interesting_calls: profiles::interesting_calls(&profiles) },
+            exclude: config.exclude_set()?,
+            jobs,
+        };
+        Ok(Setup { config, levels, profiles, ctx })
+    }
 }
 
 /// Index and analyse one tree's parsed files.

@@ -293,6 +293,20 @@ pub fn discover(manifest: &Path, selection: &Selection, via_cargo: bool) -> Resu
     Ok(Workspace { root, packages, selected, discovery, deps: Vec::new() })
 }
 
+/// The workspace as hotlint's own manifest reader sees it, without cargo and without a word on
+/// stderr (`None` on any problem): what loading may start from while `cargo metadata` runs. Its
+/// packages are in cargo's order (by name, then directory), so the two agree on what to load
+/// whenever they agree on the members and their targets.
+pub fn guess(manifest: &Path, selection: &Selection) -> Option<Workspace> {
+    let manifest = manifest.canonicalize().ok()?;
+    let root = find_workspace_root(&manifest).ok()?;
+    let packages = read_manifests(&source::Worktree::new(&root)).ok()?;
+    let current_dir = manifest.parent().and_then(|d| source::relative(&root, d)).unwrap_or_default();
+    let selected = select(&packages, selection, &current_dir).ok()?;
+    let discovery = Discovery::Manifests { reason: "read by hotlint while cargo runs".into() };
+    Some(Workspace { root, packages, selected, discovery, deps: Vec::new() })
+}
+
 fn select(packages: &[Package], sel: &Selection, current_dir: &str) -> Result<Vec<usize>> {
     let mut chosen: BTreeSet<usize> = BTreeSet::new();
     if !sel.packages.is_empty() {
@@ -767,16 +781,30 @@ fn manifest_targets(tree: &dyn Tree, dir: &str, package: &str, t: &toml::Table) 
                 }
             }
         }
-        for (name, path) in explicit(key) {
-            let Some(name) = name.or_else(|| path.as_deref().map(|p| source::stem(p).to_string())) else { continue };
-            let path = path.unwrap_or_else(|| {
-                if kind == TargetKind::Bin && name == package {
-                    "src/main.rs".into()
-                } else {
-                    let flat = format!("{auto_dir}/{name}.rs");
-                    if tree.is_file(&source::join(dir, &flat)) { flat } else { format!("{auto_dir}/{name}/main.rs") }
-                }
-            });
+        let declared: Vec<(String, String)> = explicit(key)
+            .into_iter()
+            .filter_map(|(name, path)| {
+                let name = name.or_else(|| path.as_deref().map(|p| source::stem(p).to_string()))?;
+                let path = path.unwrap_or_else(|| {
+                    if kind == TargetKind::Bin && name == package {
+                        "src/main.rs".into()
+                    } else {
+                        let flat = format!("{auto_dir}/{name}.rs");
+                        if tree.is_file(&source::join(dir, &flat)) {
+                            flat
+                        } else {
+                            format!("{auto_dir}/{name}/main.rs")
+                        }
+                    }
+                });
+                Some((name, path))
+            })
+            .collect();
+        // As cargo infers targets: a file a declared target names is not inferred again under
+        // its own name (`[[bin]] name = "server", path = "src/main.rs"` is the only binary).
+        let same_file = |a: &str, b: &str| source::join(dir, a) == source::join(dir, b);
+        found.retain(|_, inferred| !declared.iter().any(|(_, path)| same_file(path, inferred)));
+        for (name, path) in declared {
             found.insert(name, path);
         }
         for (name, path) in found {

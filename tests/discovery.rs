@@ -91,3 +91,31 @@ fn no_manifest_is_one_error_line_and_exit_2() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("could not find `Cargo.toml`"), "{err}");
 }
+
+/// A file a declared target names is not inferred again (cargo's rule): the manifest reader and
+/// `cargo metadata` list the same targets, so hotlint's early start on the manifest reader's
+/// workspace (loading while cargo runs) is kept, and the fallback checks what cargo would.
+#[test]
+fn the_manifest_reader_lists_the_targets_cargo_does() {
+    let main = "fn main() {}\n";
+    let dir = crate_with(
+        "",
+        "\n[[bin]]\nname = \"keeper-server\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"tool\"\npath = \"src/bin/other.rs\"\n\n[[example]]\nname = \"keeper_viewer\"\npath = \"examples/viewer.rs\"\n",
+        &[("src/main.rs", main)],
+    );
+    for (path, text) in [("src/bin/other.rs", main), ("examples/viewer.rs", main), ("examples/plain.rs", main)] {
+        std::fs::create_dir_all(dir.path().join(path).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    let manifest = dir.path().join("Cargo.toml");
+    let selection = hotlint::workspace::Selection::default();
+    let cargo = hotlint::workspace::discover(&manifest, &selection, true).unwrap();
+    assert!(matches!(cargo.discovery, hotlint::workspace::Discovery::Cargo { .. }), "cargo metadata ran");
+    let guess = hotlint::workspace::guess(&manifest, &selection).unwrap();
+    let targets = |ws: &hotlint::workspace::Workspace| -> Vec<(String, String)> {
+        ws.packages[0].targets.iter().map(|t| (t.name.clone(), t.root.clone())).collect()
+    };
+    assert_eq!(targets(&guess), targets(&cargo));
+    assert_eq!(hotlint::load::member_roots(&guess), hotlint::load::member_roots(&cargo));
+    assert_eq!(targets(&cargo).len(), 5, "{:?}", targets(&cargo));
+}
