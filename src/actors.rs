@@ -127,13 +127,21 @@ fn framework_last_names(profiles: &[Profile]) -> BTreeSet<&str> {
 /// last name is a framework's, or a name that a `use … as` or a configured alias gives to
 /// another item, can resolve to one. The others (most trait impls, derives and attributes) are
 /// not resolved at all.
-struct Wanted<'a> {
+pub(crate) struct Wanted<'a> {
     names: BTreeSet<&'a str>,
 }
 
 impl<'a> Wanted<'a> {
     fn new(index: &'a Index, profiles: &'a [Profile], aliases: &'a BTreeMap<String, String>) -> Self {
-        let mut names = framework_last_names(profiles);
+        Wanted::with_names(index, framework_last_names(profiles), aliases)
+    }
+
+    /// Paths whose last name is one of `names`, or renamed by an import or an alias.
+    pub(crate) fn with_names(
+        index: &'a Index,
+        mut names: BTreeSet<&'a str>,
+        aliases: &'a BTreeMap<String, String>,
+    ) -> Self {
         let renamed = index
             .modules
             .iter()
@@ -144,7 +152,7 @@ impl<'a> Wanted<'a> {
         Wanted { names }
     }
 
-    fn may_match(&self, last: Option<&str>) -> bool {
+    pub(crate) fn may_match(&self, last: Option<&str>) -> bool {
         last.is_some_and(|l| self.names.contains(l))
     }
 }

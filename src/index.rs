@@ -65,7 +65,8 @@ pub struct Module {
     pub container: Option<u32>,
     /// Inside `#[cfg(test)]`, a `#[test]` function, or a test/bench target.
     pub test: bool,
-    pub names: HashMap<String, Vec<Def>>,
+    /// (Hashed with rustc's hasher: name lookups are most of name resolution.)
+    pub names: rustc_hash::FxHashMap<String, Vec<Def>>,
     /// `use` entries that bind a name: name → entry.
     pub imports: Vec<UseEntry>,
     pub globs: Vec<UseEntry>,
@@ -341,7 +342,7 @@ impl Builder {
             file,
             container,
             test,
-            names: HashMap::new(),
+            names: rustc_hash::FxHashMap::default(),
             imports: Vec::new(),
             globs: Vec::new(),
             macros: Vec::new(),

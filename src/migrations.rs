@@ -144,6 +144,27 @@ pub struct Finder<'a> {
     pub res: &'a Resolver<'a>,
     pub impls: &'a BTreeMap<TypeId, Vec<usize>>,
     pub conventions: &'a [Convention],
+    /// Attribute and derive paths worth resolving: only those whose last name is a convention's
+    /// (or renamed by an import or an alias) can name one.
+    wanted: crate::actors::Wanted<'a>,
+}
+
+impl<'a> Finder<'a> {
+    pub fn new(
+        index: &'a Index,
+        res: &'a Resolver<'a>,
+        impls: &'a BTreeMap<TypeId, Vec<usize>>,
+        conventions: &'a [Convention],
+        aliases: &'a BTreeMap<String, String>,
+    ) -> Self {
+        let names = conventions
+            .iter()
+            .flat_map(|c| c.type_attributes.iter().chain(&c.derives))
+            .map(|p| crate::profiles::last_segment(p))
+            .collect();
+        let wanted = crate::actors::Wanted::with_names(index, names, aliases);
+        Finder { index, res, impls, conventions, wanted }
+    }
 }
 
 impl Finder<'_> {
@@ -252,6 +273,9 @@ impl Finder<'_> {
     }
 
     fn attr_matches(&self, scope: ModId, attr: &Attr, list: &[String]) -> bool {
+        if !self.wanted.may_match(attr.path.last().map(String::as_str)) {
+            return false;
+        }
         let r = self.res.resolve(scope, false, &attr.path, &[], Ns::Type);
         r.extern_paths().iter().any(|p| list.contains(p))
     }
@@ -370,6 +394,9 @@ impl Finder<'_> {
 
     fn derive_fields(&self, c: &Convention, scope: ModId, item: &Item) -> Option<Migration> {
         let (_, attr) = derives(&item.attrs).find(|(p, _)| {
+            if !self.wanted.may_match(p.last().map(String::as_str)) {
+                return false;
+            }
             let r = self.res.resolve(scope, false, p, &[], Ns::Type);
             r.extern_paths().iter().any(|x| c.derives.contains(x))
         })?;

@@ -54,8 +54,7 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
         || {
             let res = Resolver::new(&index, &config.aliases);
             let impls = migrations::impls_by_type(&index, &res);
-            let mut migrations =
-                migrations::Finder { index: &index, res: &res, impls: &impls, conventions: &conventions }.all();
+            let mut migrations = migrations::Finder::new(&index, &res, &impls, &conventions, &config.aliases).all();
             configured_versions(&index, &config, &mut migrations);
             (impls, migrations)
         },

@@ -7,7 +7,9 @@
 //! `Unresolved`.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::index::{Def, ExternRef, Index, ItemId, ModId, ModKind, TypeId};
 use crate::ir::{Ty, TyPath, UseEntry};
@@ -55,10 +57,10 @@ pub struct Resolver<'a> {
     /// What each glob import names (module, index in its `globs`), once resolved: a name looked
     /// up through a module with a thousand globs (web-sys's `features`) must not resolve those
     /// thousand paths again for every name, or for every glob they lead to.
-    globs: RefCell<HashMap<(ModId, usize), Res>>,
+    globs: RefCell<FxHashMap<(ModId, usize), Res>>,
     /// Answers of [`Resolver::resolve`] (which depends only on its arguments): the same few names
     /// (`String`, `u64`, `Vec`, a module's own types) are asked in every module again and again.
-    answers: RefCell<HashMap<u64, Vec<(Query, Res)>>>,
+    answers: RefCell<FxHashMap<u64, Vec<(Query, Res)>>>,
     /// Module lookups made by the current [`Resolver::resolve`]: modules that glob-import each
     /// other all round make the paths through them exponential; past [`MAX_LOOKUPS`] the
     /// resolution gives up (unresolved) instead of hanging.
@@ -130,8 +132,8 @@ impl<'a> Resolver<'a> {
         Resolver {
             index,
             aliases,
-            globs: RefCell::new(HashMap::new()),
-            answers: RefCell::new(HashMap::new()),
+            globs: RefCell::new(FxHashMap::default()),
+            answers: RefCell::new(FxHashMap::default()),
             lookups: std::cell::Cell::new(0),
         }
     }
@@ -153,7 +155,7 @@ impl<'a> Resolver<'a> {
         }
         let key = {
             use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let mut h = rustc_hash::FxHasher::default();
             (scope, global, ns, segs).hash(&mut h);
             h.finish()
         };
@@ -169,7 +171,7 @@ impl<'a> Resolver<'a> {
 
     fn resolve_uncached(&self, scope: ModId, global: bool, first: &str, rest: &[String], ns: Ns) -> Res {
         self.lookups.set(0);
-        let mut visited = HashSet::new();
+        let mut visited = FxHashSet::default();
         let first_ns = if rest.is_empty() { ns } else { Ns::Type };
         let mut cur = if global {
             self.extern_crate(scope, first).unwrap_or_else(|| Res::Extern(vec![first.to_string()]))
@@ -226,7 +228,7 @@ impl<'a> Resolver<'a> {
         name: &str,
         ns: Ns,
         last: bool,
-        visited: &mut HashSet<(ModId, String)>,
+        visited: &mut FxHashSet<(ModId, String)>,
     ) -> Res {
         let mut m = scope;
         let mut guard = 0;
@@ -282,7 +284,7 @@ impl<'a> Resolver<'a> {
         m: ModId,
         name: &str,
         ns: Ns,
-        visited: &mut HashSet<(ModId, String)>,
+        visited: &mut FxHashSet<(ModId, String)>,
     ) -> Option<Res> {
         let mut externs = Vec::new();
         if let Some(r) = self.lookup_definite(m, name, ns, visited, &mut externs) {
@@ -298,7 +300,7 @@ impl<'a> Resolver<'a> {
         m: ModId,
         name: &str,
         ns: Ns,
-        visited: &mut HashSet<(ModId, String)>,
+        visited: &mut FxHashSet<(ModId, String)>,
         externs: &mut Vec<Vec<String>>,
     ) -> Option<Res> {
         // `visited` guards the lookups in progress (a cycle of globs or re-exports), not the ones
@@ -318,7 +320,7 @@ impl<'a> Resolver<'a> {
         m: ModId,
         name: &str,
         ns: Ns,
-        visited: &mut HashSet<(ModId, String)>,
+        visited: &mut FxHashSet<(ModId, String)>,
         externs: &mut Vec<Vec<String>>,
     ) -> Option<Res> {
         let module = self.index.module(m)?;
@@ -377,7 +379,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolve a `use` entry's path (the target module of a glob, the item of a named import).
-    fn resolve_use(&self, m: ModId, entry: &UseEntry, ns: Ns, visited: &mut HashSet<(ModId, String)>) -> Res {
+    fn resolve_use(&self, m: ModId, entry: &UseEntry, ns: Ns, visited: &mut FxHashSet<(ModId, String)>) -> Res {
         let Some((first, rest)) = entry.path.split_first() else { return Res::Unresolved };
         let first_ns = if rest.is_empty() { ns } else { Ns::Type };
         let mut cur = if entry.global {
@@ -415,7 +417,7 @@ impl<'a> Resolver<'a> {
         cur
     }
 
-    fn step(&self, cur: Res, seg: &str, ns: Ns, visited: &mut HashSet<(ModId, String)>) -> Res {
+    fn step(&self, cur: Res, seg: &str, ns: Ns, visited: &mut FxHashSet<(ModId, String)>) -> Res {
         match cur {
             Res::Mod(m) => match seg {
                 "super" => self.parent_of(m),
