@@ -198,7 +198,7 @@ pub fn reexport_candidates(
     }
     for t in &index.types {
         let Some(item) = index.item(t.item) else { continue };
-        for (d, _) in derives(&item.attrs).filter(|(d, _)| wanted.may_match(d.last().map(String::as_str))) {
+        for (d, _) in derives_where(&item.attrs, |last| wanted.may_match(Some(last))) {
             consider(res.resolve(t.module, false, &d, &[], Ns::Type));
         }
     }
@@ -248,7 +248,7 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
     // 2. Derived actors.
     for (tid, t) in index.types.iter().enumerate() {
         let Some(item) = index.item(t.item) else { continue };
-        for (dpath, _) in derives(&item.attrs).filter(|(d, _)| wanted.may_match(d.last().map(String::as_str))) {
+        for (dpath, _) in derives_where(&item.attrs, |last| wanted.may_match(Some(last))) {
             let cands = path_candidates(res, t.module, &dpath);
             for p in profiles {
                 for form in &p.actor {
@@ -639,7 +639,7 @@ impl Ctx<'_> {
         let mut remote_types: BTreeSet<TypeId> = BTreeSet::new();
         for (tid, t) in self.index.types.iter().enumerate() {
             let Some(item) = self.index.item(t.item) else { continue };
-            for (dpath, _) in derives(&item.attrs).filter(|(d, _)| wanted.may_match(d.last().map(String::as_str))) {
+            for (dpath, _) in derives_where(&item.attrs, |last| wanted.may_match(Some(last))) {
                 let c = path_candidates(self.res, t.module, &dpath);
                 if self.profiles.iter().filter_map(|p| p.remote.as_ref()).any(|r| matches_any(&c, &r.message_derive)) {
                     remote_types.insert(tid as TypeId);

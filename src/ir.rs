@@ -430,6 +430,19 @@ pub fn derives(attrs: &[Attr]) -> impl Iterator<Item = (Vec<String>, &Attr)> {
     attrs.iter().filter(|a| a.is("derive")).flat_map(|a| a.list().iter().map(move |m| (path_segments(&m.path), a)))
 }
 
+/// [`derives`] whose last name `keep` accepts; the others are not split into segments.
+pub fn derives_where<'a>(
+    attrs: &'a [Attr],
+    keep: impl Fn(&str) -> bool + Copy + 'a,
+) -> impl Iterator<Item = (Vec<String>, &'a Attr)> {
+    attrs.iter().filter(|a| a.is("derive")).flat_map(move |a| {
+        a.list()
+            .iter()
+            .filter(move |m| keep(m.path.rsplit("::").next().unwrap_or("")))
+            .map(move |m| (path_segments(&m.path), a))
+    })
+}
+
 /// `cfg` predicates on an item (its own `#[cfg(…)]` attributes, normalised tokens).
 pub fn cfg_predicates(attrs: &[Attr]) -> Vec<String> {
     attrs

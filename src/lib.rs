@@ -360,6 +360,7 @@ fn analyse_base(
         Some(tree) => tree,
         None => rev.repo.tree_at(rev.commit)?,
     };
+    timer.lap("tree");
     // A base where the workspace did not exist yet: everything is new.
     let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
         workspace::at_tree(&tree, rev.root, &rev.head_ws, rev.manifests)?
@@ -377,6 +378,7 @@ fn analyse_base(
         (Some(diff), git::Head::Index) => diff.changed_paths(rev.repo, rev.commit),
         (_, head) => rev.repo.changed_paths(rev.commit, head),
     };
+    timer.lap("workspace, changed paths");
     let reuse = load::Reuse { changed, ..rev.reuse };
     let sources = load_tree(&base_ws, &tree, ctx, &reuse);
     timer.lap("load+parse");

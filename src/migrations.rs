@@ -393,10 +393,7 @@ impl Finder<'_> {
     }
 
     fn derive_fields(&self, c: &Convention, scope: ModId, item: &Item) -> Option<Migration> {
-        let (_, attr) = derives(&item.attrs).find(|(p, _)| {
-            if !self.wanted.may_match(p.last().map(String::as_str)) {
-                return false;
-            }
+        let (_, attr) = derives_where(&item.attrs, |last| self.wanted.may_match(Some(last))).find(|(p, _)| {
             let r = self.res.resolve(scope, false, p, &[], Ns::Type);
             r.extern_paths().iter().any(|x| c.derives.contains(x))
         })?;

@@ -143,28 +143,40 @@ impl<'a> Resolver<'a> {
         if path.qself.is_some() {
             return Res::Unresolved;
         }
-        let names = path.names();
+        // The names borrowed, not copied: most resolutions are answered from the cache.
+        let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
         self.resolve(scope, path.global, &names, generics, Ns::Type)
     }
 
     /// Resolve `segs` written in module `scope`.
-    pub fn resolve(&self, scope: ModId, global: bool, segs: &[String], generics: &[String], ns: Ns) -> Res {
+    pub fn resolve<S: AsRef<str>>(&self, scope: ModId, global: bool, segs: &[S], generics: &[String], ns: Ns) -> Res {
         let Some((first, rest)) = segs.split_first() else { return Res::Unresolved };
+        let first = first.as_ref();
         if !global && rest.is_empty() && generics.iter().any(|g| g == first) {
-            return Res::Param(first.clone());
+            return Res::Param(first.to_string());
         }
         let key = {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();
-            (scope, global, ns, segs).hash(&mut h);
+            (scope, global, ns).hash(&mut h);
+            for s in segs {
+                s.as_ref().hash(&mut h);
+            }
             h.finish()
         };
-        let same = |q: &Query| q.scope == scope && q.global == global && q.ns == ns && q.segs == segs;
+        let same = |q: &Query| {
+            q.scope == scope
+                && q.global == global
+                && q.ns == ns
+                && q.segs.len() == segs.len()
+                && q.segs.iter().zip(segs).all(|(a, b)| a == b.as_ref())
+        };
         if let Some(hit) = self.answers.borrow().get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
             return hit.1.clone();
         }
-        let res = self.resolve_uncached(scope, global, first, rest, ns);
-        let query = Query { scope, global, ns, segs: segs.to_vec() };
+        let rest: Vec<String> = rest.iter().map(|s| s.as_ref().to_string()).collect();
+        let res = self.resolve_uncached(scope, global, first, &rest, ns);
+        let query = Query { scope, global, ns, segs: segs.iter().map(|s| s.as_ref().to_string()).collect() };
         self.answers.borrow_mut().entry(key).or_default().push((query, res.clone()));
         res
     }
