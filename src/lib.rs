@@ -457,6 +457,7 @@ fn finish_tree(
     timer: &mut Timer,
 ) -> Result<model::Model> {
     let mut index = index::build(&ws, sources);
+    timer.lap("index");
     // A framework re-exported by a dependency whose sources are on disk: load that crate too.
     let reexporters = actors::reexport_candidates(&index, &config.aliases, &profiles);
     let mut ws = ws;
@@ -482,7 +483,7 @@ fn finish_tree(
         );
         index = index::build(&ws, sources);
     }
-    timer.lap("index");
+    timer.lap("re-exporting dependencies");
     let model = on_threads(ctx.jobs, || model::analyse(ws, index, config, profiles, tree))?;
     timer.lap("analyse");
     Ok(model)
