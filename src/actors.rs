@@ -188,7 +188,7 @@ pub fn reexport_candidates(
         if let ItemKind::Impl(def) = &item.kind {
             if let Some(tp) = &def.trait_path {
                 if wanted.may_match(tp.last_name()) {
-                    consider(res.resolve(imp.module, tp.global, &tp.names(), &def.generics, Ns::Type));
+                    consider(res.resolve(imp.module, tp.global, &tp.name_refs(), &def.generics, Ns::Type));
                 }
             }
         }
@@ -315,7 +315,7 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
 }
 
 fn trait_candidates(cx: &Ctx<'_>, scope: ModId, tp: &TyPath, generics: &[String]) -> Vec<String> {
-    let r = cx.res.resolve(scope, tp.global, &tp.names(), generics, Ns::Type);
+    let r = cx.res.resolve(scope, tp.global, &tp.name_refs(), generics, Ns::Type);
     let mut out = r.extern_paths();
     if let Res::Trait(id) = r {
         // A trait defined in the workspace (the framework's own repository): its canonical path,

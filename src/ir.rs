@@ -335,6 +335,12 @@ impl TyPath {
         self.segments.iter().map(|s| s.name.clone()).collect()
     }
 
+    /// The segments' names, borrowed (for name resolution, which copies them only on a cache
+    /// miss).
+    pub fn name_refs(&self) -> Vec<&str> {
+        self.segments.iter().map(|s| s.name.as_str()).collect()
+    }
+
     pub fn last_name(&self) -> Option<&str> {
         self.segments.last().map(|s| s.name.as_str())
     }

@@ -310,7 +310,7 @@ impl Finder<'_> {
                 let mut found = None;
                 for (m, def) in self.impl_defs(t) {
                     let Some(tp) = &def.trait_path else { continue };
-                    let r = self.res.resolve(m, tp.global, &tp.names(), &def.generics, Ns::Type);
+                    let r = self.res.resolve(m, tp.global, &tp.name_refs(), &def.generics, Ns::Type);
                     if !r.extern_paths().iter().any(|p| c.manual_traits.contains(p)) {
                         continue;
                     }

@@ -144,8 +144,7 @@ impl<'a> Resolver<'a> {
             return Res::Unresolved;
         }
         // The names borrowed, not copied: most resolutions are answered from the cache.
-        let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
-        self.resolve(scope, path.global, &names, generics, Ns::Type)
+        self.resolve(scope, path.global, &path.name_refs(), generics, Ns::Type)
     }
 
     /// Resolve `segs` written in module `scope`.

@@ -211,7 +211,7 @@ impl Tracker<'_> {
             ) {
                 continue;
             }
-            let r = self.res.resolve(imp.module, tp.global, &tp.names(), &def.generics, Ns::Type);
+            let r = self.res.resolve(imp.module, tp.global, &tp.name_refs(), &def.generics, Ns::Type);
             let serde = match &r {
                 Res::Extern(_) | Res::ExternCandidates(_) => {
                     r.extern_paths().iter().any(|p| p.starts_with("serde") || p.starts_with("revision"))
