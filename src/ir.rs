@@ -449,6 +449,20 @@ pub fn derives_where<'a>(
     })
 }
 
+/// Values of a module's `#[path = "…"]` attributes. `#[cfg_attr(pred, path = "…")]` holds for
+/// another configuration (a simulator, a platform); the default build, which hotlint reads, takes
+/// the usual file.
+pub fn path_attrs(attrs: &[Attr]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.is("path") && a.cfg.is_none())
+        .filter_map(|a| match &a.args {
+            AttrArgs::Value(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `cfg` predicates on an item (its own `#[cfg(…)]` attributes, normalised tokens).
 pub fn cfg_predicates(attrs: &[Attr]) -> Vec<String> {
     attrs

@@ -617,17 +617,7 @@ impl Parser<'_> {
                     children = Children::Items(items);
                 }
                 let inline = m.content.is_some();
-                let attrs = self.attrs(&m.attrs);
-                // `#[cfg_attr(pred, path = "…")]` holds for another configuration (a simulator, a
-                // platform); the default build, which hotlint reads, takes the usual file.
-                let path_attrs = attrs
-                    .iter()
-                    .filter(|a| a.is("path") && a.cfg.is_none())
-                    .filter_map(|a| match &a.args {
-                        AttrArgs::Value(v) => Some(v.clone()),
-                        _ => None,
-                    })
-                    .collect();
+                let path_attrs = path_attrs(&self.attrs(&m.attrs));
                 let def = ModDef { name: unraw(&m.ident), inline, path_attrs };
                 (&m.attrs, Some(&m.vis), ItemKind::Mod(def), self.loc(m.ident.span()))
             }
@@ -1941,6 +1931,27 @@ impl Snapshot {
             let diffs = fast_and_reference_differ(&text);
             assert!(diffs.is_empty(), "{}", diffs.join("\n"));
         }
+    }
+
+    /// Forms where the item reader would differ from syn's path: it leaves the file to syn, which
+    /// reads a qualified impl self type, the items a nameless macro holds, and the items among a
+    /// `code_change` body's statements.
+    #[test]
+    fn forms_left_to_syn() {
+        let opts = ParseOptions::default();
+        for src in [
+            "impl <Vec<u8>>::Assoc {}\n",
+            "impl <T as Tr>::X {}\n",
+            "macro_rules! { mod not_a_macro; }\n",
+            "pub fn code_change(v: u16) -> u16 { use std::cmp::max; match v { _ => max(v, 1) } }\n",
+        ] {
+            let Some(mut scanned) = scan::scan_file(src, 0, &opts) else { panic!("the scanner declined {src}") };
+            assert!(items::read(src, &mut scanned, 0).is_none(), "the item reader took {src}");
+            assert!(parse_file(0, "a.rs".into(), src.as_bytes(), &opts).error.is_none(), "{src}");
+        }
+        let generic = "impl<T: Clone> Tr for Wrap<T> {}\nimpl<'a> Tr for &'a u8 {}\nimpl<> Tr for u8 {}\n";
+        let Some(mut scanned) = scan::scan_file(generic, 0, &opts) else { panic!("the scanner declined") };
+        assert!(items::read(generic, &mut scanned, 0).is_some(), "generics are still read");
     }
 
     /// `fn() -> T` in a struct's generics or an impl's self type is a type, not a function: what

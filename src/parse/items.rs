@@ -600,15 +600,7 @@ impl<'a> Reader<'a> {
                     self.inner_attrs(&body, &mut j, &mut attrs)?;
                     Some((body, j))
                 };
-                let path_attrs = attrs
-                    .iter()
-                    .filter(|a| a.is("path") && a.cfg.is_none())
-                    .filter_map(|a| match &a.args {
-                        AttrArgs::Value(v) => Some(v.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                let def = ModDef { name, inline: content.is_some(), path_attrs };
+                let def = ModDef { name, inline: content.is_some(), path_attrs: path_attrs(&attrs) };
                 let idx = out.len() as u32;
                 push(out, ItemKind::Mod(def), attrs, self.loc(name_k, name_k));
                 if let Some((body, j)) = content {
@@ -761,14 +753,21 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
+    /// The attributes and visibility that start a field or variant: its attributes, and the
+    /// index of the token after them.
+    fn member_start(&self, chunk: &[usize]) -> Option<(Vec<Attr>, usize)> {
+        let mut j = 0;
+        let mut attrs = Vec::new();
+        self.outer_attrs(chunk, &mut j, &mut attrs)?;
+        self.vis(chunk, &mut j)?;
+        Some((attrs, j))
+    }
+
     fn named_fields(&self, open: usize) -> Option<Fields> {
         let c = self.group(open);
         let mut out = Vec::new();
         for chunk in self.split_commas(&c, true) {
-            let mut j = 0;
-            let mut attrs = Vec::new();
-            self.outer_attrs(chunk, &mut j, &mut attrs)?;
-            self.vis(chunk, &mut j)?;
+            let (attrs, j) = self.member_start(chunk)?;
             let name_k = *chunk.get(j)?;
             let name = self.name(Some(&name_k))?;
             if !self.punct(chunk.get(j + 1), b':') || self.colons(chunk, j + 1) {
@@ -785,10 +784,7 @@ impl<'a> Reader<'a> {
         let c = self.group(open);
         let mut out = Vec::new();
         for chunk in self.split_commas(&c, true) {
-            let mut j = 0;
-            let mut attrs = Vec::new();
-            self.outer_attrs(chunk, &mut j, &mut attrs)?;
-            self.vis(chunk, &mut j)?;
+            let (attrs, j) = self.member_start(chunk)?;
             let ty_toks = chunk.get(j..)?;
             let ty = self.ty(ty_toks)?;
             out.push(Field { name: None, ty, attrs, loc: self.loc(*ty_toks.first()?, *ty_toks.last()?) });
@@ -801,10 +797,7 @@ impl<'a> Reader<'a> {
         let c = self.group(open);
         let mut out = Vec::new();
         for chunk in self.split_commas(&c, false) {
-            let mut j = 0;
-            let mut attrs = Vec::new();
-            self.outer_attrs(chunk, &mut j, &mut attrs)?;
-            self.vis(chunk, &mut j)?;
+            let (attrs, mut j) = self.member_start(chunk)?;
             let name_k = *chunk.get(j)?;
             let name = self.name(Some(&name_k))?;
             j += 1;
@@ -984,6 +977,10 @@ impl<'a> Reader<'a> {
         let mut body = self.kept.get_mut(slot)?.1.take()?;
         let start = self.tok(open)?.start;
         let block: syn::Block = syn::parse_str(self.text.get(start..self.end_of(open))?).ok()?;
+        // Items among its statements (`use …;` included) become items of their own: syn's path.
+        if block.stmts.iter().any(|st| matches!(st, syn::Stmt::Item(_))) {
+            return None;
+        }
         let (line0, col0) = self.lines.line_col(self.text, start);
         // A span in `text` counts lines from 1 at the `{` and columns from 0 on each line.
         let at = |lc: proc_macro2::LineColumn| -> (u32, u32) {
@@ -1027,8 +1024,20 @@ impl<'a> Reader<'a> {
         }
         let impl_k = *s.get(*i)?;
         *i += 1;
-        if self.punct(s.get(*i), b'<') && self.ident(s.get(*i + 1)).is_some() && self.is(s.get(*i + 2), "as") {
-            return None;
+        // `impl <T as Tr>::X {}` or `impl <Vec<u8>>::X {}`: a qualified self type, not generics
+        // (syn's `choose_generics_over_qpath`); left to syn.
+        if self.punct(s.get(*i), b'<') {
+            let generics = self.punct(s.get(*i + 1), b'>')
+                || self.punct(s.get(*i + 1), b'#')
+                || self.is(s.get(*i + 1), "const")
+                || ((self.ident(s.get(*i + 1)).is_some() || self.punct(s.get(*i + 1), b'\''))
+                    && [b':', b',', b'>', b'='].iter().any(|c| {
+                        let at = if self.punct(s.get(*i + 1), b'\'') { *i + 3 } else { *i + 2 };
+                        self.punct(s.get(at), *c)
+                    }));
+            if !generics {
+                return None;
+            }
         }
         let generics = self.generics(s, i)?;
         let end =
@@ -1156,14 +1165,14 @@ impl<'a> Reader<'a> {
         if !brace {
             self.expect_punct(s, i, b';')?;
         }
+        let c = self.group(group);
+        if ident.is_none() && c.iter().any(|k| matches!(self.ident(Some(k)), Some("mod" | "use"))) {
+            // Items a macro holds are read by the syn path.
+            return None;
+        }
         let kind = if path.len() == 1 && path.first().is_some_and(|p| p == "macro_rules") {
             ItemKind::MacroRules { name: ident.unwrap_or_default() }
         } else {
-            let c = self.group(group);
-            if ident.is_none() && c.iter().any(|k| matches!(self.ident(Some(k)), Some("mod" | "use"))) {
-                // Items a macro holds are read by the syn path.
-                return None;
-            }
             let mut h = Vec::new();
             self.hash_tokens(&c, &mut h, 0);
             let (mut declared, mut mentioned) = (Vec::new(), Vec::new());
