@@ -229,7 +229,7 @@ struct Found {
     opaque_changed: Vec<(String, String)>,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
     /// The changes to one tracked head type's closure since the base.
     fn diff_type(&self, ty: TypeId, t: &crate::tracked::Tracked) -> TypeDiff {
         let base_ty = self.match_base(ty);
@@ -319,6 +319,13 @@ impl Cx<'_> {
         let (ItemKind::Type(hd), ItemKind::Type(bd)) = (&hi.kind, &bi.kind) else {
             return;
         };
+        // A definition in a file git says did not change (the base reuses the head's summary of
+        // it) changed only if a field's type now resolves to something else.
+        if self.unchanged_item(he, be)
+            && hd.all_fields().all(|f| self.same_type_text(&f.ty, he.module, be.module, &hd.generics))
+        {
+            return;
+        }
         // obake declares every version's fields side by side (`#[obake(cfg("0.1.0"))]`): fields
         // of one name across versions are not a change; each version is frozen by its own cfg.
         if hi.attrs.iter().chain(&bi.attrs).any(|a| a.is("obake")) {
@@ -600,6 +607,40 @@ impl Cx<'_> {
                 v.first().map(|f| self.type_text(res, e.module, &f.ty, &def.generics))
             }
             _ => None,
+        }
+    }
+
+    /// Both type entries are the same item of one file summary, shared by the head and the base.
+    fn unchanged_item(&self, he: &crate::index::TypeEntry, be: &crate::index::TypeEntry) -> bool {
+        let file = |index: &crate::index::Index, id: crate::index::ItemId| index.files.get(id.file as usize).cloned();
+        he.item.idx == be.item.idx
+            && match (file(&self.head.index, he.item), file(&self.base.index, be.item)) {
+                (Some(h), Some(b)) => std::sync::Arc::ptr_eq(&h, &b),
+                _ => false,
+            }
+    }
+
+    /// Whether one written type reads the same in the head's scope `hm` and the base's `bm`: the
+    /// parts [`Cx::type_text`] writes, compared without writing them (equal parts make equal texts).
+    fn same_type_text(&self, ty: &Ty, hm: u32, bm: u32, generics: &[String]) -> bool {
+        match ty {
+            Ty::Path(p) => {
+                let h = self.head_res.resolve_ty_path(hm, p, generics);
+                let b = self.base_res.resolve_ty_path(bm, p, generics);
+                let name = |m: &'a Model, t: TypeId| m.index.type_entry(t).map(|e| e.name.as_str());
+                let same_head = match (&h, &b) {
+                    (Res::Type(x), Res::Type(y)) => name(self.head, *x) == name(self.base, *y),
+                    (Res::Param(_), Res::Param(_)) | (Res::Unresolved, Res::Unresolved) => true,
+                    (Res::Type(_) | Res::Param(_) | Res::Unresolved, _)
+                    | (_, Res::Type(_) | Res::Param(_) | Res::Unresolved) => false,
+                    (x, y) => self.head_res.display(x) == self.base_res.display(y),
+                };
+                same_head
+                    && p.segments.last().is_none_or(|s| s.args.iter().all(|a| self.same_type_text(a, hm, bm, generics)))
+            }
+            Ty::Tuple(v) => v.iter().all(|t| self.same_type_text(t, hm, bm, generics)),
+            Ty::Array(t, _) | Ty::Slice(t) | Ty::Ref(t) => self.same_type_text(t, hm, bm, generics),
+            _ => true,
         }
     }
 

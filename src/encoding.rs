@@ -177,7 +177,7 @@ pub fn self_describing_attrs(item: &Item) -> Option<(&'static str, crate::ir::Lo
         return Some(hit);
     }
     let ItemKind::Type(def) = &item.kind else { return None };
-    let fields = def.fields.iter().chain(def.variants.iter().flat_map(|v| v.fields.iter()));
+    let fields = def.all_fields();
     for f in fields {
         if let Some(hit) = serde_keys(&f.attrs, &["flatten"]) {
             return Some(hit);

@@ -112,6 +112,13 @@ pub struct TypeDef {
     pub variants: Vec<Variant>,
 }
 
+impl TypeDef {
+    /// A struct's fields, or every variant's fields in order.
+    pub fn all_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().chain(self.variants.iter().flat_map(|v| v.fields.iter()))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Fields {
     Named(Vec<Field>),

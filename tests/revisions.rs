@@ -2369,6 +2369,53 @@ fn neutral_cases() -> Vec<(&'static str, String, String)> {
     ]
 }
 
+/// The state in `src/state.rs`, whose field `count` has the type `Count` that `src/ids.rs`
+/// re-exports as `ids`.
+fn state_in_its_file(ids: &str) -> Crate {
+    Crate {
+        deps: Enc::Positional.deps(),
+        config: String::new(),
+        files: vec![
+            (
+                "src/lib.rs".into(),
+                "use ractor::Actor;\n\npub mod ids;\npub mod state;\n\npub struct Keeper;\n\n\
+                 impl Actor for Keeper {\n    type Msg = ();\n    type State = state::Stored;\n    type Arguments = ();\n}\n"
+                    .into(),
+            ),
+            (
+                "src/state.rs".into(),
+                "use crate::ids::*;\nuse serde::{Deserialize, Serialize};\n\n\
+                 #[derive(Serialize, Deserialize)]\npub struct Stored {\n    pub count: Count,\n    pub name: String,\n}\n"
+                    .into(),
+            ),
+            ("src/ids.rs".into(), ids.to_string()),
+        ],
+    }
+}
+
+/// A file git says did not change (its definitions are reused from the head, not compared field
+/// by field) still changes shape when a name it uses now means another type.
+#[test]
+fn field_type_changed_by_another_file() {
+    let cases = vec![
+        Case {
+            name: "`Count` re-exported from another type".into(),
+            base: state_in_its_file("pub use std::num::NonZeroU32 as Count;\n"),
+            head: state_in_its_file("pub use std::num::NonZeroU64 as Count;\n"),
+            expect: vec![deny("HL002", &["`count`", "NonZeroU32", "NonZeroU64"])],
+            modes: ALL_MODES,
+        },
+        Case {
+            name: "`Count` unchanged, another file edited".into(),
+            base: state_in_its_file("pub use std::num::NonZeroU32 as Count;\n"),
+            head: state_in_its_file("// the count of stored items\npub use std::num::NonZeroU32 as Count;\n"),
+            expect: Vec::new(),
+            modes: ALL_MODES,
+        },
+    ];
+    assert_no_failures("field types changed by another file", &run_cases(&cases));
+}
+
 #[test]
 fn neutral_changes_report_nothing() {
     let mut failures = Vec::new();

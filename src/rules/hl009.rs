@@ -46,7 +46,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
             if !memory && !m.is_serialized(member) {
                 continue;
             }
-            let fields = def.fields.iter().chain(def.variants.iter().flat_map(|v| v.fields.iter()));
+            let fields = def.all_fields();
             for f in fields {
                 if !memory && crate::tracked::field_skipped(&f.attrs) {
                     continue;
