@@ -90,21 +90,33 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let manifest = workspace::find_manifest(opts.manifest_path.as_deref(), &opts.cwd)?;
     // With `--head` or `--staged` every analysed file and manifest comes from git.
     let head_from_git = opts.head.is_some() || opts.staged;
-    let (ws, early) = discover(&manifest, opts, head_from_git)?;
+    let (ws, early, early_base) = discover(&manifest, opts, head_from_git)?;
     let ws_root = ws.root.clone();
     if let (workspace::Discovery::Manifests { reason }, false) = (&ws.discovery, head_from_git) {
         eprintln!(
             "warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself"
         );
     }
-    timer.lap(if early.is_some() { "workspace (beside load+parse)" } else { "workspace" });
+    timer.lap(match (&early, &early_base) {
+        (Some(_), Some(_)) => "workspace (beside load+parse and the base's git reads)",
+        (Some(_), None) => "workspace (beside load+parse)",
+        _ => "workspace",
+    });
     let (Setup { config, levels, profiles, ctx }, early) = match early {
         Some((setup, sources)) => (setup, Some(sources)),
         None => (Setup::of(&ws, opts)?, None),
     };
     let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
     // `HEAD` is resolved by the same git process that finds the repository.
-    let repo = if uses_git { Some(git::Repo::open_with_head(&ws.root)?) } else { None };
+    let (early_repo, early_commit, early_tree) = match early_base {
+        Some(e) => (Some(e.repo), e.commit, e.tree),
+        None => (None, None, None),
+    };
+    let repo = match early_repo {
+        Some(repo) => Some(repo?),
+        None if uses_git => Some(git::Repo::open_with_head(&ws.root)?),
+        None => None,
+    };
     // Manifests parsed once per run, shared by the head and the base.
     let manifests = workspace::ManifestCache::default();
     // `--staged` compared with `HEAD`: git lists the staged paths while the index is read.
@@ -159,18 +171,10 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     // when it exists, else `HEAD` for `--staged`.
     let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&ws_root)? } else { None };
     let base_commit = match (&repo, &opts.base) {
-        (Some(repo), Some(rev)) => {
-            let commit = repo.commit(rev)?;
-            if opts.base_exact {
-                Some(commit)
-            } else {
-                let head = match &head_commit {
-                    Some(h) => h.clone(),
-                    None => repo.head()?,
-                };
-                Some(repo.merge_base(&commit, &head, rev)?)
-            }
-        }
+        (Some(repo), Some(rev)) => Some(match early_commit {
+            Some(commit) => commit?,
+            None => base_commit_of(repo, rev, opts.base_exact, head_commit.as_deref())?,
+        }),
         (Some(repo), None) if opts.staged && lock.is_none() => repo.head().ok(),
         _ => None,
     };
@@ -194,6 +198,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
                     root: &ws_root,
                     head_ws: head_ws.clone(),
                     reuse: load::Reuse::of(&head_sources.files, None),
+                    early: early_tree,
                 };
                 let (config, profiles, ctx) = (config.clone(), profiles.clone(), &ctx);
                 Some(scope.spawn(move || analyse_base(rev, config, profiles, ctx, opts.timings)))
@@ -338,6 +343,100 @@ struct BaseRev<'a> {
     head_ws: workspace::Workspace,
     /// The head's summaries, reused for the files git says did not change.
     reuse: load::Reuse,
+    /// The base's tree, already read beside the head's parse ([`EarlyBase`]).
+    early: Option<Result<BaseTree>>,
+}
+
+/// The revision `--base REV` names: REV itself with `--base-exact`, else its merge base with the
+/// head (`head`, or `HEAD` for the working tree and the index).
+fn base_commit_of(repo: &git::Repo, rev: &str, exact: bool, head: Option<&str>) -> Result<String> {
+    let commit = repo.commit(rev)?;
+    if exact {
+        return Ok(commit);
+    }
+    let head = match head {
+        Some(h) => h.to_string(),
+        None => repo.head()?,
+    };
+    repo.merge_base(&commit, &head, rev)
+}
+
+/// What git says of the base before any of its files is read.
+struct BaseTree {
+    tree: git::GitTree,
+    /// Its packages, from its manifests; `None` when the workspace did not exist yet.
+    packages: Option<Vec<workspace::Package>>,
+    /// The paths that differ from the head (`None`: git could not tell).
+    changed: Option<std::collections::HashSet<String>>,
+}
+
+/// List the base's tree, read its manifests and ask git which paths differ from the head.
+fn read_base_tree(
+    repo: &git::Repo,
+    commit: &str,
+    head: git::Head<'_>,
+    index_tree: Option<&git::GitTree>,
+    staged_diff: Option<git::PendingDiff>,
+    manifests: &workspace::ManifestCache,
+    timer: &mut Timer,
+) -> Result<BaseTree> {
+    // The index against the base: which paths differ (one git run, for both uses below).
+    let staged_diff = index_tree.map(|_| match staged_diff {
+        Some(pending) if pending.base() == commit => pending.finish(),
+        _ => repo.start_staged_diff(commit).finish(),
+    });
+    let via_index = index_tree.zip(staged_diff.as_ref());
+    let tree = match via_index.and_then(|(index, diff)| repo.tree_at_via_index(commit, index, diff)) {
+        Some(tree) => tree,
+        None => repo.tree_at(commit)?,
+    };
+    timer.lap("tree");
+    // A base where the workspace did not exist yet: everything is new.
+    let packages = if source::Tree::is_file(&tree, "Cargo.toml") {
+        Some(workspace::packages_at_tree(&tree, manifests)?)
+    } else {
+        None
+    };
+    // Git names the files that changed; the others are not even read.
+    let changed = match (&staged_diff, head) {
+        (Some(diff), git::Head::Index) => diff.changed_paths(repo, commit),
+        (_, head) => repo.changed_paths(commit, head),
+    };
+    timer.lap("workspace, changed paths");
+    Ok(BaseTree { tree, packages, changed })
+}
+
+/// The git work of `--base` that needs neither cargo nor the head's files (the repository, the
+/// base commit, [`BaseTree`]), done on its own thread while cargo runs and the working tree is
+/// parsed. Each step's error is kept, for [`check`] to report where it would have met it.
+struct EarlyBase {
+    /// The workspace root it was read for (kept only if cargo names the same).
+    root: PathBuf,
+    repo: Result<git::Repo>,
+    /// Once the repository opened.
+    commit: Option<Result<String>>,
+    /// Once the commit resolved.
+    tree: Option<Result<BaseTree>>,
+}
+
+impl EarlyBase {
+    fn read(root: PathBuf, rev: &str, exact: bool) -> EarlyBase {
+        let repo = git::Repo::open_with_head(&root);
+        let commit = repo.as_ref().ok().map(|repo| base_commit_of(repo, rev, exact, None));
+        let tree = match (&repo, &commit) {
+            (Ok(repo), Some(Ok(commit))) => Some(read_base_tree(
+                repo,
+                commit,
+                git::Head::WorkingTree,
+                None,
+                None,
+                &workspace::ManifestCache::default(),
+                &mut Timer::new(false),
+            )),
+            _ => None,
+        };
+        EarlyBase { root, repo, commit, tree }
+    }
 }
 
 /// Read, parse, index and analyse the base revision (on its own thread): its model, the warnings
@@ -350,35 +449,22 @@ fn analyse_base(
     timings: bool,
 ) -> Result<(model::Model, Vec<String>, Timer)> {
     let mut timer = Timer::buffered(timings);
-    // The index against the base: which paths differ (one git run, for both uses below).
-    let staged_diff = rev.index_tree.map(|_| match rev.staged_diff {
-        Some(pending) if pending.base() == rev.commit => pending.finish(),
-        _ => rev.repo.start_staged_diff(rev.commit).finish(),
-    });
-    let via_index = rev.index_tree.zip(staged_diff.as_ref());
-    let mut tree = match via_index.and_then(|(index, diff)| rev.repo.tree_at_via_index(rev.commit, index, diff)) {
-        Some(tree) => tree,
-        None => rev.repo.tree_at(rev.commit)?,
+    let BaseTree { mut tree, packages, changed } = match rev.early {
+        Some(early) => early?,
+        None => {
+            read_base_tree(rev.repo, rev.commit, rev.head, rev.index_tree, rev.staged_diff, rev.manifests, &mut timer)?
+        }
     };
-    timer.lap("tree");
-    // A base where the workspace did not exist yet: everything is new.
-    let base_ws = if source::Tree::is_file(&tree, "Cargo.toml") {
-        workspace::at_tree(&tree, rev.root, &rev.head_ws, rev.manifests)?
-    } else {
-        workspace::Workspace {
+    let base_ws = match packages {
+        Some(packages) => workspace::with_packages(packages, source::Tree::describe(&tree), rev.root, &rev.head_ws),
+        None => workspace::Workspace {
             root: rev.root.clone(),
             packages: Vec::new(),
             selected: Vec::new(),
             discovery: workspace::Discovery::Manifests { reason: "no workspace at the base".into() },
             deps: Vec::new(),
-        }
+        },
     };
-    // Git names the files that changed; the others are not even read.
-    let changed = match (&staged_diff, rev.head) {
-        (Some(diff), git::Head::Index) => diff.changed_paths(rev.repo, rev.commit),
-        (_, head) => rev.repo.changed_paths(rev.commit, head),
-    };
-    timer.lap("workspace, changed paths");
     let reuse = load::Reuse { changed, ..rev.reuse };
     let sources = load_tree(&base_ws, &tree, ctx, &reuse);
     timer.lap("load+parse");
@@ -391,17 +477,27 @@ fn analyse_base(
 /// files already loaded when they could be: they start loading from hotlint's own reading of the
 /// manifests ([`workspace::guess`]) while cargo runs, and are kept when cargo names the same root,
 /// members and targets (else they are loaded again, from cargo's workspace).
+#[allow(clippy::type_complexity)]
 fn discover(
     manifest: &std::path::Path,
     opts: &Options,
     head_from_git: bool,
-) -> Result<(workspace::Workspace, Option<(Setup, load::Sources)>)> {
+) -> Result<(workspace::Workspace, Option<(Setup, load::Sources)>, Option<EarlyBase>)> {
     if head_from_git {
-        return Ok((workspace::discover(manifest, &opts.selection, false)?, None));
+        return Ok((workspace::discover(manifest, &opts.selection, false)?, None, None));
     }
     std::thread::scope(|s| {
         let cargo = s.spawn(|| workspace::discover(manifest, &opts.selection, true));
-        let early = workspace::guess(manifest, &opts.selection).and_then(|guess| {
+        let guess = workspace::guess(manifest, &opts.selection);
+        // `--base`: git reads the base beside the parse (kept if cargo names the same root).
+        let base = match (&guess, &opts.base) {
+            (Some(guess), Some(rev)) => {
+                let root = guess.root.clone();
+                Some(s.spawn(move || EarlyBase::read(root, rev, opts.base_exact)))
+            }
+            _ => None,
+        };
+        let early = guess.and_then(|guess| {
             let setup = Setup::of(&guess, opts).ok()?;
             let sources = load_tree(&guess, &source::Worktree::new(&guess.root), &setup.ctx, &load::Reuse::new());
             Some((guess, setup, sources))
@@ -410,7 +506,9 @@ fn discover(
         let early = early
             .filter(|(guess, ..)| guess.root == ws.root && load::member_roots(guess) == load::member_roots(&ws))
             .map(|(_, setup, sources)| (setup, sources));
-        Ok((ws, early))
+        let base =
+            base.map(|b| b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).filter(|b| b.root == ws.root);
+        Ok((ws, early, base))
     })
 }
 

@@ -441,10 +441,15 @@ fn read_toml(tree: &dyn Tree, rel: &str) -> Result<toml::Table> {
     })
 }
 
-/// The workspace as it is in `tree` (a git revision or the index), read from its manifests;
-/// `like` selects the same packages as the head.
-pub fn at_tree(tree: &dyn Tree, root: &Path, like: &Workspace, cache: &ManifestCache) -> Result<Workspace> {
-    let packages = read_manifests_cached(tree, cache)?;
+/// The packages the manifests of `tree` (a git revision or the index) declare, read through
+/// `cache`: with [`with_packages`], the workspace as it is in that tree.
+pub fn packages_at_tree(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<Package>> {
+    read_manifests_cached(tree, cache)
+}
+
+/// A workspace of `packages` (read from the tree `describe` names), with the packages of the
+/// same names as the members `like` selects (the head) selected; all of them when none is.
+pub fn with_packages(packages: Vec<Package>, describe: String, root: &Path, like: &Workspace) -> Workspace {
     let names: BTreeSet<&str> =
         like.selected.iter().filter_map(|&p| like.packages.get(p)).map(|p| p.name.as_str()).collect();
     let mut selected: Vec<usize> =
@@ -452,13 +457,13 @@ pub fn at_tree(tree: &dyn Tree, root: &Path, like: &Workspace, cache: &ManifestC
     if selected.is_empty() {
         selected = (0..packages.len()).collect();
     }
-    Ok(Workspace {
+    Workspace {
         root: root.to_path_buf(),
         packages,
         selected,
-        discovery: Discovery::Manifests { reason: tree.describe() },
+        discovery: Discovery::Manifests { reason: describe },
         deps: Vec::new(),
-    })
+    }
 }
 
 /// The workspace as a git tree has it, with the packages `selection` names, chosen as
