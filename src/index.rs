@@ -124,6 +124,8 @@ pub struct Index {
     pub mod_rs: Vec<bool>,
     pub roots: BTreeMap<(usize, usize), FileId>,
     pub ids: HashMap<String, FileId>,
+    /// Name resolution's answers over this index, shared by every resolver and thread.
+    pub answers: crate::resolve::Answers,
 }
 
 impl Index {
@@ -208,6 +210,7 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             mod_rs: Vec::new(),
             roots: BTreeMap::new(),
             ids: HashMap::new(),
+            answers: Default::default(),
         },
         children: HashMap::new(),
     };

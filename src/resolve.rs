@@ -3,8 +3,9 @@
 //! prelude, the standard prelude and primitive types. `self`/`super`/`crate`, renames, chains of
 //! `pub use` and globs are followed, with cycle detection. External paths come back canonical:
 //! renamed dependencies resolved, `core`/`alloc` as `std`, configured re-export aliases applied.
-//! Invariant: resolution is a pure function of the index; it never fails, it answers
-//! `Unresolved`.
+//! Invariant: resolution is a pure function of the index (and the aliases); it never fails, it
+//! answers `Unresolved`. Its answers are kept in the index ([`Answers`]), shared by every stage
+//! and thread that resolves over it.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -58,17 +59,56 @@ pub struct Resolver<'a> {
     /// up through a module with a thousand globs (web-sys's `features`) must not resolve those
     /// thousand paths again for every name, or for every glob they lead to.
     globs: RefCell<FxHashMap<(ModId, usize), Res>>,
-    /// Answers of [`Resolver::resolve`] (which depends only on its arguments): the same few names
-    /// (`String`, `u64`, `Vec`, a module's own types) are asked in every module again and again.
-    answers: RefCell<FxHashMap<u64, Vec<(Query, Res)>>>,
+    /// [`Resolver::resolve`]'s answers go to (and come from) the index's [`Answers`].
+    shared: bool,
     /// Module lookups made by the current [`Resolver::resolve`]: modules that glob-import each
     /// other all round make the paths through them exponential; past [`MAX_LOOKUPS`] the
     /// resolution gives up (unresolved) instead of hanging.
     lookups: std::cell::Cell<usize>,
 }
 
+/// The (module, name) lookups in progress in one resolution: a cycle of globs or re-exports
+/// comes back to one of them.
+pub type Visited<'n> = FxHashSet<(ModId, &'n str)>;
+
 /// Module lookups one resolution may make (ordinary code needs a few dozen).
 pub const MAX_LOOKUPS: usize = 20_000;
+
+/// Answers of [`Resolver::resolve`] over one index, for every resolver and thread: the same
+/// names are asked again by each stage (actors, migrations, shapes, encodings, the comparison)
+/// and each thread. A resolution depends only on its question and the aliases: answers are kept
+/// for the aliases the first resolver came with, and other aliases are not cached.
+#[derive(Default)]
+pub struct Answers {
+    aliases: std::sync::OnceLock<BTreeMap<String, String>>,
+    shards: [Shard; 16],
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answers")
+    }
+}
+
+type Shard = std::sync::Mutex<FxHashMap<u64, Vec<(Query, Res)>>>;
+
+/// The top 4 bits of a question's hash choose its shard of [`Answers`].
+fn shard_of(key: u64) -> usize {
+    (key >> 60) as usize
+}
+
+impl Answers {
+    /// Whether answers resolved with `aliases` are kept here.
+    fn keeps(&self, aliases: &BTreeMap<String, String>) -> bool {
+        self.aliases.get_or_init(|| aliases.clone()) == aliases
+    }
+
+    fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, FxHashMap<u64, Vec<(Query, Res)>>> {
+        let [first, ..] = &self.shards;
+        let shard: &Shard = self.shards.get(shard_of(key)).unwrap_or(first);
+        shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// A [`Resolver::resolve`] question, as its cache keeps it.
 #[derive(PartialEq, Eq, Hash)]
@@ -133,7 +173,7 @@ impl<'a> Resolver<'a> {
             index,
             aliases,
             globs: RefCell::new(FxHashMap::default()),
-            answers: RefCell::new(FxHashMap::default()),
+            shared: index.answers.keeps(aliases),
             lookups: std::cell::Cell::new(0),
         }
     }
@@ -170,13 +210,18 @@ impl<'a> Resolver<'a> {
                 && q.segs.len() == segs.len()
                 && q.segs.iter().zip(segs).all(|(a, b)| a == b.as_ref())
         };
-        if let Some(hit) = self.answers.borrow().get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
-            return hit.1.clone();
+        let answers = &self.index.answers;
+        if self.shared {
+            if let Some(hit) = answers.shard(key).get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
+                return hit.1.clone();
+            }
         }
         let rest: Vec<String> = rest.iter().map(|s| s.as_ref().to_string()).collect();
         let res = self.resolve_uncached(scope, global, first, &rest, ns);
-        let query = Query { scope, global, ns, segs: segs.iter().map(|s| s.as_ref().to_string()).collect() };
-        self.answers.borrow_mut().entry(key).or_default().push((query, res.clone()));
+        if self.shared {
+            let query = Query { scope, global, ns, segs: segs.iter().map(|s| s.as_ref().to_string()).collect() };
+            answers.shard(key).entry(key).or_default().push((query, res.clone()));
+        }
         res
     }
 
@@ -233,14 +278,10 @@ impl<'a> Resolver<'a> {
     }
 
     /// The first segment of a relative path: the scope chain, then the preludes.
-    fn lookup_lexical(
-        &self,
-        scope: ModId,
-        name: &str,
-        ns: Ns,
-        last: bool,
-        visited: &mut FxHashSet<(ModId, String)>,
-    ) -> Res {
+    fn lookup_lexical<'n>(&self, scope: ModId, name: &'n str, ns: Ns, last: bool, visited: &mut Visited<'n>) -> Res
+    where
+        'a: 'n,
+    {
         let mut m = scope;
         let mut guard = 0;
         let mut externs = Vec::new();
@@ -290,13 +331,10 @@ impl<'a> Resolver<'a> {
 
     /// What `name` means inside module `m` (its items, imports and globs), external glob
     /// candidates included.
-    pub fn lookup_in_module(
-        &self,
-        m: ModId,
-        name: &str,
-        ns: Ns,
-        visited: &mut FxHashSet<(ModId, String)>,
-    ) -> Option<Res> {
+    pub fn lookup_in_module<'n>(&self, m: ModId, name: &'n str, ns: Ns, visited: &mut Visited<'n>) -> Option<Res>
+    where
+        'a: 'n,
+    {
         let mut externs = Vec::new();
         if let Some(r) = self.lookup_definite(m, name, ns, visited, &mut externs) {
             return Some(r);
@@ -306,19 +344,22 @@ impl<'a> Resolver<'a> {
 
     /// Items, imports and workspace globs of `m`; what external globs may bring is pushed to
     /// `externs` instead (the caller decides whether a crate or prelude name wins over them).
-    fn lookup_definite(
+    fn lookup_definite<'n>(
         &self,
         m: ModId,
-        name: &str,
+        name: &'n str,
         ns: Ns,
-        visited: &mut FxHashSet<(ModId, String)>,
+        visited: &mut Visited<'n>,
         externs: &mut Vec<Vec<String>>,
-    ) -> Option<Res> {
+    ) -> Option<Res>
+    where
+        'a: 'n,
+    {
         // `visited` guards the lookups in progress (a cycle of globs or re-exports), not the ones
         // already answered: the same (module, name) may be asked again on another path.
         self.lookups.set(self.lookups.get() + 1);
-        let key = (m, name.to_string());
-        if self.lookups.get() > MAX_LOOKUPS || visited.len() > 256 || !visited.insert(key.clone()) {
+        let key = (m, name);
+        if self.lookups.get() > MAX_LOOKUPS || visited.len() > 256 || !visited.insert(key) {
             return None;
         }
         let r = self.lookup_definite_inner(m, name, ns, visited, externs);
@@ -326,14 +367,17 @@ impl<'a> Resolver<'a> {
         r
     }
 
-    fn lookup_definite_inner(
+    fn lookup_definite_inner<'n>(
         &self,
         m: ModId,
-        name: &str,
+        name: &'n str,
         ns: Ns,
-        visited: &mut FxHashSet<(ModId, String)>,
+        visited: &mut Visited<'n>,
         externs: &mut Vec<Vec<String>>,
-    ) -> Option<Res> {
+    ) -> Option<Res>
+    where
+        'a: 'n,
+    {
         let module = self.index.module(m)?;
         if let Some(defs) = module.names.get(name) {
             // A function or constant never names a module or type: in the type namespace only
@@ -390,7 +434,10 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolve a `use` entry's path (the target module of a glob, the item of a named import).
-    fn resolve_use(&self, m: ModId, entry: &UseEntry, ns: Ns, visited: &mut FxHashSet<(ModId, String)>) -> Res {
+    fn resolve_use<'n>(&self, m: ModId, entry: &'n UseEntry, ns: Ns, visited: &mut Visited<'n>) -> Res
+    where
+        'a: 'n,
+    {
         let Some((first, rest)) = entry.path.split_first() else { return Res::Unresolved };
         let first_ns = if rest.is_empty() { ns } else { Ns::Type };
         let mut cur = if entry.global {
@@ -428,7 +475,10 @@ impl<'a> Resolver<'a> {
         cur
     }
 
-    fn step(&self, cur: Res, seg: &str, ns: Ns, visited: &mut FxHashSet<(ModId, String)>) -> Res {
+    fn step<'n>(&self, cur: Res, seg: &'n str, ns: Ns, visited: &mut Visited<'n>) -> Res
+    where
+        'a: 'n,
+    {
         match cur {
             Res::Mod(m) => match seg {
                 "super" => self.parent_of(m),
@@ -551,5 +601,53 @@ fn ns_of(d: &Def) -> Ns {
     match d {
         Def::Const(_) | Def::Fn(_) => Ns::Value,
         _ => Ns::Type,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{Discovery, Package, Target, TargetKind, Workspace};
+
+    fn index_of(lib: &str) -> Index {
+        let ws = Workspace {
+            root: std::path::PathBuf::from("/hotlint-test-nonexistent"),
+            packages: vec![Package {
+                name: "demo".into(),
+                version: "0.1.0".into(),
+                dir: String::new(),
+                edition: "2021".into(),
+                targets: vec![Target { name: "demo".into(), kind: TargetKind::Lib, root: "src/lib.rs".into() }],
+                deps: Vec::new(),
+            }],
+            selected: vec![0],
+            discovery: Discovery::Manifests { reason: "test".into() },
+            deps: Vec::new(),
+        };
+        let tree =
+            crate::source::MemoryTree { files: BTreeMap::from([("src/lib.rs".to_string(), lib.as_bytes().to_vec())]) };
+        let mut sources = crate::load::Sources::default();
+        let opts = crate::parse::ParseOptions { interesting_calls: Vec::new() };
+        let roots = crate::load::member_roots(&ws);
+        crate::load::load(&mut sources, roots, &tree, &opts, &globset::GlobSet::empty(), 1, &crate::load::Reuse::new());
+        crate::index::build(&ws, sources)
+    }
+
+    /// The index's shared answers hold for the aliases they were resolved with: a resolver
+    /// with other aliases resolves for itself.
+    #[test]
+    fn shared_answers_follow_the_aliases() {
+        let index = index_of("use some_sdk::core::ractor::Actor;\n\npub struct Keeper;\n");
+        let root = index.crates.first().map(|c| c.root).unwrap_or_default();
+        let plain = BTreeMap::new();
+        let aliased = BTreeMap::from([("some_sdk::core::ractor".to_string(), "ractor".to_string())]);
+        let ask = |aliases: &BTreeMap<String, String>| {
+            Resolver::new(&index, aliases).resolve(root, false, &["Actor"], &[], Ns::Type).extern_paths()
+        };
+        assert_eq!(ask(&plain), vec!["some_sdk::core::ractor::Actor".to_string()]);
+        assert_eq!(ask(&aliased), vec!["ractor::Actor".to_string()]);
+        // Asked again, each from the answers it may use.
+        assert_eq!(ask(&plain), vec!["some_sdk::core::ractor::Actor".to_string()]);
+        assert_eq!(ask(&aliased), vec!["ractor::Actor".to_string()]);
     }
 }
