@@ -443,16 +443,27 @@ pub fn derives(attrs: &[Attr]) -> impl Iterator<Item = (Vec<String>, &Attr)> {
     attrs.iter().filter(|a| a.is("derive")).flat_map(|a| a.list().iter().map(move |m| (path_segments(&m.path), a)))
 }
 
+/// What follows the last `::` of a path (all of it when there is none): `path.rsplit("::")`'s
+/// first piece, without a substring searcher (it runs for every derive of every type).
+pub fn last_segment(path: &str) -> &str {
+    let b = path.as_bytes();
+    let mut end = b.len();
+    while end >= 2 {
+        if b.get(end - 2..end) == Some(b"::") {
+            return path.get(end..).unwrap_or("");
+        }
+        end -= 1;
+    }
+    path
+}
+
 /// [`derives`] whose last name `keep` accepts; the others are not split into segments.
 pub fn derives_where<'a>(
     attrs: &'a [Attr],
     keep: impl Fn(&str) -> bool + Copy + 'a,
 ) -> impl Iterator<Item = (Vec<String>, &'a Attr)> {
     attrs.iter().filter(|a| a.is("derive")).flat_map(move |a| {
-        a.list()
-            .iter()
-            .filter(move |m| keep(m.path.rsplit("::").next().unwrap_or("")))
-            .map(move |m| (path_segments(&m.path), a))
+        a.list().iter().filter(move |m| keep(last_segment(&m.path))).map(move |m| (path_segments(&m.path), a))
     })
 }
 
@@ -578,5 +589,16 @@ fn fn_with_id(f: &mut FnDef, id: FileId) {
     f.body.calls.iter_mut().for_each(|c| c.loc.file = id);
     for arm in f.body.match_arms.iter_mut().flatten() {
         arm.loc.file = id;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn last_segment_is_rsplits_first_piece() {
+        for path in ["", ":", "::", "a", "a::", "::a", "serde::Serialize", "a::b::c", "a:::b", "a:b", "a::::b", "é::ü"]
+        {
+            assert_eq!(super::last_segment(path), path.rsplit("::").next().unwrap_or(path), "{path:?}");
+        }
     }
 }

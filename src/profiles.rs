@@ -222,7 +222,7 @@ pub fn interesting_calls(profiles: &[Profile]) -> Vec<String> {
 }
 
 pub fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
+    crate::ir::last_segment(path)
 }
 
 #[cfg(test)]
