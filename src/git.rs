@@ -719,6 +719,22 @@ impl GitTree {
         Ok(out)
     }
 
+    /// Read the files `paths` names (others are skipped) in one exchange with git, ahead of
+    /// their use: the files a base revision changed, read while the head is still being parsed.
+    /// A failure is left for the later read to report.
+    pub fn read_ahead_files<'p>(&mut self, paths: impl IntoIterator<Item = &'p String>) {
+        let paths: Vec<String> = paths
+            .into_iter()
+            .filter(|p| {
+                self.files.contains_key(*p) && self.submodule_of(p).is_none() && !self.prefetched.contains_key(*p)
+            })
+            .cloned()
+            .collect();
+        if let Ok(read) = self.read_ahead(paths) {
+            self.prefetched.extend(read);
+        }
+    }
+
     /// Ask `requests` of this tree's `git cat-file --batch` in one exchange.
     fn exchange(&self, requests: &[String]) -> std::io::Result<Vec<Reply>> {
         self.batch.exchange(requests)

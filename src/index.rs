@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::ir::*;
-use crate::load::{self, MissingModule, Sources};
+use crate::load::{MissingModule, Sources};
 use crate::workspace::{DepKind, TargetKind, Workspace};
 
 pub type CrateId = u32;
@@ -124,6 +124,7 @@ pub struct Index {
     pub mod_rs: Vec<bool>,
     pub roots: BTreeMap<(usize, usize), FileId>,
     pub ids: HashMap<String, FileId>,
+    pub children: Vec<crate::load::ModDecl>,
     /// Name resolution's answers over this index, shared by every resolver and thread.
     pub answers: crate::resolve::Answers,
 }
@@ -147,7 +148,14 @@ impl Index {
 
     /// Give the parsed files back, to load more crates and rebuild.
     pub fn into_sources(self) -> Sources {
-        Sources { files: self.files, mod_rs: self.mod_rs, roots: self.roots, missing: self.missing, ids: self.ids }
+        Sources {
+            files: self.files,
+            mod_rs: self.mod_rs,
+            roots: self.roots,
+            missing: self.missing,
+            ids: self.ids,
+            children: self.children,
+        }
     }
 
     /// Canonical path of a workspace trait (`crate::module::Trait`).
@@ -172,7 +180,13 @@ impl Index {
     pub fn module_path(&self, m: ModId) -> String {
         let Some(module) = self.module(m) else { return String::new() };
         let krate = self.crates.get(module.krate as usize).map(|c| c.display.as_str()).unwrap_or("?");
-        std::iter::once(krate.to_string()).chain(module.path.iter().cloned()).collect::<Vec<_>>().join("::")
+        let mut out = String::with_capacity(krate.len() + module.path.iter().map(|s| s.len() + 2).sum::<usize>());
+        out.push_str(krate);
+        for name in &module.path {
+            out.push_str("::");
+            out.push_str(name);
+        }
+        out
     }
 
     /// The nearest enclosing real module (function scopes resolve `self`/`super` through it).
@@ -210,17 +224,15 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             mod_rs: Vec::new(),
             roots: BTreeMap::new(),
             ids: HashMap::new(),
+            children: Vec::new(),
             answers: Default::default(),
         },
         children: HashMap::new(),
     };
-    // Mod children of each file, computed once.
-    for f in &sources.files {
-        let modrs = sources.mod_rs.get(f.id as usize).copied().unwrap_or(true);
-        for c in load::module_children(f, modrs) {
-            if let Some(child) = sources.child_file(&c.candidates) {
-                b.children.insert((f.id, c.item), child);
-            }
+    // The file of each `mod x;` (the candidates load found, the first one loaded).
+    for decl in &sources.children {
+        if let Some(child) = sources.child_file(&decl.candidates) {
+            b.children.insert((decl.file, decl.item), child);
         }
     }
     // Crates first (so extern preludes can point at workspace libs), then their modules.
@@ -313,6 +325,7 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
     b.index.mod_rs = sources.mod_rs;
     b.index.roots = sources.roots;
     b.index.ids = sources.ids;
+    b.index.children = sources.children;
     for (i, t) in b.index.types.iter().enumerate() {
         b.index.type_by_path.entry(t.path.clone()).or_default().push(i as TypeId);
     }
@@ -387,6 +400,10 @@ impl Builder {
             }
         }
         let mod_test = mod_test || self.index.module(m).is_some_and(|md| md.test);
+        // Items that contain items (a function whose body declares some), and this module's
+        // path as text: each found once per module, not once per item.
+        let containers: HashSet<u32> = f.items.iter().filter_map(|it| it.parent).collect();
+        let mut path_text: Option<String> = None;
         for (idx, item) in f.items.iter().enumerate() {
             if item.parent != container {
                 continue;
@@ -408,7 +425,8 @@ impl Builder {
                 }
                 ItemKind::Type(TypeDef { name, .. }) | ItemKind::Alias(AliasDef { name, .. }) => {
                     let tid = self.index.types.len() as TypeId;
-                    let path = format!("{}::{}", self.module_path(m), name);
+                    let module_path = path_text.get_or_insert_with(|| self.module_path(m));
+                    let path = format!("{module_path}::{name}");
                     self.index.types.push(TypeEntry { item: id, module: m, name: name.clone(), path, test: item_test });
                     self.bind(m, name, Def::Type(tid));
                 }
@@ -424,7 +442,7 @@ impl Builder {
                     let fn_test = item_test || func.attrs.iter().any(is_test_attr);
                     self.index.fns.push(ScopedItem { item: id, module: m, test: fn_test });
                     self.bind(m, &func.name, Def::Fn(id));
-                    if f.items.iter().any(|it| it.parent == Some(idx)) {
+                    if containers.contains(&idx) {
                         let mut path = mod_path.clone();
                         path.push(func.name.clone());
                         let scope = self.new_module(krate, Some(m), ModKind::FnScope, path, file, Some(idx), fn_test);

@@ -205,7 +205,16 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             }
             _ => None,
         };
-        let model = finish_tree(head_ws, head_sources, head_tree, config.clone(), profiles.clone(), &ctx, &mut timer);
+        let model = finish_tree(
+            model::Depth::Full,
+            head_ws,
+            head_sources,
+            head_tree,
+            config.clone(),
+            profiles.clone(),
+            &ctx,
+            &mut timer,
+        );
         let base = base.map(|b| b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (model, base)
     });
@@ -296,8 +305,9 @@ fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<m
         &load::Reuse::new(),
     );
     let index = index::build(&ws, sources);
-    let mut model =
-        on_threads(ctx.jobs, || model::analyse(ws, index, head.config.clone(), head.profiles.clone(), &tree))?;
+    let mut model = on_threads(ctx.jobs, || {
+        model::analyse_to(model::Depth::Base, ws, index, head.config.clone(), head.profiles.clone(), &tree)
+    })?;
     for (path, mig) in migrations {
         for &ty in model.index.type_by_path.get(&path).cloned().unwrap_or_default().iter() {
             model.migrations.insert(ty, mig.clone());
@@ -361,7 +371,10 @@ fn base_commit_of(repo: &git::Repo, rev: &str, exact: bool, head: Option<&str>) 
     repo.merge_base(&commit, &head, rev)
 }
 
-/// What git says of the base before any of its files is read.
+/// At most this many changed sources of the base are read ahead ([`read_base_tree`]).
+const READ_AHEAD: usize = 256;
+
+/// What git says of the base before its files are loaded (the changed ones read ahead).
 struct BaseTree {
     tree: git::GitTree,
     /// Its packages, from its manifests; `None` when the workspace did not exist yet.
@@ -386,7 +399,7 @@ fn read_base_tree(
         _ => repo.start_staged_diff(commit).finish(),
     });
     let via_index = index_tree.zip(staged_diff.as_ref());
-    let tree = match via_index.and_then(|(index, diff)| repo.tree_at_via_index(commit, index, diff)) {
+    let mut tree = match via_index.and_then(|(index, diff)| repo.tree_at_via_index(commit, index, diff)) {
         Some(tree) => tree,
         None => repo.tree_at(commit)?,
     };
@@ -402,6 +415,13 @@ fn read_base_tree(
         (Some(diff), git::Head::Index) => diff.changed_paths(repo, commit),
         (_, head) => repo.changed_paths(commit, head),
     };
+    // The changed sources are read now, in one exchange (a few: a large change is read on use).
+    if let Some(changed) = &changed {
+        let sources = || changed.iter().filter(|p| p.ends_with(".rs"));
+        if sources().count() <= READ_AHEAD {
+            tree.read_ahead_files(sources());
+        }
+    }
     timer.lap("workspace, changed paths");
     Ok(BaseTree { tree, packages, changed })
 }
@@ -469,14 +489,15 @@ fn analyse_base(
     let sources = load_tree(&base_ws, &tree, ctx, &reuse);
     timer.lap("load+parse");
     drop(reuse);
-    let model = finish_tree(base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
+    let model = finish_tree(model::Depth::Base, base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
     Ok((model, std::mem::take(&mut tree.warnings), timer))
 }
 
 /// The workspace (from `cargo metadata`, unless the head comes from git), and the working tree's
 /// files already loaded when they could be: they start loading from hotlint's own reading of the
 /// manifests ([`workspace::guess`]) while cargo runs, and are kept when cargo names the same root,
-/// members and targets (else they are loaded again, from cargo's workspace).
+/// members (names, directories) and targets (else they are loaded again, from cargo's workspace).
+/// With `--base`, git reads the base meanwhile ([`EarlyBase`], kept when the root is the same).
 #[allow(clippy::type_complexity)]
 fn discover(
     manifest: &std::path::Path,
@@ -504,12 +525,22 @@ fn discover(
         });
         let ws = cargo.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
         let early = early
-            .filter(|(guess, ..)| guess.root == ws.root && load::member_roots(guess) == load::member_roots(&ws))
+            .filter(|(guess, ..)| {
+                guess.root == ws.root
+                    && load::member_roots(guess) == load::member_roots(&ws)
+                    && members(guess).eq(members(&ws))
+            })
             .map(|(_, setup, sources)| (setup, sources));
         let base =
             base.map(|b| b.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).filter(|b| b.root == ws.root);
         Ok((ws, early, base))
     })
+}
+
+/// The selected packages' names and directories: with the member roots, what the configuration
+/// ([`config::load`] reads each member's `[package.metadata.hotlint]`) and the loading depend on.
+fn members(ws: &workspace::Workspace) -> impl Iterator<Item = (&str, &str)> {
+    ws.selected.iter().filter_map(|&p| ws.packages.get(p)).map(|p| (p.name.as_str(), p.dir.as_str()))
 }
 
 /// Load and parse one tree's files (the working tree, a revision, the index).
@@ -544,8 +575,10 @@ impl Setup {
     }
 }
 
-/// Index and analyse one tree's parsed files.
+/// Index and analyse one tree's parsed files (the head fully, a base for the comparison).
+#[allow(clippy::too_many_arguments)]
 fn finish_tree(
+    depth: model::Depth,
     ws: workspace::Workspace,
     sources: load::Sources,
     tree: &dyn source::Tree,
@@ -582,7 +615,7 @@ fn finish_tree(
         index = index::build(&ws, sources);
     }
     timer.lap("re-exporting dependencies");
-    let model = on_threads(ctx.jobs, || model::analyse(ws, index, config, profiles, tree))?;
+    let model = on_threads(ctx.jobs, || model::analyse_to(depth, ws, index, config, profiles, tree))?;
     timer.lap("analyse");
     Ok(model)
 }

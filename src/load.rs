@@ -33,6 +33,17 @@ pub struct Sources {
     pub missing: Vec<MissingModule>,
     /// Every loaded file by path.
     pub ids: HashMap<String, FileId>,
+    /// Each `mod x;` declaration of a loaded file with the files it may be.
+    pub children: Vec<ModDecl>,
+}
+
+/// A `mod x;` of a loaded file and its candidate files, as [`module_children`] gave them (the
+/// index takes the first one loaded).
+#[derive(Debug)]
+pub struct ModDecl {
+    pub file: FileId,
+    pub item: u32,
+    pub candidates: Vec<(String, bool)>,
 }
 
 #[derive(Clone, Debug)]
@@ -161,42 +172,47 @@ pub fn load(
                 // that reading it reports why, instead of calling the module's file missing.
                 let present: Vec<&(String, bool)> =
                     child.candidates.iter().filter(|(c, _)| tree.is_file(c) || tree.is_unreadable(c)).collect();
-                if let (false, [first, second, ..]) = (child.path_attr, present.as_slice()) {
+                let both = match (child.path_attr, present.as_slice()) {
+                    (false, [first, second, ..]) => Some((first.0.clone(), second.0.clone())),
+                    _ => None,
+                };
+                if let Some((first, second)) = both {
                     // `a.rs` and `a/mod.rs` both: rustc refuses the crate (E0761); neither is
                     // loaded, and HL000 names both.
                     if let Some(item) = file.items.get(child.item as usize) {
                         sources.missing.push(MissingModule {
                             name: module_name(item),
                             decl: item.loc,
-                            tried: vec![first.0.clone(), second.0.clone()],
+                            tried: vec![first, second],
                             cfg_gated: has_cfg_ancestor(&file, child.item),
                             found_at_both: true,
                         });
                     }
-                    continue;
-                }
-                match present.first() {
-                    Some((path, child_modrs)) => {
-                        // A file already loaded under another path (a symbolic link, a link
-                        // loop) is not loaded again: the module stays undeclared there.
-                        let identity = tree.identity(path);
-                        let seen = identity.as_ref().is_some_and(|i| !identities.insert(i.clone()));
-                        if !exclude.is_match(path) && !sources.ids.contains_key(path) && !seen {
-                            wave.entry(path.clone()).or_insert(*child_modrs);
+                } else {
+                    match present.first() {
+                        Some((path, child_modrs)) => {
+                            // A file already loaded under another path (a symbolic link, a link
+                            // loop) is not loaded again: the module stays undeclared there.
+                            let identity = tree.identity(path);
+                            let seen = identity.as_ref().is_some_and(|i| !identities.insert(i.clone()));
+                            if !exclude.is_match(path) && !sources.ids.contains_key(path) && !seen {
+                                wave.entry(path.clone()).or_insert(*child_modrs);
+                            }
+                        }
+                        None => {
+                            if let Some(item) = file.items.get(child.item as usize) {
+                                sources.missing.push(MissingModule {
+                                    name: module_name(item),
+                                    decl: item.loc,
+                                    tried: child.candidates.iter().map(|(c, _)| c.clone()).collect(),
+                                    cfg_gated: has_cfg_ancestor(&file, child.item),
+                                    found_at_both: false,
+                                });
+                            }
                         }
                     }
-                    None => {
-                        if let Some(item) = file.items.get(child.item as usize) {
-                            sources.missing.push(MissingModule {
-                                name: module_name(item),
-                                decl: item.loc,
-                                tried: child.candidates.iter().map(|(c, _)| c.clone()).collect(),
-                                cfg_gated: has_cfg_ancestor(&file, child.item),
-                                found_at_both: false,
-                            });
-                        }
-                    }
                 }
+                sources.children.push(ModDecl { file: file.id, item: child.item, candidates: child.candidates });
             }
             sources.files.push(file);
         }

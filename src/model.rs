@@ -17,6 +17,8 @@ use crate::tracked::Reason;
 use crate::tracked::{self, Tracked};
 use crate::workspace::Workspace;
 
+/// One revision's analysis. A base's ([`Depth::Base`]) leaves the tracked types' closures, the
+/// encodings and the golden files empty: the comparison and the rules read those of the head.
 #[derive(Debug)]
 pub struct Model {
     pub ws: Workspace,
@@ -43,7 +45,29 @@ pub struct Model {
     pub dep_changes: Vec<crate::deps::DepChange>,
 }
 
+/// What an analysis computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything the rules read.
+    Full,
+    /// What a comparison reads from its base (a revision or the lock): actors, migrations and
+    /// tracked types with their reasons; no shapes (the head's closures are compared), no
+    /// encodings, no golden files.
+    Base,
+}
+
 pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profile>, tree: &dyn Tree) -> Result<Model> {
+    analyse_to(Depth::Full, ws, index, config, profiles, tree)
+}
+
+pub fn analyse_to(
+    depth: Depth,
+    ws: Workspace,
+    index: Index,
+    config: Config,
+    profiles: Vec<Profile>,
+    tree: &dyn Tree,
+) -> Result<Model> {
     let conventions = migrations::conventions()?;
     let formats = encoding::formats()?;
     // Actors and migrations do not depend on each other: found side by side (on the current
@@ -62,9 +86,11 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
     let tracked = {
         let res = Resolver::new(&index, &config.aliases);
         let tracker = tracked::Tracker { index: &index, res: &res, migrations: &migrations, impls: &impls };
-        tracked::find(&tracker, &actors, &config)
+        tracked::find(&tracker, &actors, &config, depth == Depth::Full)
     };
-    let encodings = {
+    let encodings = if depth == Depth::Base {
+        BTreeMap::new()
+    } else {
         use rayon::prelude::*;
         let tracked: Vec<&Tracked> = tracked.values().collect();
         tracked
@@ -77,7 +103,7 @@ pub fn analyse(ws: Workspace, index: Index, config: Config, profiles: Vec<Profil
             .into_iter()
             .collect()
     };
-    let golden = golden_fixtures(&ws, tree);
+    let golden = if depth == Depth::Base { BTreeMap::new() } else { golden_fixtures(&ws, tree) };
     let lock = read_lock(tree);
     Ok(Model {
         ws,

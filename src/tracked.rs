@@ -136,8 +136,8 @@ impl Steps {
     }
 }
 
-/// Which types are tracked and why.
-pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config) -> BTreeMap<TypeId, Tracked> {
+/// Which types are tracked and why; with `shapes`, each one's closure (else left empty).
+pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config, shapes: bool) -> BTreeMap<TypeId, Tracked> {
     let mut reasons: BTreeMap<TypeId, BTreeSet<Reason>> = BTreeMap::new();
     let mut remote: BTreeSet<TypeId> = BTreeSet::new();
     for a in actors.actors.iter().filter(|a| !a.test) {
@@ -185,14 +185,14 @@ pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config) -> BTreeMap<TypeI
     // resolver; the map is ordered by type whatever the order they finish in.
     use rayon::prelude::*;
     let reasons: Vec<(TypeId, BTreeSet<Reason>)> = reasons.into_iter().collect();
-    let steps = Steps::for_types(t.index.types.len());
+    let steps = Steps::for_types(if shapes { t.index.types.len() } else { 0 });
     reasons
         .into_par_iter()
         .map_init(
             || Resolver::new(t.index, t.res.aliases),
             |res, (ty, reasons)| {
                 let t = Tracker { index: t.index, res, migrations: t.migrations, impls: t.impls };
-                tracked(&t, ty, reasons, &remote, &configured, &steps)
+                tracked(&t, ty, reasons, &remote, &configured, shapes.then_some(&steps))
             },
         )
         .collect::<Vec<_>>()
@@ -208,7 +208,7 @@ fn tracked(
     reasons: BTreeSet<Reason>,
     remote: &BTreeSet<TypeId>,
     configured: &BTreeMap<TypeId, &crate::config::Track>,
-    steps: &Steps,
+    steps: Option<&Steps>,
 ) -> Option<(TypeId, Tracked)> {
     let entry = t.index.type_entry(ty)?;
     let migration = t.migrations.get(&ty).cloned();
@@ -222,7 +222,7 @@ fn tracked(
             reasons,
             remote: remote.contains(&ty),
             migration,
-            closure: t.closure_with(ty, memory, steps),
+            closure: steps.map(|steps| t.closure_with(ty, memory, steps)).unwrap_or_default(),
             config_encoding: cfg.and_then(|c| c.encoding.clone()),
             config_compat: cfg.and_then(|c| c.compat.clone()),
             config_version: cfg.and_then(|c| c.version.clone()),
