@@ -155,6 +155,15 @@ impl<'a> Wanted<'a> {
     pub(crate) fn may_match(&self, last: Option<&str>) -> bool {
         last.is_some_and(|l| self.names.contains(l))
     }
+
+    /// An impl of a trait whose last name may match, or an inherent impl under an attribute
+    /// whose last name may.
+    fn may_match_impl(&self, item: &Item, def: &ImplDef) -> bool {
+        match &def.trait_path {
+            Some(tp) => self.may_match(tp.last_name()),
+            None => item.attrs.iter().any(|a| self.may_match(a.path.last().map(String::as_str))),
+        }
+    }
 }
 
 /// Dependency crates that may re-export a framework: a trait, derive or attribute path that
@@ -209,10 +218,20 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
     let cx = Ctx { index, res, profiles };
     let mut out = Actors::default();
     let wanted = Wanted::new(index, profiles, res.aliases);
+    // The impls worth a look, found once (a pass over every impl's trait path and attributes):
+    // actor declarations, message impls and persistence all start from them.
+    let impls: Vec<(&ScopedItem, &Item, &ImplDef)> = index
+        .impls
+        .iter()
+        .filter_map(|imp| match index.item(imp.item) {
+            Some(item @ Item { kind: ItemKind::Impl(def), .. }) if wanted.may_match_impl(item, def) => {
+                Some((imp, item, def))
+            }
+            _ => None,
+        })
+        .collect();
     // 1. Actor declarations: trait impls, attribute impls.
-    for imp in &index.impls {
-        let Some(item) = index.item(imp.item) else { continue };
-        let ItemKind::Impl(def) = &item.kind else { continue };
+    for &(imp, item, def) in &impls {
         if def.negative {
             continue;
         }
@@ -245,29 +264,39 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
             }
         }
     }
-    // 2. Derived actors.
-    for (tid, t) in index.types.iter().enumerate() {
+    // 2. Derived actors. The derives worth resolving are found once (reading every derive of
+    // every type is a pass over scattered memory): here and for remote messages.
+    let derives: Vec<(TypeId, Vec<String>)> = index
+        .types
+        .iter()
+        .enumerate()
+        .filter_map(|(tid, t)| Some((tid as TypeId, index.item(t.item)?)))
+        .flat_map(|(tid, item)| {
+            derives_where(&item.attrs, |last| wanted.may_match(Some(last))).map(move |(d, _)| (tid, d))
+        })
+        .collect();
+    for (tid, dpath) in &derives {
+        let (tid, dpath) = (*tid as usize, dpath);
+        let Some(t) = index.types.get(tid) else { continue };
         let Some(item) = index.item(t.item) else { continue };
-        for (dpath, _) in derives_where(&item.attrs, |last| wanted.may_match(Some(last))) {
-            let cands = path_candidates(res, t.module, &dpath);
-            for p in profiles {
-                for form in &p.actor {
-                    if !form.derive.is_empty() && matches_any(&cands, &form.derive) && !p.not_actor {
-                        out.actors.push(Actor {
-                            id: t.path.clone(),
-                            framework: p.name.clone(),
-                            package: index.file_package.get(t.item.file as usize).copied().flatten(),
-                            ty: Some(tid as TypeId),
-                            decl: item.loc,
-                            decl_first_line: item.first_line,
-                            decl_item: t.item,
-                            scope: t.module,
-                            state: State::SelfType(tid as TypeId),
-                            messages: Vec::new(),
-                            remote: false,
-                            test: t.test,
-                        });
-                    }
+        let cands = path_candidates(res, t.module, dpath);
+        for p in profiles {
+            for form in &p.actor {
+                if !form.derive.is_empty() && matches_any(&cands, &form.derive) && !p.not_actor {
+                    out.actors.push(Actor {
+                        id: t.path.clone(),
+                        framework: p.name.clone(),
+                        package: index.file_package.get(t.item.file as usize).copied().flatten(),
+                        ty: Some(tid as TypeId),
+                        decl: item.loc,
+                        decl_first_line: item.first_line,
+                        decl_item: t.item,
+                        scope: t.module,
+                        state: State::SelfType(tid as TypeId),
+                        messages: Vec::new(),
+                        remote: false,
+                        test: t.test,
+                    });
                 }
             }
         }
@@ -295,9 +324,9 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
             },
         );
     // 3. Messages attached by handler impls and macro blocks; remote markers; persistence.
-    cx.attach_messages(&mut out, &by_type, &wanted);
-    cx.mark_remote(&mut out, &by_type, remote_config, &wanted);
-    cx.persisted(&mut out, &wanted);
+    cx.attach_messages(&mut out, &by_type, &impls);
+    cx.mark_remote(&mut out, &by_type, remote_config, &derives);
+    cx.persisted(&mut out, &impls);
     for a in &mut out.actors {
         a.messages.sort();
         a.messages.dedup_by(|x, y| {
@@ -539,18 +568,15 @@ impl Ctx<'_> {
         }
     }
 
-    fn attach_messages(&self, out: &mut Actors, by_type: &BTreeMap<TypeId, Vec<usize>>, wanted: &Wanted<'_>) {
-        for imp in &self.index.impls {
-            let Some(item) = self.index.item(imp.item) else { continue };
-            let ItemKind::Impl(def) = &item.kind else { continue };
-            // Only a message trait's impl, or an impl under a message attribute, attaches one.
-            let may_attach = match &def.trait_path {
-                Some(tp) => wanted.may_match(tp.last_name()),
-                None => item.attrs.iter().any(|a| wanted.may_match(a.path.last().map(String::as_str))),
-            };
-            if !may_attach {
-                continue;
-            }
+    /// Messages of `impls` (those whose trait or attribute may be a framework's): only a message
+    /// trait's impl, or an impl under a message attribute, attaches one.
+    fn attach_messages(
+        &self,
+        out: &mut Actors,
+        by_type: &BTreeMap<TypeId, Vec<usize>>,
+        impls: &[(&ScopedItem, &Item, &ImplDef)],
+    ) {
+        for &(imp, item, def) in impls {
             let self_res = self.self_type(imp.module, &def.self_ty, &def.generics).0;
             if let Some(tp) = &def.trait_path {
                 let cands = trait_candidates(self, imp.module, tp, &def.generics);
@@ -633,36 +659,36 @@ impl Ctx<'_> {
         out: &mut Actors,
         by_type: &BTreeMap<TypeId, Vec<usize>>,
         remote_config: &[String],
-        wanted: &Wanted<'_>,
+        derives: &[(TypeId, Vec<String>)],
     ) {
         // Message derives (`RactorClusterMessage`, `RemoteMessage`).
         let mut remote_types: BTreeSet<TypeId> = BTreeSet::new();
-        for (tid, t) in self.index.types.iter().enumerate() {
+        for (tid, dpath) in derives {
+            let (tid, dpath) = (*tid as usize, dpath);
+            let Some(t) = self.index.types.get(tid) else { continue };
             let Some(item) = self.index.item(t.item) else { continue };
-            for (dpath, _) in derives_where(&item.attrs, |last| wanted.may_match(Some(last))) {
-                let c = path_candidates(self.res, t.module, &dpath);
-                if self.profiles.iter().filter_map(|p| p.remote.as_ref()).any(|r| matches_any(&c, &r.message_derive)) {
-                    remote_types.insert(tid as TypeId);
-                    out.remote_messages.insert(tid as TypeId, t.path.clone());
+            let c = path_candidates(self.res, t.module, dpath);
+            if self.profiles.iter().filter_map(|p| p.remote.as_ref()).any(|r| matches_any(&c, &r.message_derive)) {
+                remote_types.insert(tid as TypeId);
+                out.remote_messages.insert(tid as TypeId, t.path.clone());
+            }
+            // Remote actors: `#[derive(RemoteActor)] #[remote_messages(M1, M2)]`.
+            for r in self.profiles.iter().filter_map(|p| p.remote.as_ref()) {
+                if !matches_any(&c, &r.actor_derive) {
+                    continue;
                 }
-                // Remote actors: `#[derive(RemoteActor)] #[remote_messages(M1, M2)]`.
-                for r in self.profiles.iter().filter_map(|p| p.remote.as_ref()) {
-                    if !matches_any(&c, &r.actor_derive) {
-                        continue;
+                for &i in by_type.get(&(tid as TypeId)).into_iter().flatten() {
+                    if let Some(a) = out.actors.get_mut(i) {
+                        a.remote = true;
                     }
-                    for &i in by_type.get(&(tid as TypeId)).into_iter().flatten() {
-                        if let Some(a) = out.actors.get_mut(i) {
-                            a.remote = true;
-                        }
-                    }
-                    for attr in item.attrs.iter().filter(|a| r.actor_messages_attribute.iter().any(|n| a.is(n))) {
-                        for m in attr.list() {
-                            let segs: Vec<String> = m.path.split("::").map(str::to_string).collect();
-                            if let Res::Type(mt) = self.res.resolve(t.module, false, &segs, &[], Ns::Type) {
-                                remote_types.insert(mt);
-                                out.remote_messages
-                                    .insert(mt, self.index.type_entry(mt).map(|e| e.path.clone()).unwrap_or_default());
-                            }
+                }
+                for attr in item.attrs.iter().filter(|a| r.actor_messages_attribute.iter().any(|n| a.is(n))) {
+                    for m in attr.list() {
+                        let segs: Vec<String> = m.path.split("::").map(str::to_string).collect();
+                        if let Res::Type(mt) = self.res.resolve(t.module, false, &segs, &[], Ns::Type) {
+                            remote_types.insert(mt);
+                            out.remote_messages
+                                .insert(mt, self.index.type_entry(mt).map(|e| e.path.clone()).unwrap_or_default());
                         }
                     }
                 }
@@ -725,16 +751,12 @@ impl Ctx<'_> {
         out
     }
 
-    fn persisted(&self, out: &mut Actors, wanted: &Wanted<'_>) {
+    fn persisted(&self, out: &mut Actors, impls: &[(&ScopedItem, &Item, &ImplDef)]) {
         for p in self.profiles {
             let Some(form) = &p.persist else { continue };
-            for imp in &self.index.impls {
-                let Some(item) = self.index.item(imp.item) else { continue };
-                let ItemKind::Impl(def) = &item.kind else { continue };
+            for &(imp, _, def) in impls {
                 let Some(tp) = &def.trait_path else { continue };
-                if !wanted.may_match(tp.last_name())
-                    || !matches_any(&trait_candidates(self, imp.module, tp, &def.generics), &form.traits)
-                {
+                if !matches_any(&trait_candidates(self, imp.module, tp, &def.generics), &form.traits) {
                     continue;
                 }
                 let Some(actor_ty) = self.self_type(imp.module, &def.self_ty, &def.generics).0 else { continue };
