@@ -320,8 +320,10 @@ impl<'a> Cx<'a> {
             return;
         };
         // A definition in a file git says did not change (the base reuses the head's summary of
-        // it) changed only if a field's type now resolves to something else.
+        // it) changed only if a field's type now resolves to something else, unless a serialized
+        // name repeats: the comparison below pairs each name with its first namesake.
         if self.unchanged_item(he, be)
+            && names_unique(hi, hd)
             && hd.all_fields().all(|f| self.same_type_text(&f.ty, he.module, be.module, &hd.generics))
         {
             return;
@@ -871,6 +873,34 @@ impl<'a> Cx<'a> {
             );
         }
     }
+}
+
+/// Whether every serialized name of a definition is its own: its fields (or each variant's), and
+/// its variants. A repeated one (`#[cfg]` twins, a rename onto another's name) makes the full
+/// comparison pair a field or variant with another of the same name.
+fn names_unique(item: &Item, def: &TypeDef) -> bool {
+    fn unique(mut names: Vec<String>) -> bool {
+        names.sort_unstable();
+        names.windows(2).all(|w| w.first() != w.last())
+    }
+    let fields_unique = |fields: &Fields, rename_all: Option<&str>| {
+        unique(
+            fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| match &f.name {
+                    Some(n) => serialized_name(n, &f.attrs, rename_all, false),
+                    None => i.to_string(),
+                })
+                .collect(),
+        )
+    };
+    let rename_all = serde_value(&item.attrs, "rename_all");
+    fields_unique(&def.fields, rename_all.as_deref())
+        && unique(
+            def.variants.iter().map(|v| serialized_name(&v.name, &v.attrs, rename_all.as_deref(), true)).collect(),
+        )
+        && def.variants.iter().all(|v| fields_unique(&v.fields, serde_value(&v.attrs, "rename_all").as_deref()))
 }
 
 /// A field's serde functions, as written.

@@ -125,8 +125,6 @@ pub struct Index {
     pub roots: BTreeMap<(usize, usize), FileId>,
     pub ids: HashMap<String, FileId>,
     pub children: Vec<crate::load::ModDecl>,
-    /// Name resolution's answers over this index, shared by every resolver and thread.
-    pub answers: crate::resolve::Answers,
 }
 
 impl Index {
@@ -225,7 +223,6 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             roots: BTreeMap::new(),
             ids: HashMap::new(),
             children: Vec::new(),
-            answers: Default::default(),
         },
         children: HashMap::new(),
     };

@@ -3,9 +3,10 @@
 //! prelude, the standard prelude and primitive types. `self`/`super`/`crate`, renames, chains of
 //! `pub use` and globs are followed, with cycle detection. External paths come back canonical:
 //! renamed dependencies resolved, `core`/`alloc` as `std`, configured re-export aliases applied.
-//! Invariant: resolution is a pure function of the index (and the aliases); it never fails, it
-//! answers `Unresolved`. Its answers are kept in the index ([`Answers`]), shared by every stage
-//! and thread that resolves over it.
+//! Invariant: resolution never fails, it answers `Unresolved`; it is a function of the index and
+//! the aliases, except inside a cycle of glob imports, where a glob's target worked out while the
+//! cycle guard cut a lookup short is kept by that resolver for its later answers (README, Known
+//! limits). Resolvers therefore keep their answers to themselves.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -59,8 +60,11 @@ pub struct Resolver<'a> {
     /// up through a module with a thousand globs (web-sys's `features`) must not resolve those
     /// thousand paths again for every name, or for every glob they lead to.
     globs: RefCell<FxHashMap<(ModId, usize), Res>>,
-    /// [`Resolver::resolve`]'s answers go to (and come from) the index's [`Answers`].
-    shared: bool,
+    /// Answers of [`Resolver::resolve`]: the same few names (`String`, `u64`, `Vec`, a module's
+    /// own types) are asked in every module again and again. Kept per resolver, not shared: an
+    /// answer worked out inside a cycle of glob imports (cut short by the cycle guard) can differ
+    /// from a fresh one, and a shared cache made that depend on which thread asked first.
+    answers: RefCell<FxHashMap<u64, Vec<(Query, Res)>>>,
     /// Module lookups made by the current [`Resolver::resolve`]: modules that glob-import each
     /// other all round make the paths through them exponential; past [`MAX_LOOKUPS`] the
     /// resolution gives up (unresolved) instead of hanging.
@@ -73,42 +77,6 @@ pub type Visited<'n> = FxHashSet<(ModId, &'n str)>;
 
 /// Module lookups one resolution may make (ordinary code needs a few dozen).
 pub const MAX_LOOKUPS: usize = 20_000;
-
-/// Answers of [`Resolver::resolve`] over one index, for every resolver and thread: the same
-/// names are asked again by each stage (actors, migrations, shapes, encodings, the comparison)
-/// and each thread. A resolution depends only on its question and the aliases: answers are kept
-/// for the aliases the first resolver came with, and other aliases are not cached.
-#[derive(Default)]
-pub struct Answers {
-    aliases: std::sync::OnceLock<BTreeMap<String, String>>,
-    shards: [Shard; 16],
-}
-
-impl std::fmt::Debug for Answers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Answers")
-    }
-}
-
-type Shard = std::sync::Mutex<FxHashMap<u64, Vec<(Query, Res)>>>;
-
-/// The top 4 bits of a question's hash choose its shard of [`Answers`].
-fn shard_of(key: u64) -> usize {
-    (key >> 60) as usize
-}
-
-impl Answers {
-    /// Whether answers resolved with `aliases` are kept here.
-    fn keeps(&self, aliases: &BTreeMap<String, String>) -> bool {
-        self.aliases.get_or_init(|| aliases.clone()) == aliases
-    }
-
-    fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, FxHashMap<u64, Vec<(Query, Res)>>> {
-        let [first, ..] = &self.shards;
-        let shard: &Shard = self.shards.get(shard_of(key)).unwrap_or(first);
-        shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 /// A [`Resolver::resolve`] question, as its cache keeps it.
 #[derive(PartialEq, Eq, Hash)]
@@ -173,7 +141,7 @@ impl<'a> Resolver<'a> {
             index,
             aliases,
             globs: RefCell::new(FxHashMap::default()),
-            shared: index.answers.keeps(aliases),
+            answers: RefCell::new(FxHashMap::default()),
             lookups: std::cell::Cell::new(0),
         }
     }
@@ -210,18 +178,13 @@ impl<'a> Resolver<'a> {
                 && q.segs.len() == segs.len()
                 && q.segs.iter().zip(segs).all(|(a, b)| a == b.as_ref())
         };
-        let answers = &self.index.answers;
-        if self.shared {
-            if let Some(hit) = answers.shard(key).get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
-                return hit.1.clone();
-            }
+        if let Some(hit) = self.answers.borrow().get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
+            return hit.1.clone();
         }
         let rest: Vec<String> = rest.iter().map(|s| s.as_ref().to_string()).collect();
         let res = self.resolve_uncached(scope, global, first, &rest, ns);
-        if self.shared {
-            let query = Query { scope, global, ns, segs: segs.iter().map(|s| s.as_ref().to_string()).collect() };
-            answers.shard(key).entry(key).or_default().push((query, res.clone()));
-        }
+        let query = Query { scope, global, ns, segs: segs.iter().map(|s| s.as_ref().to_string()).collect() };
+        self.answers.borrow_mut().entry(key).or_default().push((query, res.clone()));
         res
     }
 
@@ -601,53 +564,5 @@ fn ns_of(d: &Def) -> Ns {
     match d {
         Def::Const(_) | Def::Fn(_) => Ns::Value,
         _ => Ns::Type,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::workspace::{Discovery, Package, Target, TargetKind, Workspace};
-
-    fn index_of(lib: &str) -> Index {
-        let ws = Workspace {
-            root: std::path::PathBuf::from("/hotlint-test-nonexistent"),
-            packages: vec![Package {
-                name: "demo".into(),
-                version: "0.1.0".into(),
-                dir: String::new(),
-                edition: "2021".into(),
-                targets: vec![Target { name: "demo".into(), kind: TargetKind::Lib, root: "src/lib.rs".into() }],
-                deps: Vec::new(),
-            }],
-            selected: vec![0],
-            discovery: Discovery::Manifests { reason: "test".into() },
-            deps: Vec::new(),
-        };
-        let tree =
-            crate::source::MemoryTree { files: BTreeMap::from([("src/lib.rs".to_string(), lib.as_bytes().to_vec())]) };
-        let mut sources = crate::load::Sources::default();
-        let opts = crate::parse::ParseOptions { interesting_calls: Vec::new() };
-        let roots = crate::load::member_roots(&ws);
-        crate::load::load(&mut sources, roots, &tree, &opts, &globset::GlobSet::empty(), 1, &crate::load::Reuse::new());
-        crate::index::build(&ws, sources)
-    }
-
-    /// The index's shared answers hold for the aliases they were resolved with: a resolver
-    /// with other aliases resolves for itself.
-    #[test]
-    fn shared_answers_follow_the_aliases() {
-        let index = index_of("use some_sdk::core::ractor::Actor;\n\npub struct Keeper;\n");
-        let root = index.crates.first().map(|c| c.root).unwrap_or_default();
-        let plain = BTreeMap::new();
-        let aliased = BTreeMap::from([("some_sdk::core::ractor".to_string(), "ractor".to_string())]);
-        let ask = |aliases: &BTreeMap<String, String>| {
-            Resolver::new(&index, aliases).resolve(root, false, &["Actor"], &[], Ns::Type).extern_paths()
-        };
-        assert_eq!(ask(&plain), vec!["some_sdk::core::ractor::Actor".to_string()]);
-        assert_eq!(ask(&aliased), vec!["ractor::Actor".to_string()]);
-        // Asked again, each from the answers it may use.
-        assert_eq!(ask(&plain), vec!["some_sdk::core::ractor::Actor".to_string()]);
-        assert_eq!(ask(&aliased), vec!["ractor::Actor".to_string()]);
     }
 }

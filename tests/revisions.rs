@@ -2416,6 +2416,30 @@ fn field_type_changed_by_another_file() {
     assert_no_failures("field types changed by another file", &run_cases(&cases));
 }
 
+/// A definition in a file git says did not change is judged as the same definition in a file
+/// that changed elsewhere: serialized names that repeat (`#[cfg]` twins) are paired the same way.
+#[test]
+fn untouched_and_touched_files_are_judged_alike() {
+    let lib = "use ractor::Actor;\n\npub mod state;\n\npub struct Keeper;\n\n\
+               impl Actor for Keeper {\n    type Msg = ();\n    type State = state::Stored;\n    type Arguments = ();\n}\n";
+    let twins = "use serde::{Deserialize, Serialize};\n\n#[derive(Serialize, Deserialize)]\npub struct Stored {\n    \
+                 #[cfg(unix)]\n    pub fd: i32,\n    #[cfg(windows)]\n    pub fd: u64,\n}\n\n\
+                 #[derive(Serialize, Deserialize)]\npub enum Mode {\n    #[cfg(unix)]\n    Raw(u32),\n    \
+                 #[cfg(windows)]\n    Raw(String),\n}\n";
+    let krate = |state: String| Crate {
+        deps: Enc::Positional.deps(),
+        config: "version = 1\n\n[[track]]\ntype = \"demo::state::Mode\"\n".into(),
+        files: vec![("src/lib.rs".into(), lib.into()), ("src/state.rs".into(), state)],
+    };
+    let repo = Repo::new();
+    repo.set_crate(&krate(twins.to_string()));
+    repo.commit("base");
+    let untouched: Vec<String> = repo.check(&["--base", "HEAD"]).findings.iter().map(Found::short).collect();
+    repo.set_crate(&krate(format!("{twins}// touched\n")));
+    let touched: Vec<String> = repo.check(&["--base", "HEAD"]).findings.iter().map(Found::short).collect();
+    assert_eq!(untouched, touched);
+}
+
 #[test]
 fn neutral_changes_report_nothing() {
     let mut failures = Vec::new();
