@@ -406,7 +406,7 @@ fn read_base_tree(
     timer.lap("tree");
     // A base where the workspace did not exist yet: everything is new.
     let packages = if source::Tree::is_file(&tree, "Cargo.toml") {
-        Some(workspace::packages_at_tree(&tree, manifests)?)
+        Some(workspace::read_manifests_cached(&tree, manifests)?)
     } else {
         None
     };

@@ -95,47 +95,6 @@ pub struct Tracker<'a> {
     pub impls: &'a BTreeMap<TypeId, Vec<usize>>,
 }
 
-/// What one definition adds to every closure that reaches it ([`Tracker::step`]).
-#[derive(Default)]
-struct Step {
-    next: Vec<TypeId>,
-    externals: Vec<String>,
-    opaque: Vec<(String, String)>,
-    unresolved: Vec<String>,
-    truncated: bool,
-}
-
-impl Step {
-    fn of(c: Closure, next: Vec<TypeId>) -> Step {
-        Step {
-            next,
-            externals: c.externals.into_iter().collect(),
-            opaque: c.opaque.into_iter().collect(),
-            unresolved: c.unresolved.into_iter().collect(),
-            truncated: c.truncated,
-        }
-    }
-}
-
-/// Each definition's [`Step`], computed once for all the closures of one model (tracked types
-/// share most of their shapes), by whichever thread needs it first. Only the usual walk (skipped
-/// fields not followed) is kept.
-struct Steps(Vec<std::sync::OnceLock<Step>>);
-
-impl Steps {
-    fn none() -> Steps {
-        Steps(Vec::new())
-    }
-
-    fn for_types(n: usize) -> Steps {
-        Steps((0..n).map(|_| std::sync::OnceLock::new()).collect())
-    }
-
-    fn cell(&self, t: TypeId, follow_skipped: bool) -> Option<&std::sync::OnceLock<Step>> {
-        if follow_skipped { None } else { self.0.get(t as usize) }
-    }
-}
-
 /// Which types are tracked and why; with `shapes`, each one's closure (else left empty).
 pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config, shapes: bool) -> BTreeMap<TypeId, Tracked> {
     let mut reasons: BTreeMap<TypeId, BTreeSet<Reason>> = BTreeMap::new();
@@ -185,14 +144,13 @@ pub fn find(t: &Tracker<'_>, actors: &Actors, config: &Config, shapes: bool) -> 
     // resolver; the map is ordered by type whatever the order they finish in.
     use rayon::prelude::*;
     let reasons: Vec<(TypeId, BTreeSet<Reason>)> = reasons.into_iter().collect();
-    let steps = Steps::for_types(if shapes { t.index.types.len() } else { 0 });
     reasons
         .into_par_iter()
         .map_init(
             || Resolver::new(t.index, t.res.aliases),
             |res, (ty, reasons)| {
                 let t = Tracker { index: t.index, res, migrations: t.migrations, impls: t.impls };
-                tracked(&t, ty, reasons, &remote, &configured, shapes.then_some(&steps))
+                tracked(&t, ty, reasons, &remote, &configured, shapes)
             },
         )
         .collect::<Vec<_>>()
@@ -208,7 +166,7 @@ fn tracked(
     reasons: BTreeSet<Reason>,
     remote: &BTreeSet<TypeId>,
     configured: &BTreeMap<TypeId, &crate::config::Track>,
-    steps: Option<&Steps>,
+    shape: bool,
 ) -> Option<(TypeId, Tracked)> {
     let entry = t.index.type_entry(ty)?;
     let migration = t.migrations.get(&ty).cloned();
@@ -222,7 +180,7 @@ fn tracked(
             reasons,
             remote: remote.contains(&ty),
             migration,
-            closure: steps.map(|steps| t.closure_with(ty, memory, steps)).unwrap_or_default(),
+            closure: if shape { t.closure(ty, memory) } else { Closure::default() },
             config_encoding: cfg.and_then(|c| c.encoding.clone()),
             config_compat: cfg.and_then(|c| c.compat.clone()),
             config_version: cfg.and_then(|c| c.version.clone()),
@@ -271,12 +229,6 @@ impl Tracker<'_> {
 
     /// The closure of `root`'s shape.
     pub fn closure(&self, root: TypeId, follow_skipped: bool) -> Closure {
-        self.closure_with(root, follow_skipped, &Steps::none())
-    }
-
-    /// The closure of `root`'s shape, reusing (and filling) `steps`: what each definition adds is
-    /// the same in every closure that reaches it.
-    fn closure_with(&self, root: TypeId, follow_skipped: bool, steps: &Steps) -> Closure {
         let mut c = Closure::default();
         let mut seen: BTreeSet<TypeId> = BTreeSet::new();
         let mut queue: VecDeque<TypeId> = VecDeque::from([root]);
@@ -287,19 +239,55 @@ impl Tracker<'_> {
                 break;
             }
             c.types.push(t);
-            let computed;
-            let step = match steps.cell(t, follow_skipped) {
-                Some(cell) => cell.get_or_init(|| self.step(t, follow_skipped)),
-                None => {
-                    computed = self.step(t, follow_skipped);
-                    &computed
+            let Some(entry) = self.index.type_entry(t) else { continue };
+            let Some(item) = self.index.item(entry.item) else { continue };
+            if self.hand_written_serde(t).is_some() {
+                c.opaque.insert((entry.path.clone(), "hand-written serde impl".into()));
+                continue;
+            }
+            let mut next = Vec::new();
+            match &item.kind {
+                ItemKind::Alias(a) => self.walk_ty(entry.module, &a.ty, &a.generics, 0, &mut c, &mut next),
+                ItemKind::Type(def) => {
+                    let serialized = migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Deserialize")
+                        || migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Serialize");
+                    // `#[serde(from = "T")]`, `into`, `try_from`: the shape is the proxy's.
+                    let proxy =
+                        ["from", "try_from", "into"].iter().find_map(|k| migrations::serde_value(&item.attrs, k));
+                    if let Some(proxy) = proxy {
+                        if let Ok(pt) = syn::parse_str::<syn::Type>(&proxy) {
+                            self.walk_ty(
+                                entry.module,
+                                &crate::parse::conv_ty(&pt, 0),
+                                &def.generics,
+                                0,
+                                &mut c,
+                                &mut next,
+                            );
+                        }
+                    } else {
+                        for f in def.all_fields() {
+                            if serialized && !follow_skipped && field_skipped(&f.attrs) {
+                                continue;
+                            }
+                            if ["with", "deserialize_with", "serialize_with"]
+                                .iter()
+                                .any(|k| migrations::serde_value(&f.attrs, k).is_some())
+                                || f.attrs.iter().any(|a| a.is("serde_as"))
+                            {
+                                c.opaque.insert((
+                                    format!("{}.{}", entry.path, f.name.clone().unwrap_or_default()),
+                                    "field with a custom serde function".into(),
+                                ));
+                                continue;
+                            }
+                            self.walk_ty(entry.module, &f.ty, &def.generics, 0, &mut c, &mut next);
+                        }
+                    }
                 }
-            };
-            c.externals.extend(step.externals.iter().cloned());
-            c.opaque.extend(step.opaque.iter().cloned());
-            c.unresolved.extend(step.unresolved.iter().cloned());
-            c.truncated |= step.truncated;
-            for &n in &step.next {
+                _ => {}
+            }
+            for n in next {
                 if n != root && self.migrations.contains_key(&n) {
                     c.boundaries.insert(n);
                 } else if seen.insert(n) {
@@ -312,54 +300,6 @@ impl Tracker<'_> {
         rest.sort_by_key(|t| self.index.type_entry(*t).map(|e| e.path.clone()));
         c.types = std::iter::once(first).chain(rest).collect();
         c
-    }
-
-    /// What one definition adds to a closure: the definitions its fields reach (in order) and
-    /// its external, opaque and unresolved parts.
-    fn step(&self, t: TypeId, follow_skipped: bool) -> Step {
-        let mut c = Closure::default();
-        let mut next = Vec::new();
-        let Some(entry) = self.index.type_entry(t) else { return Step::default() };
-        let Some(item) = self.index.item(entry.item) else { return Step::default() };
-        if self.hand_written_serde(t).is_some() {
-            c.opaque.insert((entry.path.clone(), "hand-written serde impl".into()));
-            return Step::of(c, next);
-        }
-        match &item.kind {
-            ItemKind::Alias(a) => self.walk_ty(entry.module, &a.ty, &a.generics, 0, &mut c, &mut next),
-            ItemKind::Type(def) => {
-                let serialized = migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Deserialize")
-                    || migrations::has_serde_derive(self.res, entry.module, &item.attrs, "Serialize");
-                // `#[serde(from = "T")]`, `into`, `try_from`: the shape is the proxy's.
-                let proxy = ["from", "try_from", "into"].iter().find_map(|k| migrations::serde_value(&item.attrs, k));
-                if let Some(proxy) = proxy {
-                    if let Ok(pt) = syn::parse_str::<syn::Type>(&proxy) {
-                        self.walk_ty(entry.module, &crate::parse::conv_ty(&pt, 0), &def.generics, 0, &mut c, &mut next);
-                    }
-                } else {
-                    let fields = def.all_fields();
-                    for f in fields {
-                        if serialized && !follow_skipped && field_skipped(&f.attrs) {
-                            continue;
-                        }
-                        if ["with", "deserialize_with", "serialize_with"]
-                            .iter()
-                            .any(|k| migrations::serde_value(&f.attrs, k).is_some())
-                            || f.attrs.iter().any(|a| a.is("serde_as"))
-                        {
-                            c.opaque.insert((
-                                format!("{}.{}", entry.path, f.name.clone().unwrap_or_default()),
-                                "field with a custom serde function".into(),
-                            ));
-                            continue;
-                        }
-                        self.walk_ty(entry.module, &f.ty, &def.generics, 0, &mut c, &mut next);
-                    }
-                }
-            }
-            _ => {}
-        }
-        Step::of(c, next)
     }
 
     fn walk_ty(

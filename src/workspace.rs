@@ -441,12 +441,6 @@ fn read_toml(tree: &dyn Tree, rel: &str) -> Result<toml::Table> {
     })
 }
 
-/// The packages the manifests of `tree` (a git revision or the index) declare, read through
-/// `cache`: with [`with_packages`], the workspace as it is in that tree.
-pub fn packages_at_tree(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<Package>> {
-    read_manifests_cached(tree, cache)
-}
-
 /// A workspace of `packages` (read from the tree `describe` names), with the packages of the
 /// same names as the members `like` selects (the head) selected; all of them when none is.
 pub fn with_packages(packages: Vec<Package>, describe: String, root: &Path, like: &Workspace) -> Workspace {
@@ -645,8 +639,9 @@ impl ManifestCache {
     }
 }
 
-/// [`read_manifests`], parsing each manifest once, and not again when `cache` has its blob.
-fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<Package>> {
+/// [`read_manifests`], parsing each manifest once, and not again when `cache` has its blob: with
+/// [`with_packages`], the workspace as a git revision or the index has it.
+pub fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<Package>> {
     let root = cache.read(tree, "Cargo.toml")?;
     let ws_deps = root
         .get("workspace")
