@@ -258,23 +258,41 @@ pub fn check(opts: &Options) -> Result<report::Report> {
 fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<model::Model> {
     let (crates, migrations) = lock::synthetic_sources(lock);
     let mut tree = source::MemoryTree::default();
-    let mut packages = Vec::new();
-    for (name, text) in &crates {
-        tree.files.insert(format!("{name}/src/lib.rs"), text.clone().into_bytes());
-        packages.push(workspace::Package {
-            name: name.clone(),
-            version: "0.0.0".into(),
-            dir: name.clone(),
-            edition: "2021".into(),
-            targets: vec![workspace::Target {
-                name: name.clone(),
-                kind: workspace::TargetKind::Lib,
-                root: format!("{name}/src/lib.rs"),
-            }],
-            deps: Vec::new(),
+    // One package per lib name: a suffixed crate (`svc[bin]`) is a target of the package `svc`,
+    // beside its lib (empty when the lock records none), so the index names it `svc[bin]` again.
+    let mut packages: std::collections::BTreeMap<String, workspace::Package> = std::collections::BTreeMap::new();
+    for (krate, text) in &crates {
+        let (name, kind) = lock::split_crate_name(krate);
+        let package = packages.entry(name.to_string()).or_insert_with(|| {
+            let lib = format!("{name}/src/lib.rs");
+            tree.files.entry(lib.clone()).or_default();
+            workspace::Package {
+                name: name.to_string(),
+                version: "0.0.0".into(),
+                dir: name.to_string(),
+                edition: "2021".into(),
+                targets: vec![workspace::Target {
+                    name: name.to_string(),
+                    kind: workspace::TargetKind::Lib,
+                    root: lib,
+                }],
+                deps: Vec::new(),
+            }
         });
+        let root = match kind {
+            workspace::TargetKind::Lib => format!("{name}/src/lib.rs"),
+            other => {
+                let root = format!("{name}/src/{}.rs", other.as_str());
+                package.targets.push(workspace::Target { name: name.to_string(), kind: other, root: root.clone() });
+                root
+            }
+        };
+        tree.files.insert(root, text.clone().into_bytes());
     }
-    let names: Vec<String> = crates.keys().cloned().collect();
+    // Every package depends on every lib, its own included: the recorded items name their own
+    // crate's types by its name (`::svc::Inner`).
+    let names: Vec<String> = packages.keys().cloned().collect();
+    let mut packages: Vec<workspace::Package> = packages.into_values().collect();
     for p in &mut packages {
         p.deps = names
             .iter()

@@ -95,7 +95,10 @@ pub fn from_model(m: &Model, previous: Option<&Lock>) -> Lock {
     let res = Resolver::new(&m.index, &m.config.aliases);
     let mut types: BTreeMap<String, Entry> = BTreeMap::new();
     for t in m.tracked.values() {
-        if m.index.type_entry(t.ty).is_some_and(|e| e.test) || t.path.contains('[') {
+        // Test-only types never ship. Types of a bin, example or bench that shares its package's
+        // lib name (`svc[bin]::…`, the default `lib.rs` + `main.rs` layout) do, and are recorded
+        // under that suffixed crate name.
+        if m.index.type_entry(t.ty).is_some_and(|e| e.test) {
             continue;
         }
         let mut defs: BTreeSet<String> = BTreeSet::new();
@@ -258,7 +261,25 @@ fn canon_ty(res: &Resolver<'_>, scope: ModId, ty: &Ty, generics: &[String], dept
     }
 }
 
+/// A crate name of the lock split into the package's lib name and the target kind its suffix
+/// names: `svc` → (`svc`, lib), `svc[bin]` → (`svc`, bin).
+pub fn split_crate_name(krate: &str) -> (&str, crate::workspace::TargetKind) {
+    use crate::workspace::TargetKind;
+    let Some((name, rest)) = krate.split_once('[') else { return (krate, TargetKind::Lib) };
+    let kind = match rest.trim_end_matches(']') {
+        "bin" => TargetKind::Bin,
+        "example" => TargetKind::Example,
+        "test" => TargetKind::Test,
+        "bench" => TargetKind::Bench,
+        _ => TargetKind::Lib,
+    };
+    (name, kind)
+}
+
 /// The in-memory workspace a lock stands for, and the migrations it records (by type path).
+/// Sources are keyed by crate name as canonical paths spell it (`svc`, `svc[bin]`); a suffixed
+/// crate's references to its own items are written `crate::…` (a suffix is no Rust syntax, and
+/// nothing outside a bin can name its items).
 pub fn synthetic_sources(lock: &Lock) -> (BTreeMap<String, String>, BTreeMap<String, Migration>) {
     // crate → module path → items
     let mut crates: BTreeMap<String, BTreeMap<Vec<String>, BTreeSet<String>>> = BTreeMap::new();
@@ -307,13 +328,18 @@ pub fn synthetic_sources(lock: &Lock) -> (BTreeMap<String, String>, BTreeMap<Str
     }
     let mut files = BTreeMap::new();
     for (krate, modules) in crates {
+        let own = format!("::{krate}::");
         let mut text = String::new();
         for (path, items) in modules {
             for p in &path {
                 text.push_str(&format!("pub mod {p} {{ "));
             }
             for it in items {
-                text.push_str(&it);
+                if krate.contains('[') {
+                    text.push_str(&it.replace(&own, "crate::"));
+                } else {
+                    text.push_str(&it);
+                }
                 text.push('\n');
             }
             for _ in &path {

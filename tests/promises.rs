@@ -1,0 +1,234 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! What hotlint promises a user, checked where a real user met a broken promise (issue 16):
+//! a green run means "safe" only when it is. Each test runs the real binary on a workspace in a
+//! real temporary git repository: the lock of a `[bin]` crate, a base whose packages were
+//! renamed or merged, `plan` and `check` agreeing, configuration read at the revision checked
+//! and scoped to its package, the level flags as clap parsed them, `-q`, and the rules whose
+//! noise hid real findings (HL001, HL006).
+//!
+//! Hermetic: git runs with no user configuration, cargo never touches the network.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cargo-hotlint");
+
+// =============================================================================================
+// Harness: a temporary git repository.
+
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+fn git_command(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("LC_ALL", "C")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+    if let Some(parent) = dir.parent() {
+        c.env("GIT_CEILING_DIRECTORIES", parent);
+    }
+    c
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("not JSON ({e}); exit {:?}; stderr: {}\n{}", self.code, self.stderr, self.stdout)
+        })
+    }
+
+    /// `(code, message)` of every finding of a JSON run.
+    fn findings(&self) -> Vec<(String, String)> {
+        self.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["code"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+            .collect()
+    }
+
+    fn codes(&self) -> Vec<String> {
+        self.findings().into_iter().map(|(c, _)| c).collect()
+    }
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo { dir: tempfile::tempdir().unwrap() };
+        repo.git(&["init", "-q", "-b", "main", "."]);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = git_command(self.path()).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+
+    fn write(&self, rel: &str, text: &str) -> &Repo {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    /// Replace `from` by `to` in a file (which must contain it).
+    fn edit(&self, rel: &str, from: &str, to: &str) -> &Repo {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replace(from, to))
+    }
+
+    fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    fn run_in(&self, sub: &str, args: &[&str]) -> Run {
+        let mut command = Command::new(BIN);
+        command
+            .arg("hotlint")
+            .args(args)
+            .current_dir(self.path().join(sub))
+            .env("CARGO_NET_OFFLINE", "true")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("NO_COLOR", "1")
+            .env("HOTLINT_NO_CACHE", "1")
+            .env_remove("CARGO_TERM_COLOR")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE");
+        if let Some(parent) = self.path().parent() {
+            command.env("GIT_CEILING_DIRECTORIES", parent);
+        }
+        let out = command.output().unwrap();
+        let run = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(!run.stderr.contains("panicked"), "{args:?} panicked: {}", run.stderr);
+        run
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_in("", args)
+    }
+}
+
+/// A package manifest (its own workspace unless `member`).
+fn manifest(name: &str, deps: &str, member: bool) -> String {
+    let ws = if member { "" } else { "\n[workspace]\n" };
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n{ws}\n[dependencies]\n{deps}\n"
+    )
+}
+
+const RACTOR_BINCODE: &str =
+    "ractor = \"0.16\"\nserde = { version = \"1\", features = [\"derive\"] }\nbincode = \"1\"\n";
+
+// =============================================================================================
+// The lock of a crate whose bin shares the lib's name.
+
+const BIN_ACTOR: &str = r#"use ractor::Actor;
+use serde::{Deserialize, Serialize};
+
+pub struct Meter;
+
+#[derive(Serialize, Deserialize)]
+pub struct MeterState {
+    pub total: u32,
+    pub inner: Inner,
+    pub shared: svc::Shared,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Inner {
+    pub x: u8,
+}
+
+impl Actor for Meter {
+    type Msg = ();
+    type State = MeterState;
+    type Arguments = ();
+}
+
+fn main() {}
+"#;
+
+const BIN_LIB: &str = r#"use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
+pub struct Shared {
+    pub y: u16,
+}
+"#;
+
+#[test]
+fn the_lock_records_the_types_of_a_bin_sharing_the_lib_name() {
+    let repo = Repo::new();
+    repo.write("Cargo.toml", &manifest("svc", RACTOR_BINCODE, false))
+        .write("src/lib.rs", BIN_LIB)
+        .write("src/main.rs", BIN_ACTOR);
+    repo.commit("one");
+    let out = repo.run(&["lock"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("1 tracked type"), "{}", out.stdout);
+    let lock = repo.read("hotlint.lock");
+    assert!(lock.contains("path = \"svc[bin]::MeterState\""), "{lock}");
+    assert!(lock.contains("pub inner: ::svc[bin]::Inner") && lock.contains("pub shared: ::svc::Shared"), "{lock}");
+    assert_eq!(repo.run(&["lock", "--check"]).code, Some(0));
+    repo.commit("lock");
+    // Nothing changed, or a neutral change: the lock's model compares equal.
+    assert_eq!(repo.run(&["check", "--staged", "--format", "json"]).codes(), ["HL001"]);
+    repo.edit("src/main.rs", "fn main() {}", "fn main() {\n    // started elsewhere\n}");
+    repo.git(&["add", "-A"]);
+    assert_eq!(repo.run(&["check", "--staged", "--format", "json"]).codes(), ["HL001"]);
+    // A width change of bincode state, in the bin and in the lib type it reaches: deny, exit 1.
+    repo.edit("src/main.rs", "pub total: u32", "pub total: u64");
+    repo.git(&["add", "-A"]);
+    let out = repo.run(&["check", "--staged", "--format", "json"]);
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    let found = out.findings();
+    assert!(found.iter().any(|(c, m)| c == "HL002" && m.contains("`total`") && m.contains("`u64`")), "{found:?}");
+    repo.edit("src/main.rs", "pub total: u64", "pub total: u32").edit("src/lib.rs", "pub y: u16", "pub y: u32");
+    repo.git(&["add", "-A"]);
+    let found = repo.run(&["check", "--staged", "--format", "json"]).findings();
+    assert!(found.iter().any(|(c, m)| c == "HL002" && m.contains("`y`")), "{found:?}");
+}
