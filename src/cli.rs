@@ -344,10 +344,44 @@ fn plan(args: CheckArgs) -> Result<i32> {
         s.push('\n');
         s
     } else {
-        crate::plan::to_markdown(&report)
+        crate::plan::to_markdown(&report, &scope_args(&args))
     };
     emit(&text, args.output.as_deref())?;
     Ok(0)
+}
+
+/// The arguments that chose what a run checked (workspace, packages, revisions, configuration),
+/// as the user would type them again; a command hotlint suggests keeps them.
+fn scope_args(args: &CheckArgs) -> Vec<String> {
+    let quote = |s: &str| {
+        if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@^~=+".contains(c)) {
+            s.to_string()
+        } else {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+    };
+    let mut out = Vec::new();
+    if let Some(p) = &args.manifest_path {
+        out.push(format!("--manifest-path {}", quote(&p.to_string_lossy())));
+    }
+    out.extend(args.package.iter().map(|p| format!("-p {}", quote(p))));
+    if args.workspace {
+        out.push("--workspace".into());
+    }
+    out.extend(args.exclude.iter().map(|p| format!("--exclude {}", quote(p))));
+    if args.base_exact {
+        out.push("--base-exact".into());
+    }
+    if let Some(h) = &args.head {
+        out.push(format!("--head {}", quote(h)));
+    }
+    if args.staged {
+        out.push("--staged".into());
+    }
+    if let Some(c) = &args.config {
+        out.push(format!("--config {}", quote(&c.to_string_lossy())));
+    }
+    out
 }
 
 fn options_of(args: &CheckArgs) -> Result<crate::Options> {

@@ -258,25 +258,19 @@ impl<'a> Cx<'a> {
     }
 
     /// The base definition of a head type: same canonical path, else (a move) the only base
-    /// type with the same name.
+    /// type with the same name that the head no longer has ([`crate::matching::counterpart`]).
     fn match_base(&self, head_ty: TypeId) -> Option<TypeId> {
         let e = self.head.index.type_entry(head_ty)?;
         if let Some(ids) = self.base.index.type_by_path.get(&e.path) {
             return ids.first().copied();
         }
-        let same_name: Vec<TypeId> = self
-            .base
-            .index
-            .types
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.name == e.name && !self.head.index.type_by_path.contains_key(&b.path) && !b.test)
-            .map(|(i, _)| i as TypeId)
-            .collect();
-        match same_name.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        }
+        let base = self.base.index.types.iter().enumerate().filter(|(_, b)| !b.test);
+        crate::matching::counterpart(
+            &e.path,
+            &e.name,
+            base.map(|(i, b)| (i as TypeId, b.path.as_str(), b.name.as_str())),
+            |path| self.head.index.type_by_path.contains_key(path),
+        )
     }
 
     /// Compare every definition of the head closure with its base counterpart.

@@ -37,6 +37,7 @@ pub mod index;
 pub mod ir;
 pub mod load;
 pub mod lock;
+pub mod matching;
 pub mod migrations;
 pub mod model;
 pub mod parse;
@@ -256,6 +257,31 @@ pub fn check(opts: &Options) -> Result<report::Report> {
 /// The model a lock stands for: its recorded definitions as an in-memory workspace, with the
 /// recorded versions and migration fingerprints as that model's migrations.
 fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<model::Model> {
+    // The lock records the whole workspace; the head's selection keeps the entries of its own
+    // crates and of crates the head no longer has (renamed, merged: their types may have moved
+    // into the selection). A crate that still exists outside the selection is left out, as the
+    // head leaves it out (SPEC §4 "Selection at a base").
+    let crate_of =
+        |p: &workspace::Package| -> Vec<String> { p.targets.iter().map(|t| t.name.replace('-', "_")).collect() };
+    let owners = |path: &str| -> Vec<usize> {
+        let krate = path.split("::").next().unwrap_or_default();
+        let (name, _) = lock::split_crate_name(krate);
+        (0..head.ws.packages.len())
+            .filter(|&i| head.ws.packages.get(i).is_some_and(|p| crate_of(p).iter().any(|c| c == name)))
+            .collect()
+    };
+    let lock = &lock::Lock {
+        version: lock.version,
+        types: lock
+            .types
+            .iter()
+            .filter(|e| {
+                let owners = owners(&e.path);
+                owners.is_empty() || owners.iter().any(|o| head.ws.selected.contains(o))
+            })
+            .cloned()
+            .collect(),
+    };
     let (crates, migrations) = lock::synthetic_sources(lock);
     let mut tree = source::MemoryTree::default();
     // One package per lib name: a suffixed crate (`svc[bin]`) is a target of the package `svc`,

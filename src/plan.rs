@@ -7,9 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::actors::State;
+use crate::actors::{Actor, State};
 use crate::compare;
+use crate::findings::Finding;
+use crate::matching;
 use crate::report::Report;
+use crate::rules::Level;
 use crate::tracked::Reason;
 
 #[derive(Debug, Clone)]
@@ -20,25 +23,65 @@ pub struct Entry {
     pub detail: Vec<String>,
 }
 
+/// The history findings `check` reports about `subject` (a tracked type's path or an actor's id):
+/// the plan reads the same comparison, so it never calls safe what `check` denies.
+fn findings_about<'a>(r: &'a Report, subject: &str) -> Vec<&'a Finding> {
+    r.findings
+        .iter()
+        .filter(|f| crate::rules::by_code(f.code).is_some_and(|rule| rule.history))
+        .filter(|f| f.draft.ty.as_deref() == Some(subject) || f.draft.actor.as_deref() == Some(subject))
+        .collect()
+}
+
+/// A verdict made consistent with `check`'s findings about the same item: one that says "safe"
+/// while a deny finding stands is replaced, and every finding is listed in the detail.
+fn with_findings(verdict: String, findings: &[&Finding], detail: &mut Vec<String>) -> String {
+    for f in findings {
+        detail.push(format!("{} ({}): {}", f.code, f.level.as_str(), f.draft.message));
+    }
+    let deny: Vec<&str> = findings.iter().filter(|f| f.level == Level::Deny).map(|f| f.code).collect();
+    let says_broken =
+        ["without migration", "breaking", "incompatible", "see findings"].iter().any(|w| verdict.contains(w));
+    if deny.is_empty() || says_broken {
+        return verdict;
+    }
+    let mut codes = deny;
+    codes.dedup();
+    format!("breaking: see {}", codes.join(", "))
+}
+
 /// The plan's entries, deterministic order.
 pub fn entries(r: &Report) -> Vec<Entry> {
     let m = &r.model;
     let Some(cmp) = &m.comparison else { return Vec::new() };
     let mut out = Vec::new();
-    // Actors.
-    let base_actors: BTreeSet<&str> =
-        cmp.base.actors.actors.iter().filter(|a| !a.test).map(|a| a.id.as_str()).collect();
+    // Actors, matched across revisions as types are: by id, else as the only move of that name.
+    let base_actors: Vec<&Actor> = cmp.base.actors.actors.iter().filter(|a| !a.test).collect();
     let head_actors: BTreeSet<&str> = m.actors.actors.iter().filter(|a| !a.test).map(|a| a.id.as_str()).collect();
+    let mut matched_actors: BTreeSet<&str> = BTreeSet::new();
     for a in m.actors.actors.iter().filter(|a| !a.test) {
         let state_ty = match a.state {
             State::SelfType(t) | State::Local { ty: t, .. } => Some(t),
             _ => None,
         };
+        let before = matching::counterpart(
+            &a.id,
+            matching::name_of(&a.id),
+            base_actors.iter().map(|b| (*b, b.id.as_str(), matching::name_of(&b.id))),
+            |id| head_actors.contains(id),
+        );
+        let mut detail = vec![format!("{} actor", a.framework)];
+        if let Some(b) = before {
+            matched_actors.insert(b.id.as_str());
+            if b.id != a.id {
+                detail.push(format!("moved from `{}`", b.id));
+            }
+        }
         let stateless =
             matches!(a.state, State::Unit) || state_ty.and_then(|t| crate::rules::data_fields(m, t)) == Some(0);
         let migration = m.migration_of_actor(a);
         let diff = state_ty.and_then(|t| cmp.diffs.iter().find(|d| d.head_ty == Some(t)));
-        let verdict = if !base_actors.contains(a.id.as_str()) {
+        let verdict = if before.is_none() {
             "added".to_string()
         } else if stateless {
             "stateless: restarted".to_string()
@@ -60,15 +103,11 @@ pub fn entries(r: &Report) -> Vec<Entry> {
         } else {
             "state dropped and rebuilt (no migration)".to_string()
         };
-        out.push(Entry {
-            subject: a.id.clone(),
-            kind: "actor",
-            verdict,
-            detail: vec![format!("{} actor", a.framework)],
-        });
+        let verdict = with_findings(verdict, &findings_about(r, &a.id), &mut detail);
+        out.push(Entry { subject: a.id.clone(), kind: "actor", verdict, detail });
     }
-    for gone in base_actors.difference(&head_actors) {
-        out.push(Entry { subject: gone.to_string(), kind: "actor", verdict: "removed".into(), detail: Vec::new() });
+    for gone in base_actors.iter().filter(|b| !matched_actors.contains(b.id.as_str())) {
+        out.push(Entry { subject: gone.id.clone(), kind: "actor", verdict: "removed".into(), detail: Vec::new() });
     }
     // Tracked types.
     for d in &cmp.diffs {
@@ -108,14 +147,22 @@ pub fn entries(r: &Report) -> Vec<Entry> {
         } else {
             format!("changed without migration: data written before cannot be read ({})", enc.class.as_str())
         };
+        let verdict = with_findings(verdict, &findings_about(r, &t.path), &mut detail);
         let kind = if remote_only { "message" } else { "type" };
         out.push(Entry { subject: t.path.clone(), kind, verdict, detail });
     }
+    // Base types with no head counterpart: a remote message is filed with the messages.
     let head_types: BTreeSet<&str> = m.tracked.values().map(|t| t.path.as_str()).collect();
     let matched_base: BTreeSet<u32> = cmp.diffs.iter().filter_map(|d| d.base_ty).collect();
     for (bty, t) in &cmp.base.tracked {
         if !matched_base.contains(bty) && !head_types.contains(t.path.as_str()) {
-            out.push(Entry { subject: t.path.clone(), kind: "type", verdict: "removed".into(), detail: Vec::new() });
+            let remote_only = t.reasons.iter().all(|r| matches!(r, Reason::Remote { .. }));
+            let (kind, verdict) = if remote_only {
+                ("message", "removed: old nodes may still send it until every node runs the new version")
+            } else {
+                ("type", "removed")
+            };
+            out.push(Entry { subject: t.path.clone(), kind, verdict: verdict.into(), detail: Vec::new() });
         }
     }
     // Dependencies whose locked version changed, and the tracked types they reach.
@@ -159,7 +206,9 @@ fn show(v: &Option<crate::migrations::Version>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "?".into())
 }
 
-pub fn to_markdown(r: &Report) -> String {
+/// The plan as Markdown; `scope` is the user's own selection arguments (`-p node`,
+/// `--manifest-path …`), repeated in the suggested `check` command so it checks what was planned.
+pub fn to_markdown(r: &Report, scope: &[String]) -> String {
     let base = r.base.as_deref().map(crate::git::short).unwrap_or("?");
     let mut s = format!("## hotlint upgrade plan: `{base}` → `{}`\n\n", short_head(&r.head));
     let all = entries(r);
@@ -187,10 +236,13 @@ pub fn to_markdown(r: &Report) -> String {
         }
         s.push('\n');
     }
+    let mut command = vec!["cargo hotlint check".to_string(), format!("--base {base}")];
+    command.extend(scope.iter().cloned());
     s.push_str(&format!(
-        "{} deny finding(s), {} warning(s); run `cargo hotlint check --base {base}` for details.\n",
+        "{} deny finding(s), {} warning(s); run `{}` for details.\n",
         r.deny_count(),
-        r.warn_count()
+        r.warn_count(),
+        command.join(" ")
     ));
     s
 }

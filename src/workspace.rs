@@ -441,16 +441,26 @@ fn read_toml(tree: &dyn Tree, rel: &str) -> Result<toml::Table> {
     })
 }
 
-/// A workspace of `packages` (read from the tree `describe` names), with the packages of the
-/// same names as the members `like` selects (the head) selected; all of them when none is.
+/// The workspace a base revision had (`packages`, read from the tree `describe` names), with
+/// every package selected that the head's selection (`like`) can reach definitions of (SPEC §4
+/// "Selection at a base"): a package of the same name or directory as a selected head member,
+/// and every package that has no counterpart at the head at all (renamed, merged into another,
+/// split): its definitions may now live in the selection under another path. A package that
+/// still exists at the head outside the selection is left out, as the head leaves it out. With
+/// the whole workspace selected at the head, that is every package of the base.
 pub fn with_packages(packages: Vec<Package>, describe: String, root: &Path, like: &Workspace) -> Workspace {
-    let names: BTreeSet<&str> =
-        like.selected.iter().filter_map(|&p| like.packages.get(p)).map(|p| p.name.as_str()).collect();
-    let mut selected: Vec<usize> =
-        packages.iter().enumerate().filter(|(_, p)| names.contains(p.name.as_str())).map(|(i, _)| i).collect();
-    if selected.is_empty() {
-        selected = (0..packages.len()).collect();
-    }
+    let chosen: BTreeSet<usize> = like.selected.iter().copied().collect();
+    let selected: Vec<usize> = packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            let heads: Vec<usize> = (0..like.packages.len())
+                .filter(|&h| like.packages.get(h).is_some_and(|h| h.name == p.name || h.dir == p.dir))
+                .collect();
+            heads.is_empty() || heads.iter().any(|h| chosen.contains(h))
+        })
+        .map(|(i, _)| i)
+        .collect();
     Workspace {
         root: root.to_path_buf(),
         packages,

@@ -232,3 +232,124 @@ fn the_lock_records_the_types_of_a_bin_sharing_the_lib_name() {
     let found = repo.run(&["check", "--staged", "--format", "json"]).findings();
     assert!(found.iter().any(|(c, m)| c == "HL002" && m.contains("`y`")), "{found:?}");
 }
+
+// =============================================================================================
+// A base whose packages were renamed, merged or split is compared whole.
+
+const KAMEO_SERDE: &str =
+    "kameo = { version = \"0.19\", features = [\"remote\"] }\nserde = { version = \"1\", features = [\"derive\"] }\n";
+
+/// The kameo hub: a remote actor receiving `Join` (defined at `join_path`).
+fn hub(join_path: &str) -> String {
+    format!(
+        "use kameo::prelude::{{remote_message, Actor, Context, Message, RemoteActor}};\n\
+         use {join_path};\n\n\
+         #[derive(Actor, RemoteActor)]\npub struct Hub;\n\n\
+         #[remote_message]\nimpl Message<Join> for Hub {{\n    type Reply = ();\n\n    \
+         async fn handle(&mut self, msg: Join, _ctx: &mut Context<Self, Self::Reply>) {{\n        let _ = msg;\n    }}\n}}\n"
+    )
+}
+
+const JOIN: &str = "#[derive(serde::Serialize, serde::Deserialize)]\npub struct Join {\n    pub user: String,\n}\n";
+
+const COUNTER: &str = "use ractor::Actor;\n\n\
+     pub struct Counter;\n\n\
+     #[derive(serde::Serialize, serde::Deserialize)]\npub struct CounterState {\n    pub total: u32,\n}\n\n\
+     impl Actor for Counter {\n    type Msg = ();\n    type State = CounterState;\n    type Arguments = ();\n}\n";
+
+/// Base: members `node` (the hub) and `proto` (`Join` and the `Counter` actor with bincode
+/// state). Head: `proto` merged into `node` as the module `node::proto`, and `Counter`'s state
+/// widened. Returns the repository and the base commit.
+fn merged_workspace(widen: bool) -> (Repo, String) {
+    let repo = Repo::new();
+    let proto_deps = format!("{RACTOR_BINCODE}kameo = {{ version = \"0.19\", features = [\"remote\"] }}\n");
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"node\", \"proto\"]\nresolver = \"2\"\n")
+        .write("node/Cargo.toml", &manifest("node", &format!("{KAMEO_SERDE}proto = {{ path = \"../proto\" }}\n"), true))
+        .write("node/src/lib.rs", &hub("proto::Join"))
+        .write("proto/Cargo.toml", &manifest("proto", &proto_deps, true))
+        .write("proto/src/lib.rs", &format!("{JOIN}\npub mod counter;\n"))
+        .write("proto/src/counter.rs", COUNTER);
+    let base = repo.commit("two crates");
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"node\"]\nresolver = \"2\"\n")
+        .write(
+            "node/Cargo.toml",
+            &manifest("node", &format!("{KAMEO_SERDE}ractor = \"0.16\"\nbincode = \"1\"\n"), true),
+        )
+        .write("node/src/lib.rs", &format!("pub mod proto;\n\n{}", hub("crate::proto::Join")))
+        .write("node/src/proto.rs", &format!("{JOIN}\npub mod counter;\n"))
+        .write("node/src/proto/counter.rs", &if widen { COUNTER.replace("u32", "u64") } else { COUNTER.into() });
+    std::fs::remove_dir_all(repo.path().join("proto")).unwrap();
+    (repo, base)
+}
+
+#[test]
+fn a_base_whose_packages_were_merged_is_compared_whole() {
+    let (repo, base) = merged_workspace(true);
+    // The head's selection (all of it, `-p node`, the member's directory) never hides a base
+    // definition: the moved message's id changed (HL005) and the moved state widened (HL002).
+    for (dir, args) in [("", vec![]), ("", vec!["-p", "node"]), ("node", vec![])] {
+        let mut full = vec!["check", "--format", "json", "--no-deps", "--base", &base];
+        full.extend(args.iter().copied());
+        let out = repo.run_in(dir, &full);
+        assert_eq!(out.code, Some(1), "{dir} {args:?}: {}\n{}", out.stdout, out.stderr);
+        let found = out.findings();
+        let hl005 = found.iter().filter(|(c, m)| c == "HL005" && m.contains("`Join` moved from `proto::Join`")).count();
+        let hl002 = found.iter().filter(|(c, m)| c == "HL002" && m.contains("`total`")).count();
+        assert_eq!((hl005, hl002), (1, 1), "{dir} {args:?}: {found:?}");
+    }
+    // The plan says the same: the actor moved (not removed and added), the message broke.
+    let out = repo.run(&["plan", "--base", &base, "--format", "json"]);
+    let plan = out.json();
+    let items: Vec<(String, String)> = plan["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["item"].as_str().unwrap().to_string(), e["verdict"].as_str().unwrap().to_string()))
+        .collect();
+    let verdict = |item: &str| items.iter().find(|(i, _)| i == item).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert!(!items.iter().any(|(_, v)| v == "added" || v == "removed"), "{items:?}");
+    assert!(verdict("node::proto::Join").contains("breaking"), "{items:?}");
+    assert!(verdict("node::proto::counter::CounterState").contains("without migration"), "{items:?}");
+    // The suggested command checks what was planned: the user's `-p` and manifest are kept.
+    let out = repo.run(&["plan", "--base", &base, "-p", "node", "--manifest-path", "node/Cargo.toml"]);
+    let footer = out.stdout.lines().last().unwrap_or_default().to_string();
+    assert!(footer.contains("-p node") && footer.contains("--manifest-path node/Cargo.toml"), "{}", out.stdout);
+}
+
+#[test]
+fn a_merge_alone_changes_nothing_but_the_moved_message_id() {
+    let (repo, base) = merged_workspace(false);
+    let out = repo.run(&["check", "--format", "json", "--no-deps", "--base", &base]);
+    let found: Vec<String> =
+        out.findings().into_iter().filter(|(c, _)| c != "HL001").map(|(c, m)| format!("{c} {m}")).collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("HL005") && found[0].contains("moved"), "{found:?}");
+}
+
+/// Two members with a tracked state each; `a`'s state is added after the lock was written.
+#[test]
+fn a_lock_entry_of_a_package_outside_the_selection_is_no_move_candidate() {
+    let repo = Repo::new();
+    let state = |krate: &str, field: &str| {
+        COUNTER
+            .replace("CounterState", "State")
+            .replace("pub struct Counter", &format!("pub struct {krate}Counter"))
+            .replace("for Counter", &format!("for {krate}Counter"))
+            .replace("pub total: u32", field)
+    };
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n")
+        .write("a/Cargo.toml", &manifest("a", RACTOR_BINCODE, true))
+        .write("a/src/lib.rs", "")
+        .write("b/Cargo.toml", &manifest("b", RACTOR_BINCODE, true))
+        .write("b/src/lib.rs", &state("B", "pub total: u32"));
+    repo.commit("b");
+    assert_eq!(repo.run(&["lock"]).code, Some(0));
+    repo.write("a/src/lib.rs", &state("A", "pub name: String"));
+    repo.commit("a");
+    // `a::State` is new; `b::State` is still there, outside the selection: no move, nothing.
+    let out = repo.run(&["check", "--format", "json", "--no-deps", "-p", "a"]);
+    assert_eq!(out.json()["base"], "hotlint.lock");
+    assert_eq!(out.codes(), ["HL001"], "{}", out.stdout);
+    // The whole workspace: `b::State` is matched at its own path, `a::State` is new.
+    assert_eq!(repo.run(&["check", "--format", "json", "--no-deps"]).codes(), ["HL001", "HL001"]);
+}
