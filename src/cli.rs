@@ -56,6 +56,14 @@ pub enum Command {
         #[command(flatten)]
         args: CheckArgs,
     },
+    /// Print what goes on the wire for each tracked type (or the named ones).
+    Schema {
+        /// Tracked types to print, by canonical path or name (all when none is given).
+        #[arg(value_name = "TYPE")]
+        types: Vec<String>,
+        #[command(flatten)]
+        args: CheckArgs,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -232,7 +240,33 @@ fn dispatch(cli: Cli, flags: Vec<(char, String)>) -> Result<i32> {
         Some(Command::Lock { check, accept, reason, args }) => {
             lock(check, accept, reason, CheckArgs { level_flags: flags, ..args })
         }
+        Some(Command::Schema { types, args }) => schema(&types, CheckArgs { level_flags: flags, ..args }),
     }
+}
+
+/// `schema [TYPE…]`: the wire schema of tracked types at the working tree, `--head` or `--staged`.
+fn schema(types: &[String], args: CheckArgs) -> Result<i32> {
+    let json = match args.format {
+        OutputFormat::Json => true,
+        OutputFormat::Human => false,
+        _ => return Err(Error::Usage("`schema` prints text (the default) or `--format json`".into())),
+    };
+    if args.base.is_some() {
+        return Err(Error::Usage("`schema` prints one revision: use `--head REV` or `--staged`, not `--base`".into()));
+    }
+    let options = crate::Options { base: None, deps: Some(false), no_history: true, ..options_of(&args)? };
+    let report = crate::check(&options)?;
+    let model = &report.model;
+    let selected = crate::schema::select(model, types).map_err(Error::Usage)?;
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(&crate::schema::to_json(model, &selected)).unwrap_or_default();
+        s.push('\n');
+        s
+    } else {
+        crate::schema::to_human(model, &selected)
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(0)
 }
 
 fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) -> Result<i32> {
@@ -419,6 +453,7 @@ fn options_of(args: &CheckArgs) -> Result<crate::Options> {
             || args.frozen
             || std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1"),
         progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        no_history: false,
     })
 }
 

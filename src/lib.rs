@@ -46,6 +46,7 @@ pub mod profiles;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod tracked;
 pub mod workspace;
@@ -82,6 +83,8 @@ pub struct Options {
     pub offline: bool,
     /// Draw progress on stderr for long dependency scans (stderr is a terminal, not `--quiet`).
     pub progress: bool,
+    /// Analyse the head alone: no comparison with the lock or `HEAD` (`schema`).
+    pub no_history: bool,
 }
 
 /// Lint a workspace: its working tree, a revision or the index, against a base revision when
@@ -170,13 +173,14 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     };
     // The base: `--base` (merge base with the head, or exact); without it the shipped-shape lock
     // when it exists, else `HEAD` for `--staged`.
-    let lock = if opts.base.is_none() && opts.head.is_none() { lock::read(&ws_root)? } else { None };
+    let lock =
+        if opts.base.is_none() && opts.head.is_none() && !opts.no_history { lock::read(&ws_root)? } else { None };
     let base_commit = match (&repo, &opts.base) {
         (Some(repo), Some(rev)) => Some(match early_commit {
             Some(commit) => commit?,
             None => base_commit_of(repo, rev, opts.base_exact, head_commit.as_deref())?,
         }),
-        (Some(repo), None) if opts.staged && lock.is_none() => repo.head().ok(),
+        (Some(repo), None) if opts.staged && lock.is_none() && !opts.no_history => repo.head().ok(),
         _ => None,
     };
     // The base revision is read, parsed and analysed on its own thread while the head is indexed

@@ -29,6 +29,8 @@ pub struct Model {
     pub migrations: BTreeMap<TypeId, Migration>,
     pub tracked: BTreeMap<TypeId, Tracked>,
     pub impls: BTreeMap<TypeId, Vec<usize>>,
+    /// What goes on the wire for each tracked type (built for the head and the base alike).
+    pub schemas: crate::schema::Schemas,
     /// Encoding of each tracked type.
     pub encodings: BTreeMap<TypeId, Encoding>,
     /// Files under `tests/hotlint/<Type>/` of each package (package index → type name → files).
@@ -88,6 +90,10 @@ pub fn analyse_to(
         let tracker = tracked::Tracker { index: &index, res: &res, migrations: &migrations, impls: &impls };
         tracked::find(&tracker, &actors, &config, depth == Depth::Full)
     };
+    let schemas = {
+        let roots: Vec<TypeId> = tracked.keys().copied().collect();
+        crate::schema::build_all(&index, &config.aliases, &impls, &migrations, &roots)
+    };
     let encodings = if depth == Depth::Base {
         BTreeMap::new()
     } else {
@@ -114,6 +120,7 @@ pub fn analyse_to(
         migrations,
         tracked,
         impls,
+        schemas,
         encodings,
         golden,
         has_history: false,
@@ -237,6 +244,14 @@ fn golden_fixtures(ws: &Workspace, tree: &dyn Tree) -> BTreeMap<usize, BTreeMap<
 }
 
 impl Model {
+    /// Build the schemas of the tracked types again (after tracked types were added by hand: a
+    /// lock's, a dependency's reached types).
+    pub fn rebuild_schemas(&mut self) {
+        let roots: Vec<TypeId> = self.tracked.keys().copied().collect();
+        self.schemas =
+            crate::schema::build_all(&self.index, &self.config.aliases, &self.impls, &self.migrations, &roots);
+    }
+
     pub fn package_of_file(&self, file: u32) -> Option<String> {
         let p = self.index.file_package.get(file as usize).copied().flatten()?;
         self.ws.packages.get(p).map(|p| p.name.clone())
