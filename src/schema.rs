@@ -250,8 +250,14 @@ pub enum Body {
         container: Container,
     },
     /// `#[serde(from = "P")]` (or `try_from`, `into`): the bytes are the proxy's.
-    Proxy { attr: String, schema: Schema },
-    Opaque { fingerprint: String, why: String },
+    Proxy {
+        attr: String,
+        schema: Schema,
+    },
+    Opaque {
+        fingerprint: String,
+        why: String,
+    },
 }
 
 /// One named definition of the workspace.
@@ -307,7 +313,9 @@ impl Schemas {
 
     /// The definition a `Ref` to `path` names (the first of its `cfg` variants).
     pub fn def_of_path(&self, path: &str) -> Option<&Def> {
-        self.defs.get(path).or_else(|| self.defs.range(format!("{path} #")..).next().map(|(_, d)| d).filter(|d| d.path == path))
+        self.defs
+            .get(path)
+            .or_else(|| self.defs.range(format!("{path} #")..).next().map(|(_, d)| d).filter(|d| d.path == path))
     }
 
     /// The tracked types whose schema reaches a definition.
@@ -350,10 +358,7 @@ impl<'a> Builder<'a> {
     pub fn root(&mut self, root: TypeId, out: &mut Schemas) {
         let Some(entry) = self.index.type_entry(root) else { return };
         let path = entry.path.clone();
-        let mut r = Root {
-            schema: Some(Schema::Ref { path: path.clone(), args: Vec::new() }),
-            ..Root::default()
-        };
+        let mut r = Root { schema: Some(Schema::Ref { path: path.clone(), args: Vec::new() }), ..Root::default() };
         let mut seen: BTreeSet<TypeId> = BTreeSet::new();
         let mut queue: VecDeque<TypeId> = self.twins(root).into();
         seen.extend(queue.iter().copied());
@@ -381,7 +386,7 @@ impl<'a> Builder<'a> {
         let mut rest = rest;
         rest.sort();
         rest.dedup();
-        r.defs = std::iter::once(first).chain(rest.into_iter()).filter(|k| !k.is_empty()).collect();
+        r.defs = std::iter::once(first).chain(rest).filter(|k| !k.is_empty()).collect();
         r.boundaries = boundaries.into_iter().collect();
         out.roots.insert(path, r);
     }
@@ -487,7 +492,10 @@ impl<'a> Builder<'a> {
             (false, Some(tag), None) => Tagging::Internal { tag },
             _ => Tagging::External,
         };
-        let repr = attrs.iter().find(|a| a.is("repr")).map(|a| a.list().iter().map(meta_to_string).collect::<Vec<_>>().join(", "));
+        let repr = attrs
+            .iter()
+            .find(|a| a.is("repr"))
+            .map(|a| a.list().iter().map(meta_to_string).collect::<Vec<_>>().join(", "));
         let container = Container {
             transparent: flag(attrs, "transparent"),
             deny_unknown_fields: flag(attrs, "deny_unknown_fields"),
@@ -496,9 +504,8 @@ impl<'a> Builder<'a> {
             rename_all_fields: serde_value(attrs, "rename_all_fields"),
             tagging,
             repr,
-            serde_repr: derives(attrs).any(|(p, _)| {
-                p.last().is_some_and(|l| l == "Serialize_repr" || l == "Deserialize_repr")
-            }),
+            serde_repr: derives(attrs)
+                .any(|(p, _)| p.last().is_some_and(|l| l == "Serialize_repr" || l == "Deserialize_repr")),
             codec,
         };
         let rename_all = container.rename_all.clone();
@@ -512,8 +519,10 @@ impl<'a> Builder<'a> {
                         None => next_disc,
                     };
                     next_disc = disc.and_then(|d| d.checked_add(1));
-                    let v_rename_all = serde_value(&v.attrs, "rename_all").or_else(|| container.rename_all_fields.clone());
-                    let (form, fields) = self.fields(scope, &v.fields, &def.generics, v_rename_all.as_deref(), false, w);
+                    let v_rename_all =
+                        serde_value(&v.attrs, "rename_all").or_else(|| container.rename_all_fields.clone());
+                    let (form, fields) =
+                        self.fields(scope, &v.fields, &def.generics, v_rename_all.as_deref(), false, w);
                     variants.push(VariantDef {
                         index,
                         name: crate::compare::serialized_name(&v.name, &v.attrs, rename_all.as_deref(), true),
@@ -571,10 +580,14 @@ impl<'a> Builder<'a> {
                         let inner = self.ty(scope, &f.ty, generics, 0, w);
                         bytes_of(inner)
                     }
-                    Some(c) => Schema::Opaque { fingerprint: hex(self.codec_fingerprint(scope, &f.attrs, c)), why: format!("its own serde functions ({})", c.join(", ")) },
+                    Some(c) => Schema::Opaque {
+                        fingerprint: hex(self.codec_fingerprint(scope, &f.attrs, c)),
+                        why: format!("its own serde functions ({})", c.join(", ")),
+                    },
                     None => self.ty(scope, &f.ty, generics, 0, w),
                 };
-                let has_own_de = ["with", "deserialize_with"].iter().any(|k| migrations::serde_value(&f.attrs, k).is_some());
+                let has_own_de =
+                    ["with", "deserialize_with"].iter().any(|k| migrations::serde_value(&f.attrs, k).is_some());
                 let optional = matches!(schema, Schema::Option(_)) && !has_own_de;
                 FieldDef {
                     name,
@@ -651,7 +664,13 @@ impl<'a> Builder<'a> {
                 fingerprint: hex(xxhash_rust::xxh3::xxh3_64(m.as_bytes())),
                 why: "a type written as a macro".into(),
             },
-            Ty::Ptr(_) | Ty::FnPtr(_) | Ty::TraitObject(_) | Ty::ImplTrait(_) | Ty::Never | Ty::Infer | Ty::Other(_) => {
+            Ty::Ptr(_)
+            | Ty::FnPtr(_)
+            | Ty::TraitObject(_)
+            | Ty::ImplTrait(_)
+            | Ty::Never
+            | Ty::Infer
+            | Ty::Other(_) => {
                 let text = crate::actors::written(ty);
                 Schema::Opaque {
                     fingerprint: hex(xxhash_rust::xxh3::xxh3_64(text.as_bytes())),
@@ -678,7 +697,9 @@ impl<'a> Builder<'a> {
             },
             Res::Type(t) => {
                 let args = args_w(w);
-                let Some(entry) = self.index.type_entry(t) else { return Schema::Unresolved { path: p.names().join("::") } };
+                let Some(entry) = self.index.type_entry(t) else {
+                    return Schema::Unresolved { path: p.names().join("::") };
+                };
                 if let Some(Item { kind: ItemKind::Alias(a), .. }) = self.index.item(entry.item) {
                     // An alias is what it stands for, its arguments substituted.
                     let inner = self.ty(entry.module, &a.ty, &a.generics, depth + 1, w);
@@ -697,13 +718,18 @@ impl<'a> Builder<'a> {
                     Some(ItemKind::Macro(m)) => (m.fingerprint, m.path.join("::")),
                     _ => (0, "macro".into()),
                 };
-                Schema::Opaque { fingerprint: hex(fp), why: format!("`{}` is defined by `{what}!`", p.names().join("::")) }
+                Schema::Opaque {
+                    fingerprint: hex(fp),
+                    why: format!("`{}` is defined by `{what}!`", p.names().join("::")),
+                }
             }
             Res::SelfType => Schema::Unresolved { path: "Self".into() },
             Res::Unresolved => {
                 let name = p.names().join("::");
                 match self.macro_mentioning(scope, p.last_name().unwrap_or("")) {
-                    Some((mac, fp)) => Schema::Opaque { fingerprint: hex(fp), why: format!("`{name}` is generated by `{mac}!`") },
+                    Some((mac, fp)) => {
+                        Schema::Opaque { fingerprint: hex(fp), why: format!("`{name}` is generated by `{mac}!`") }
+                    }
                     None => Schema::Unresolved { path: name },
                 }
             }
@@ -1009,7 +1035,9 @@ fn codec_of(attrs: &[Attr], serde: bool) -> Option<String> {
         let first = p.first().map(String::as_str).unwrap_or("");
         let last = p.last().map(String::as_str).unwrap_or("");
         let codec = match (first, last) {
-            ("minicbor", _) | (_, "Encode" | "Decode" | "CborLen") if has_index_attrs(attrs) || first == "minicbor" => "minicbor",
+            ("minicbor", _) | (_, "Encode" | "Decode" | "CborLen") if has_index_attrs(attrs) || first == "minicbor" => {
+                "minicbor"
+            }
             ("prost", _) | (_, "Message" | "Oneof" | "Enumeration") if first == "prost" => "prost",
             ("borsh", _) | (_, "BorshSerialize" | "BorshDeserialize") => "borsh",
             ("bitcode", _) => "bitcode",
@@ -1035,7 +1063,9 @@ fn index_attr(attrs: &[Attr]) -> Option<u64> {
                 _ => None,
             });
             let lit = if a.is("cbor") {
-                a.list().iter().find(|m| m.path == "n" || m.path == "b").and_then(|m| m.list().first().and_then(|x| x.value_str().map(str::to_string).or(Some(x.path.clone()))))
+                a.list().iter().find(|m| m.path == "n" || m.path == "b").and_then(|m| {
+                    m.list().first().and_then(|x| x.value_str().map(str::to_string).or(Some(x.path.clone())))
+                })
             } else {
                 lit
             };
@@ -1098,7 +1128,10 @@ fn custom_codec(attrs: &[Attr]) -> Option<Vec<String>> {
         .filter_map(|k| migrations::serde_value(attrs, k).map(|v| format!("{k} = \"{v}\"")))
         .collect();
     out.extend(
-        attrs.iter().filter(|a| a.is("serde_as")).map(|a| a.list().iter().map(meta_to_string).collect::<Vec<_>>().join(", ")),
+        attrs
+            .iter()
+            .filter(|a| a.is("serde_as"))
+            .map(|a| a.list().iter().map(meta_to_string).collect::<Vec<_>>().join(", ")),
     );
     if out.is_empty() { None } else { Some(out) }
 }
@@ -1127,7 +1160,8 @@ impl Schema {
             Schema::Tuple(v) => format!("({})", v.iter().map(d).collect::<Vec<_>>().join(", ")),
             Schema::Map { key, value, container } => format!("{container}<{}, {}>", d(key), d(value)),
             Schema::Ref { path, args } | Schema::External { path, args } => {
-                let name = if matches!(self, Schema::Ref { .. }) { path.rsplit("::").next().unwrap_or(path) } else { path };
+                let name =
+                    if matches!(self, Schema::Ref { .. }) { path.rsplit("::").next().unwrap_or(path) } else { path };
                 if args.is_empty() {
                     name.to_string()
                 } else {
@@ -1181,35 +1215,6 @@ pub fn build_all(
     all
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integer_values() {
-        assert_eq!(int_value("36"), Some(36));
-        assert_eq!(int_value("1_000usize"), Some(1000));
-        assert_eq!(int_value("0x10"), Some(16));
-        assert_eq!(int_value("LEN"), None);
-    }
-
-    #[test]
-    fn top_level_split() {
-        assert_eq!(split_top("A * 2", &["*", "/"]), Some(("A ", "*", " 2")));
-        assert_eq!(split_top("(A + 1) * 2", &["+", "-"]), None);
-        assert_eq!(split_top("1 << 4", &["<<", ">>"]), Some(("1 ", "<<", " 4")));
-    }
-
-    #[test]
-    fn containers_normalise() {
-        let u8s = || vec![Schema::Int { bits: 8, signed: false }];
-        assert_eq!(external("std::boxed::Box", vec![Schema::Str]), Schema::Str);
-        assert!(matches!(external("std::collections::VecDeque", u8s()), Schema::Seq { .. }));
-        assert_eq!(external("std::marker::PhantomData", u8s()), Schema::Unit);
-        assert!(matches!(external("uuid::Uuid", Vec::new()), Schema::External { .. }));
-    }
-}
-
 /// The tracked types `schema TYPE…` names (canonical path or bare name), or all of them.
 pub fn select(m: &crate::model::Model, names: &[String]) -> Result<Vec<String>, String> {
     let all: Vec<String> = m.schemas.roots.keys().cloned().collect();
@@ -1218,8 +1223,7 @@ pub fn select(m: &crate::model::Model, names: &[String]) -> Result<Vec<String>, 
     }
     let mut out = Vec::new();
     for n in names {
-        let hits: Vec<&String> =
-            all.iter().filter(|p| *p == n || p.rsplit("::").next() == Some(n.as_str())).collect();
+        let hits: Vec<&String> = all.iter().filter(|p| *p == n || p.rsplit("::").next() == Some(n.as_str())).collect();
         if hits.is_empty() {
             return Err(format!(
                 "`{n}` is not a tracked type (`cargo hotlint schema` with no argument lists every tracked type)"
@@ -1420,12 +1424,46 @@ impl Def {
                 }
             }
             Body::Proxy { attr, schema } => {
-                out.push(format!("{} {}{generics} = {} (serde `{attr}`){cfg}{at}", "proxy", self.path, schema.display(params)));
+                out.push(format!(
+                    "{} {}{generics} = {} (serde `{attr}`){cfg}{at}",
+                    "proxy",
+                    self.path,
+                    schema.display(params)
+                ));
             }
             Body::Opaque { fingerprint, why } => {
                 out.push(format!("opaque {}{cfg}: {why}, fingerprint {fingerprint}{at}", self.path));
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_values() {
+        assert_eq!(int_value("36"), Some(36));
+        assert_eq!(int_value("1_000usize"), Some(1000));
+        assert_eq!(int_value("0x10"), Some(16));
+        assert_eq!(int_value("LEN"), None);
+    }
+
+    #[test]
+    fn top_level_split() {
+        assert_eq!(split_top("A * 2", &["*", "/"]), Some(("A ", "*", " 2")));
+        assert_eq!(split_top("(A + 1) * 2", &["+", "-"]), None);
+        assert_eq!(split_top("1 << 4", &["<<", ">>"]), Some(("1 ", "<<", " 4")));
+    }
+
+    #[test]
+    fn containers_normalise() {
+        let u8s = || vec![Schema::Int { bits: 8, signed: false }];
+        assert_eq!(external("std::boxed::Box", vec![Schema::Str]), Schema::Str);
+        assert!(matches!(external("std::collections::VecDeque", u8s()), Schema::Seq { .. }));
+        assert_eq!(external("std::marker::PhantomData", u8s()), Schema::Unit);
+        assert!(matches!(external("uuid::Uuid", Vec::new()), Schema::External { .. }));
     }
 }

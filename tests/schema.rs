@@ -44,7 +44,12 @@ fn run_cases(cases: &[Case]) {
         let out = run(dir.path(), c.args);
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         if !out.status.success() {
-            failures.push(format!("{}: exit {:?}: {}", c.name, out.status.code(), String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{}: exit {:?}: {}",
+                c.name,
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
             continue;
         }
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
@@ -149,7 +154,11 @@ pub struct Stored { pub flags: Flags, pub custom: Custom }
 ",
             track: &[],
             args: &[],
-            has: &["flags: opaque (`Flags` is defined by `bitflags::bitflags!`)", "custom: Custom", "opaque wire::Custom: hand-written serde impl, fingerprint"],
+            has: &[
+                "flags: opaque (`Flags` is defined by `bitflags::bitflags!`)",
+                "custom: Custom",
+                "opaque wire::Custom: hand-written serde impl, fingerprint",
+            ],
             lacks: &[],
         },
         Case {
@@ -199,7 +208,8 @@ pub struct Other { pub b: u8 }
 
 #[test]
 fn json_output_is_the_schema_value() {
-    let dir = workspace(&format!("{HEAD}#[derive(Serialize, Deserialize)]\npub struct Stored {{ pub n: usize }}\n"), &[]);
+    let dir =
+        workspace(&format!("{HEAD}#[derive(Serialize, Deserialize)]\npub struct Stored {{ pub n: usize }}\n"), &[]);
     let out = run(dir.path(), &["--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
