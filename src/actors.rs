@@ -83,14 +83,10 @@ struct Ctx<'a> {
     profiles: &'a [Profile],
 }
 
-/// Paths an attribute or derive path may resolve to.
+/// Paths an attribute or derive path may resolve to: macros, so the macro namespace (a prelude
+/// that exports a derive `Actor` and a trait `Actor` gives the derive here).
 fn path_candidates(res: &Resolver<'_>, scope: ModId, path: &[String]) -> Vec<String> {
-    let r = res.resolve(scope, false, path, &[], Ns::Type);
-    let mut out = r.extern_paths();
-    if let Res::Trait(id) = r {
-        out.extend(res.index.trait_path(id));
-    }
-    out
+    res.paths_of(&res.resolve(scope, false, path, &[], Ns::Macro))
 }
 
 fn matches_any(candidates: &[String], list: &[String]) -> bool {
@@ -146,6 +142,7 @@ impl<'a> Wanted<'a> {
             .modules
             .iter()
             .flat_map(|m| &m.imports)
+            .map(|i| &i.entry)
             .filter_map(|u| u.alias.as_deref().filter(|a| u.path.last().map(String::as_str) != Some(*a)));
         names.extend(renamed);
         names.extend(aliases.keys().map(|k| crate::profiles::last_segment(k)));
@@ -202,13 +199,13 @@ pub fn reexport_candidates(
             }
         }
         for a in item.attrs.iter().filter(|a| wanted.may_match(a.path.last().map(String::as_str))) {
-            consider(res.resolve(imp.module, false, &a.path, &[], Ns::Type));
+            consider(res.resolve(imp.module, false, &a.path, &[], Ns::Macro));
         }
     }
     for t in &index.types {
         let Some(item) = index.item(t.item) else { continue };
         for (d, _) in derives_where(&item.attrs, |last| wanted.may_match(Some(last))) {
-            consider(res.resolve(t.module, false, &d, &[], Ns::Type));
+            consider(res.resolve(t.module, false, &d, &[], Ns::Macro));
         }
     }
     out

@@ -262,6 +262,18 @@ impl<'a> Cx<'a> {
     fn match_base(&self, head_ty: TypeId) -> Option<TypeId> {
         let e = self.head.index.type_entry(head_ty)?;
         if let Some(ids) = self.base.index.type_by_path.get(&e.path) {
+            // `#[cfg]` twins at one path (`mod imp` under exclusive predicates) are paired by
+            // their predicates, else by their order among the twins.
+            if ids.len() > 1 {
+                let cfg = self.head.index.type_cfg(head_ty);
+                if let Some(b) = ids.iter().find(|b| self.base.index.type_cfg(**b) == cfg) {
+                    return Some(*b);
+                }
+                let pos = self.head.index.type_by_path.get(&e.path).and_then(|h| h.iter().position(|h| *h == head_ty));
+                if let Some(b) = pos.and_then(|p| ids.get(p)) {
+                    return Some(*b);
+                }
+            }
             return ids.first().copied();
         }
         let base = self.base.index.types.iter().enumerate().filter(|(_, b)| !b.test);

@@ -65,15 +65,27 @@ pub struct Module {
     pub container: Option<u32>,
     /// Inside `#[cfg(test)]`, a `#[test]` function, or a test/bench target.
     pub test: bool,
+    /// The `#[cfg(…)]` predicates of the `mod` item that declares it (empty for a crate root, a
+    /// function scope, or an unconditional module).
+    pub cfg: Vec<String>,
     /// (Hashed with rustc's hasher: name lookups are most of name resolution.)
     pub names: rustc_hash::FxHashMap<String, Vec<Def>>,
     /// `use` entries that bind a name: name → entry.
-    pub imports: Vec<UseEntry>,
-    pub globs: Vec<UseEntry>,
+    pub imports: Vec<Import>,
+    pub globs: Vec<Import>,
     /// Item-level macro invocations (for types a macro generates).
     pub macros: Vec<ItemId>,
     /// The module has an item-level `include!`: unresolved names may come from it.
     pub includes: bool,
+}
+
+/// One `use` entry of a module, with the `#[cfg(…)]` predicates of its `use` item: a module may
+/// import the same name twice under exclusive predicates (`#[cfg(unix)] pub use unix::*;` beside
+/// `#[cfg(windows)] pub use windows::*;`), and every variant is part of what the name means.
+#[derive(Clone, Debug)]
+pub struct Import {
+    pub entry: UseEntry,
+    pub cfg: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +97,9 @@ pub enum Def {
     Mod(ModId),
     /// A type declared inside a macro invocation (`bitflags! { struct F … }`).
     MacroType(ItemId),
+    /// A macro, in the macro namespace: a `macro_rules!` (at the crate root when exported), or a
+    /// proc macro (`#[proc_macro_derive(Name)]`, `#[proc_macro_attribute]`, `#[proc_macro]`).
+    Macro(ItemId),
 }
 
 #[derive(Debug)]
@@ -120,6 +135,9 @@ pub struct Index {
     pub type_by_path: BTreeMap<String, Vec<TypeId>>,
     /// The module that defines each trait (for canonical trait paths).
     pub trait_module: HashMap<ItemId, ModId>,
+    /// The module each macro is reachable from and its name there (`kameo_macros` and `Actor`
+    /// for `#[proc_macro_derive(Actor)] fn derive_actor`), for canonical macro paths.
+    pub macro_names: HashMap<ItemId, (ModId, String)>,
     /// What `load` knew besides the files, kept so the index can be rebuilt with more crates.
     pub mod_rs: Vec<bool>,
     pub roots: BTreeMap<(usize, usize), FileId>,
@@ -163,6 +181,44 @@ impl Index {
             ItemKind::Trait(t) => Some(format!("{}::{}", self.module_path(m), t.name)),
             _ => None,
         }
+    }
+
+    /// Canonical path of a workspace macro (`kameo_macros::Actor`).
+    pub fn macro_path(&self, id: ItemId) -> Option<String> {
+        let (m, name) = self.macro_names.get(&id)?;
+        Some(format!("{}::{}", self.module_path(*m), name))
+    }
+
+    /// The `#[cfg(…)]` predicates written on a definition itself (a `mod`'s are on its module).
+    pub fn def_cfg(&self, d: Def) -> Vec<String> {
+        let item = match d {
+            Def::Type(t) => self.type_entry(t).map(|e| e.item),
+            Def::Trait(i) | Def::Const(i) | Def::Fn(i) | Def::MacroType(i) | Def::Macro(i) => Some(i),
+            Def::Mod(m) => return self.module(m).map(|md| md.cfg.clone()).unwrap_or_default(),
+        };
+        item.and_then(|i| self.item(i)).map(|it| cfg_predicates(&it.attrs)).unwrap_or_default()
+    }
+
+    /// Every `#[cfg(…)]` predicate under which a type exists: those of the `mod` items that
+    /// enclose it, outermost first, then its own. Two definitions at one canonical path (`mod
+    /// imp` twins under exclusive predicates) are told apart by it.
+    pub fn type_cfg(&self, t: TypeId) -> Vec<String> {
+        let Some(entry) = self.type_entry(t) else { return Vec::new() };
+        let mut chain = Vec::new();
+        let mut m = Some(entry.module);
+        let mut guard = 0;
+        while let Some(id) = m {
+            let Some(md) = self.module(id) else { break };
+            chain.push(&md.cfg);
+            m = md.parent;
+            guard += 1;
+            if guard > 1000 {
+                break;
+            }
+        }
+        let mut out: Vec<String> = chain.into_iter().rev().flatten().cloned().collect();
+        out.extend(self.def_cfg(Def::Type(t)));
+        out
     }
 
     /// Whether module `m` belongs to a dependency loaded for re-exports.
@@ -219,6 +275,7 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             missing: sources.missing.clone(),
             type_by_path: BTreeMap::new(),
             trait_module: HashMap::new(),
+            macro_names: HashMap::new(),
             mod_rs: Vec::new(),
             roots: BTreeMap::new(),
             ids: HashMap::new(),
@@ -311,7 +368,7 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
         let kind = b.index.crates.get(id as usize).map(|c| c.kind);
         let test = matches!(kind, Some(TargetKind::Test | TargetKind::Bench));
         let package = b.index.crates.get(id as usize).map(|c| c.package);
-        let root = b.new_module(id, None, ModKind::Module, Vec::new(), file, None, test);
+        let root = b.new_module(id, None, ModKind::Module, Vec::new(), file, None, test, Vec::new());
         if let Some(c) = b.index.crates.get_mut(id as usize) {
             c.root = root;
         }
@@ -345,6 +402,7 @@ impl Builder {
         file: FileId,
         container: Option<u32>,
         test: bool,
+        cfg: Vec<String>,
     ) -> ModId {
         let id = self.index.modules.len() as ModId;
         self.index.modules.push(Module {
@@ -355,6 +413,7 @@ impl Builder {
             file,
             container,
             test,
+            cfg,
             names: rustc_hash::FxHashMap::default(),
             imports: Vec::new(),
             globs: Vec::new(),
@@ -410,12 +469,14 @@ impl Builder {
             let item_test = mod_test || cfg_predicates(&item.attrs).iter().any(|p| cfg_is_test(p));
             match &item.kind {
                 ItemKind::Use(entries) => {
+                    let cfg = cfg_predicates(&item.attrs);
                     if let Some(md) = self.index.modules.get_mut(m as usize) {
                         for e in entries {
+                            let import = Import { entry: e.clone(), cfg: cfg.clone() };
                             if e.glob {
-                                md.globs.push(e.clone());
+                                md.globs.push(import);
                             } else if e.alias.is_some() {
-                                md.imports.push(e.clone());
+                                md.imports.push(import);
                             }
                         }
                     }
@@ -439,10 +500,22 @@ impl Builder {
                     let fn_test = item_test || func.attrs.iter().any(is_test_attr);
                     self.index.fns.push(ScopedItem { item: id, module: m, test: fn_test });
                     self.bind(m, &func.name, Def::Fn(id));
+                    if let Some(name) = proc_macro_name(&item.attrs, &func.name) {
+                        self.bind_macro(m, &name, id);
+                    }
                     if containers.contains(&idx) {
                         let mut path = mod_path.clone();
                         path.push(func.name.clone());
-                        let scope = self.new_module(krate, Some(m), ModKind::FnScope, path, file, Some(idx), fn_test);
+                        let scope = self.new_module(
+                            krate,
+                            Some(m),
+                            ModKind::FnScope,
+                            path,
+                            file,
+                            Some(idx),
+                            fn_test,
+                            Vec::new(),
+                        );
                         self.fill(sources, scope, file, Some(idx), package, chain);
                     }
                 }
@@ -450,12 +523,15 @@ impl Builder {
                 ItemKind::Mod(md) => {
                     let mut path = mod_path.clone();
                     path.push(md.name.clone());
+                    let cfg = cfg_predicates(&item.attrs);
                     if md.inline {
-                        let child = self.new_module(krate, Some(m), ModKind::Module, path, file, Some(idx), item_test);
+                        let child =
+                            self.new_module(krate, Some(m), ModKind::Module, path, file, Some(idx), item_test, cfg);
                         self.bind(m, &md.name, Def::Mod(child));
                         self.fill(sources, child, file, Some(idx), package, chain);
                     } else if let Some(&child_file) = self.children.get(&(file, idx)) {
-                        let child = self.new_module(krate, Some(m), ModKind::Module, path, child_file, None, item_test);
+                        let child =
+                            self.new_module(krate, Some(m), ModKind::Module, path, child_file, None, item_test, cfg);
                         self.bind(m, &md.name, Def::Mod(child));
                         self.fill(sources, child, child_file, None, package, chain);
                     }
@@ -464,11 +540,14 @@ impl Builder {
                     if let Some(md) = self.index.modules.get_mut(m as usize) {
                         let alias = rename.clone().unwrap_or_else(|| name.clone());
                         if alias != "_" && name != "self" {
-                            md.imports.push(UseEntry {
-                                global: true,
-                                path: vec![name.clone()],
-                                alias: Some(alias),
-                                glob: false,
+                            md.imports.push(Import {
+                                entry: UseEntry {
+                                    global: true,
+                                    path: vec![name.clone()],
+                                    alias: Some(alias),
+                                    glob: false,
+                                },
+                                cfg: cfg_predicates(&item.attrs),
                             });
                         }
                     }
@@ -483,10 +562,26 @@ impl Builder {
                         self.bind(m, name, Def::MacroType(id));
                     }
                 }
-                ItemKind::MacroRules { .. } | ItemKind::Other => {}
+                ItemKind::MacroRules { name } => {
+                    // `#[macro_export]` puts the macro at the crate root, whatever module
+                    // defines it; an unexported one is named where it is defined (the textual
+                    // scope that `pub(crate) use name;` re-exports from).
+                    let target = if item.attrs.iter().any(|a| a.is("macro_export")) {
+                        self.index.crates.get(krate as usize).map(|c| c.root).unwrap_or(m)
+                    } else {
+                        m
+                    };
+                    self.bind_macro(target, name, id);
+                }
+                ItemKind::Other => {}
             }
         }
         chain.remove(&(file, container));
+    }
+
+    fn bind_macro(&mut self, m: ModId, name: &str, id: ItemId) {
+        self.index.macro_names.entry(id).or_insert_with(|| (m, name.to_string()));
+        self.bind(m, name, Def::Macro(id));
     }
 
     fn bind(&mut self, m: ModId, name: &str, def: Def) {
@@ -498,6 +593,16 @@ impl Builder {
     fn module_path(&self, m: ModId) -> String {
         self.index.module_path(m)
     }
+}
+
+/// The name a proc macro function defines: `Name` of `#[proc_macro_derive(Name, …)]`, the
+/// function's own name under `#[proc_macro_attribute]` or `#[proc_macro]`.
+fn proc_macro_name(attrs: &[Attr], fn_name: &str) -> Option<String> {
+    attrs.iter().find_map(|a| match a.path.as_slice() {
+        [p] if p == "proc_macro_derive" => a.list().first().map(|m| m.path.clone()).filter(|n| !n.is_empty()),
+        [p] if p == "proc_macro_attribute" || p == "proc_macro" => Some(fn_name.to_string()),
+        _ => None,
+    })
 }
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, … : an attribute whose last segment is `test`.

@@ -276,8 +276,8 @@ impl Finder<'_> {
         if !self.wanted.may_match(attr.path.last().map(String::as_str)) {
             return false;
         }
-        let r = self.res.resolve(scope, false, &attr.path, &[], Ns::Type);
-        r.extern_paths().iter().any(|p| list.contains(p))
+        let r = self.res.resolve(scope, false, &attr.path, &[], Ns::Macro);
+        self.res.paths_of(&r).iter().any(|p| list.contains(p))
     }
 
     fn attribute(&self, c: &Convention, t: TypeId, scope: ModId, item: &Item) -> Option<Migration> {
@@ -394,8 +394,8 @@ impl Finder<'_> {
 
     fn derive_fields(&self, c: &Convention, scope: ModId, item: &Item) -> Option<Migration> {
         let (_, attr) = derives_where(&item.attrs, |last| self.wanted.may_match(Some(last))).find(|(p, _)| {
-            let r = self.res.resolve(scope, false, p, &[], Ns::Type);
-            r.extern_paths().iter().any(|x| c.derives.contains(x))
+            let r = self.res.resolve(scope, false, p, &[], Ns::Macro);
+            self.res.paths_of(&r).iter().any(|x| c.derives.contains(x))
         })?;
         let ItemKind::Type(def) = &item.kind else { return None };
         let fa = c.field_attribute.as_deref().unwrap_or("version");
@@ -637,7 +637,7 @@ pub fn has_serde_derive(res: &Resolver<'_>, scope: ModId, attrs: &[Attr], which:
         if last != Some(which) {
             return false;
         }
-        let r = res.resolve(scope, false, &p, &[], Ns::Type);
+        let r = res.resolve(scope, false, &p, &[], Ns::Macro);
         match &r {
             Res::Extern(_) | Res::ExternCandidates(_) => r.extern_paths().iter().any(|x| x.starts_with("serde")),
             // An unresolved bare `Deserialize` is serde's in practice (a derive needs an import,

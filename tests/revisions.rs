@@ -3300,3 +3300,135 @@ fn serde_repr_state_is_tracked() {
         assert!(!report.json["tracked"].as_array().unwrap().is_empty(), "{enc:?}: the state is tracked");
     }
 }
+
+// =============================================================================================
+// `#[cfg]` variants of re-exports: every variant of every `use`, `pub use`, glob and `mod` on the
+// way to a type is part of the shape, not only the first one found (a state type per target
+// architecture, re-exported by glob, where only the first arch's was compared).
+
+/// A crate whose actor state `Stored` holds `arch::VcpuState`, with `files` besides `src/lib.rs`.
+fn arch_crate(lib_extra: &str, files: &[(&str, &str)]) -> Crate {
+    let lib = format!(
+        "use ractor::Actor;\nuse serde::{{Deserialize, Serialize}};\n\npub mod arch;\n{lib_extra}\npub struct Keeper;\n\n\
+         impl Actor for Keeper {{\n    type Msg = ();\n    type State = Stored;\n    type Arguments = ();\n}}\n\n\
+         #[derive(Serialize, Deserialize)]\npub struct Stored {{\n    pub vcpu: arch::VcpuState,\n}}\n"
+    );
+    let mut all = vec![("src/lib.rs".to_string(), lib)];
+    all.extend(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+    Crate { deps: Enc::Positional.deps(), config: String::new(), files: all }
+}
+
+const ARCH_GLOBS: &str = "#[cfg(target_arch = \"x86_64\")]\nmod x86_64;\n#[cfg(target_arch = \"x86_64\")]\npub use x86_64::*;\n\n\
+                          #[cfg(target_arch = \"aarch64\")]\nmod aarch64;\n#[cfg(target_arch = \"aarch64\")]\npub use aarch64::*;\n";
+
+fn vcpu(fields: &str) -> String {
+    format!(
+        "use serde::{{Deserialize, Serialize}};\n\n#[derive(Serialize, Deserialize)]\npub struct VcpuState {{\n{fields}}}\n"
+    )
+}
+
+/// The findings a change brought, as (code, file) pairs, in the three ways a head is given.
+fn cfg_case(name: &str, base: &Crate, head: &Crate, expect: &[(&str, &str)], failures: &mut Vec<String>) {
+    for &mode in ALL_MODES {
+        let (found, _) = run_case(base, head, mode);
+        let got: Vec<(String, String)> = found.iter().map(|f| (f.code.clone(), f.file.clone())).collect();
+        let want: Vec<(String, String)> = expect.iter().map(|(c, f)| (c.to_string(), f.to_string())).collect();
+        if got != want {
+            failures.push(format!(
+                "{name} [{mode:?}]: expected {want:?}, got:\n{}",
+                found.iter().map(|f| format!("    {}", f.short())).collect::<Vec<_>>().join("\n")
+            ));
+        }
+    }
+}
+
+#[test]
+fn every_cfg_variant_of_a_re_export_is_compared() {
+    let mut failures = Vec::new();
+    let x86 = vcpu("    pub regs: [u64; 16],\n");
+    let arm = vcpu("    pub regs: [u64; 31],\n");
+    let arm_retyped = vcpu("    pub regs: Vec<u32>,\n");
+    let arm_neutral = format!(
+        "{arm}\nimpl VcpuState {{\n    pub fn count(&self) -> usize {{\n        self.regs.len() // all of them\n    }}\n}}\n"
+    );
+
+    // Glob re-exports, one per architecture: the field retyped in the second arch's state.
+    let globs = |arm: &str| {
+        arch_crate("", &[("src/arch/mod.rs", ARCH_GLOBS), ("src/arch/x86_64.rs", &x86), ("src/arch/aarch64.rs", arm)])
+    };
+    cfg_case(
+        "glob re-export, second arch retyped",
+        &globs(&arm),
+        &globs(&arm_retyped),
+        &[("HL002", "src/arch/aarch64.rs")],
+        &mut failures,
+    );
+    cfg_case("glob re-export, second arch neutral change", &globs(&arm), &globs(&arm_neutral), &[], &mut failures);
+    // The first arch too (it was the only one compared before).
+    let x86_retyped = vcpu("    pub regs: Vec<u32>,\n");
+    cfg_case(
+        "glob re-export, first arch retyped",
+        &globs(&arm),
+        &arch_crate(
+            "",
+            &[("src/arch/mod.rs", ARCH_GLOBS), ("src/arch/x86_64.rs", &x86_retyped), ("src/arch/aarch64.rs", &arm)],
+        ),
+        &[("HL002", "src/arch/x86_64.rs")],
+        &mut failures,
+    );
+
+    // Named `pub use` of inline modules, under `unix` / `windows`.
+    let named = |windows: &str| {
+        let arch = format!(
+            "#[cfg(unix)]\npub use self::unix::VcpuState;\n#[cfg(windows)]\npub use self::windows::VcpuState;\n\n\
+             #[cfg(unix)]\nmod unix {{\n    use serde::{{Deserialize, Serialize}};\n\n    #[derive(Serialize, Deserialize)]\n    \
+             pub struct VcpuState {{\n        pub fd: i32,\n    }}\n}}\n\n\
+             #[cfg(windows)]\nmod windows {{\n    use serde::{{Deserialize, Serialize}};\n\n    #[derive(Serialize, Deserialize)]\n    \
+             pub struct VcpuState {{\n{windows}    }}\n}}\n"
+        );
+        arch_crate("", &[("src/arch.rs", &arch)])
+    };
+    cfg_case(
+        "named pub use, second variant retyped",
+        &named("        pub handle: u64,\n"),
+        &named("        pub handle: String,\n"),
+        &[("HL002", "src/arch.rs")],
+        &mut failures,
+    );
+    cfg_case(
+        "named pub use, second variant unchanged",
+        &named("        pub handle: u64,\n"),
+        &named("        // the raw handle\n        pub handle: u64,\n"),
+        &[],
+        &mut failures,
+    );
+
+    // Two `mod imp` under exclusive predicates, reached by a plain (not `pub`) glob `use`, and
+    // the type named through that module's re-export.
+    let twins = |second: &str| {
+        let arch = format!(
+            "#[cfg(feature = \"simulated\")]\nmod imp {{\n    use serde::{{Deserialize, Serialize}};\n\n    #[derive(Serialize, Deserialize)]\n    \
+             pub struct VcpuState {{\n        pub ticks: u64,\n    }}\n}}\n\n\
+             #[cfg(not(feature = \"simulated\"))]\nmod imp {{\n    use serde::{{Deserialize, Serialize}};\n\n    #[derive(Serialize, Deserialize)]\n    \
+             pub struct VcpuState {{\n{second}    }}\n}}\n\nuse imp::*;\npub type Vcpu = VcpuState;\n"
+        );
+        let mut c = arch_crate("", &[("src/arch.rs", &arch)]);
+        c.files[0].1 = c.files[0].1.replace("arch::VcpuState", "arch::Vcpu");
+        c
+    };
+    cfg_case(
+        "cfg'd `mod` twins, second retyped",
+        &twins("        pub cycles: u32,\n"),
+        &twins("        pub cycles: i64,\n"),
+        &[("HL002", "src/arch.rs")],
+        &mut failures,
+    );
+    cfg_case(
+        "cfg'd `mod` twins, unchanged",
+        &twins("        pub cycles: u32,\n"),
+        &twins("        pub cycles: u32,\n"),
+        &[],
+        &mut failures,
+    );
+    assert_no_failures("cfg variants of re-exports", &failures);
+}
