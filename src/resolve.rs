@@ -117,7 +117,7 @@ pub struct Resolver<'a> {
     /// from a fresh one, and a shared cache made that depend on which thread asked first.
     answers: RefCell<FxHashMap<u64, Vec<(Query, Res)>>>,
     /// Answers of [`Resolver::resolve_all`].
-    answers_all: RefCell<FxHashMap<u64, Vec<(Query, Vec<Variant>)>>>,
+    answers_all: RefCell<AllAnswers>,
     /// Module lookups made by the current [`Resolver::resolve`]: modules that glob-import each
     /// other all round make the paths through them exponential; past [`MAX_LOOKUPS`] the
     /// resolution gives up (unresolved) instead of hanging.
@@ -130,6 +130,9 @@ pub type Visited<'n> = FxHashSet<(ModId, &'n str)>;
 
 /// Module lookups one resolution may make (ordinary code needs a few dozen).
 pub const MAX_LOOKUPS: usize = 20_000;
+
+/// The cache of [`Resolver::resolve_all`]: question hash → (question, answers).
+type AllAnswers = FxHashMap<u64, Vec<(Query, Vec<Variant>)>>;
 
 /// A [`Resolver::resolve`] question, as its cache keeps it.
 #[derive(PartialEq, Eq, Hash)]
