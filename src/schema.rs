@@ -733,7 +733,7 @@ impl<'a> Builder<'a> {
                     None => Schema::Unresolved { path: name },
                 }
             }
-            Res::Mod(_) | Res::Trait(_) | Res::Const(_) | Res::Fn(_) => {
+            Res::Mod(_) | Res::Trait(_) | Res::Const(_) | Res::Fn(_) | Res::Macro(_) => {
                 Schema::Unresolved { path: p.names().join("::") }
             }
         }
