@@ -75,6 +75,9 @@ pub struct Actors {
     pub persisted: Vec<Persisted>,
     /// Remote message types that no actor declaration mentions (a derive on its own).
     pub remote_messages: BTreeMap<TypeId, String>,
+    /// The framework whose remote marker made each of those a remote message: its profile
+    /// decides the wire encoding and identity even when no actor of the workspace receives it.
+    pub remote_framework: BTreeMap<TypeId, String>,
 }
 
 struct Ctx<'a> {
@@ -665,12 +668,15 @@ impl Ctx<'_> {
             let Some(t) = self.index.types.get(tid) else { continue };
             let Some(item) = self.index.item(t.item) else { continue };
             let c = path_candidates(self.res, t.module, dpath);
-            if self.profiles.iter().filter_map(|p| p.remote.as_ref()).any(|r| matches_any(&c, &r.message_derive)) {
+            let marked_by =
+                self.profiles.iter().find(|p| p.remote.as_ref().is_some_and(|r| matches_any(&c, &r.message_derive)));
+            if let Some(p) = marked_by {
                 remote_types.insert(tid as TypeId);
                 out.remote_messages.insert(tid as TypeId, t.path.clone());
+                out.remote_framework.insert(tid as TypeId, p.name.clone());
             }
             // Remote actors: `#[derive(RemoteActor)] #[remote_messages(M1, M2)]`.
-            for r in self.profiles.iter().filter_map(|p| p.remote.as_ref()) {
+            for (p, r) in self.profiles.iter().filter_map(|p| p.remote.as_ref().map(|r| (p, r))) {
                 if !matches_any(&c, &r.actor_derive) {
                     continue;
                 }
@@ -686,6 +692,7 @@ impl Ctx<'_> {
                             remote_types.insert(mt);
                             out.remote_messages
                                 .insert(mt, self.index.type_entry(mt).map(|e| e.path.clone()).unwrap_or_default());
+                            out.remote_framework.insert(mt, p.name.clone());
                         }
                     }
                 }

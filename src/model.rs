@@ -187,6 +187,16 @@ fn encoding_facts<'a>(
     let mut framework = None;
     for r in &t.reasons {
         match r {
+            // A remote message no workspace actor receives: its marker's framework says how it
+            // travels, as it does for its siblings that an actor receives.
+            Reason::Remote { actor: None } => {
+                let profile = actors.remote_framework.get(&t.ty).and_then(|f| profiles.iter().find(|p| &p.name == f));
+                if let Some(p) = profile {
+                    if let Some(rem) = &p.remote {
+                        framework = framework.or(Some((rem.encoding.as_str(), p.name.as_str())));
+                    }
+                }
+            }
             Reason::Remote { actor: Some(a) } => {
                 if let Some(p) = profile_of(a) {
                     if let Some(rem) = &p.remote {

@@ -138,7 +138,9 @@ impl Report {
             "baseline": baseline,
             "summary": {
                 "files": m.workspace_files(),
-                "actors": m.actors.actors.len(),
+                // As the human summary counts them: test-only actors are listed above
+                // (`test: true`) but never reported, so they are not counted.
+                "actors": m.actors.actors.iter().filter(|a| !a.test).count(),
                 "tracked": m.tracked.len(),
                 "deny": self.deny_count(),
                 "warn": self.warn_count(),

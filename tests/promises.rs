@@ -353,3 +353,45 @@ fn a_lock_entry_of_a_package_outside_the_selection_is_no_move_candidate() {
     // The whole workspace: `b::State` is matched at its own path, `a::State` is new.
     assert_eq!(repo.run(&["check", "--format", "json", "--no-deps"]).codes(), ["HL001", "HL001"]);
 }
+
+// =============================================================================================
+// One comparison, one verdict: identical code gets identical advice.
+
+#[test]
+fn sibling_remote_enums_get_the_same_encoding_with_or_without_a_receiving_actor() {
+    let repo = Repo::new();
+    let deps = "ractor = \"0.16\"\nractor_cluster = \"0.16\"\nserde_json = \"1\"\n";
+    let lib = "use ractor::Actor;\nuse ractor_cluster::RactorClusterMessage;\n\n\
+               #[derive(RactorClusterMessage)]\npub enum NodeMsg {\n    Sync(u32),\n}\n\n\
+               #[derive(RactorClusterMessage)]\npub enum PeerMsg {\n    Sync(u32),\n}\n\n\
+               pub struct Node;\n\nimpl Actor for Node {\n    type Msg = NodeMsg;\n    type State = ();\n    type Arguments = ();\n}\n";
+    repo.write("Cargo.toml", &manifest("sib", deps, false)).write("src/lib.rs", lib);
+    repo.commit("one");
+    repo.write("src/lib.rs", &lib.replace("Sync(u32)", "Sync(u64)"));
+    let out = repo.run(&["check", "--format", "json", "--no-deps", "--base", "HEAD"]);
+    let json = out.json();
+    let notes: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "HL005")
+        .map(|f| f["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(notes.len(), 2, "{}", out.stdout);
+    // Both travel as ractor cluster messages (the derive's framework), not as the crate's JSON.
+    assert!(notes.iter().all(|n| n.contains("encoded `positional`")), "{notes:?}");
+}
+
+#[test]
+fn the_human_and_json_summaries_count_the_same_actors() {
+    let repo = Repo::new();
+    let lib = format!(
+        "{COUNTER}\n#[cfg(test)]\nmod tests {{\n    pub struct Probe;\n\n    impl ractor::Actor for Probe {{\n        type Msg = ();\n        type State = ();\n        type Arguments = ();\n    }}\n}}\n"
+    );
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false)).write("src/lib.rs", &lib);
+    let json = repo.run(&["--format", "json", "--no-deps"]).json();
+    assert_eq!(json["actors"].as_array().unwrap().len(), 2, "the test actor is listed");
+    assert_eq!(json["summary"]["actors"], 1);
+    let human = repo.run(&["--no-deps"]).stdout;
+    assert!(human.contains(", 1 actor ("), "{human}");
+}

@@ -144,13 +144,14 @@ fn reasons(t: &crate::tracked::Tracked) -> String {
     t.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")
 }
 
-/// The wire identity of the framework of the actors that receive this message.
+/// The wire identity of the framework of the actors that receive this message, else of the
+/// framework whose marker made it remote.
 fn identity_of(m: &Model, t: &crate::tracked::Tracked) -> Option<String> {
+    let identity = |fw: &str| m.profiles.iter().find(|p| p.name == fw)?.remote.as_ref()?.identity.clone();
     for r in &t.reasons {
         if let Reason::Remote { actor: Some(a) } = r {
-            let fw = m.actors.actors.iter().find(|x| &x.id == a)?.framework.clone();
-            return m.profiles.iter().find(|p| p.name == fw)?.remote.as_ref()?.identity.clone();
+            return identity(&m.actors.actors.iter().find(|x| &x.id == a)?.framework);
         }
     }
-    None
+    identity(m.actors.remote_framework.get(&t.ty)?)
 }
