@@ -334,11 +334,30 @@ impl<'a> Cx<'a> {
         {
             return;
         }
-        // obake declares every version's fields side by side (`#[obake(cfg("0.1.0"))]`): fields
-        // of one name across versions are not a change; each version is frozen by its own cfg.
-        if hi.attrs.iter().chain(&bi.attrs).any(|a| a.is("obake")) {
-            return;
-        }
+        // obake declares every version's fields side by side (`#[obake(cfg("0.1.0"))]`): a new
+        // version is a bump (HL003 asks for its path), and within one version the fields that
+        // exist at it are compared, as written data of that version has them.
+        let obake_at = if hi.attrs.iter().chain(&bi.attrs).any(|a| a.is("obake")) {
+            let version = |m: &Model, t: TypeId| match m.migrations.get(&t).map(|m| &m.version) {
+                Some(crate::migrations::Version::Semver(v)) => Some(v.clone()),
+                _ => None,
+            };
+            match (version(self.head, h), version(self.base, b)) {
+                (Some(hv), Some(bv)) if hv == bv => Some(hv),
+                _ => return,
+            }
+        } else {
+            None
+        };
+        let (hd_at, bd_at);
+        let (hd, bd) = match &obake_at {
+            Some(v) => {
+                hd_at = obake_version_of(hd, v);
+                bd_at = obake_version_of(bd, v);
+                (&hd_at, &bd_at)
+            }
+            None => (hd, bd),
+        };
         let base_text = |loc: Loc| -> (String, u32, String) {
             let file = self.base.index.file(loc.file);
             let path = file.map(|f| f.rel_path.clone()).unwrap_or_default();
@@ -884,6 +903,19 @@ impl<'a> Cx<'a> {
 /// Whether every serialized name of a definition is its own: its fields (or each variant's), and
 /// its variants. A repeated one (`#[cfg]` twins, a rename onto another's name) makes the full
 /// comparison pair a field or variant with another of the same name.
+/// The fields and variants of an obake type that exist at `version`.
+fn obake_version_of(def: &TypeDef, version: &str) -> TypeDef {
+    let keep = |attrs: &[Attr]| crate::migrations::obake_active(attrs, version);
+    let mut out = def.clone();
+    out.fields = match &def.fields {
+        Fields::Named(f) => Fields::Named(f.iter().filter(|f| keep(&f.attrs)).cloned().collect()),
+        Fields::Tuple(f) => Fields::Tuple(f.iter().filter(|f| keep(&f.attrs)).cloned().collect()),
+        Fields::Unit => Fields::Unit,
+    };
+    out.variants = def.variants.iter().filter(|v| keep(&v.attrs)).cloned().collect();
+    out
+}
+
 fn names_unique(item: &Item, def: &TypeDef) -> bool {
     fn unique(mut names: Vec<String>) -> bool {
         names.sort_unstable();

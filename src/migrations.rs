@@ -188,7 +188,7 @@ impl Finder<'_> {
                 "hotlint" => self.hotlint(c, t),
                 "attribute" => self.attribute(c, t, entry.module, item),
                 "derive-field-versions" => self.derive_fields(c, entry.module, item),
-                "semver-attribute" => self.semver(c, entry.module, item),
+                "semver-attribute" => self.semver(c, t, entry.module, item),
                 "versioned-enum" => self.versioned_enum(c, t, entry.module, item),
                 _ => None,
             };
@@ -422,7 +422,7 @@ impl Finder<'_> {
         })
     }
 
-    fn semver(&self, c: &Convention, scope: ModId, item: &Item) -> Option<Migration> {
+    fn semver(&self, c: &Convention, t: TypeId, scope: ModId, item: &Item) -> Option<Migration> {
         let attr = item.attrs.iter().find(|a| self.attr_matches(scope, a, &c.type_attributes))?;
         let vattr = c.version_attribute.as_deref().unwrap_or("obake");
         let mut versions: Vec<(Vec<u64>, String)> = item
@@ -439,38 +439,75 @@ impl Finder<'_> {
             convention: c.name.clone(),
             version: Version::Semver(latest),
             history: versions.iter().map(|(_, s)| Version::Semver(s.clone())).collect(),
-            paths: self.obake_paths(item),
+            paths: self.obake_paths(t, item, &versions),
             loc: attr.loc,
             encoding: c.encoding.clone(),
         })
     }
 
-    /// obake's migrations: `impl From<T!["0.1.0"]> for T!["0.2.0"]` (the version macro it
-    /// generates), one path from each older version.
-    fn obake_paths(&self, item: &Item) -> Vec<MigrationPath> {
+    /// obake's migrations: a `From` impl from one version of the type to a later one, each
+    /// version spelled as real code spells it: the version macro (`T!["0.1.0"]`), the name the
+    /// macro generates for it (`T_v0_1_0`, obake's `{name}_v{major}_{minor}_{patch}`), or the bare
+    /// `T` for the latest version (obake declares `type T = T_v<latest>`). obake's generated
+    /// `From<VersionedT> for T` walks the versions in order through these impls.
+    fn obake_paths(&self, t: TypeId, item: &Item, versions: &[(Vec<u64>, String)]) -> Vec<MigrationPath> {
         let ItemKind::Type(def) = &item.kind else { return Vec::new() };
-        let version_of = |ty: &Ty| -> Option<String> {
-            let Ty::Macro(text) = ty else { return None };
-            if !text.trim_start().starts_with(&format!("{} !", def.name))
-                && !text.trim_start().starts_with(&format!("{}!", def.name))
-            {
-                return None;
+        let krate = self.index.type_entry(t).and_then(|e| self.index.module(e.module)).map(|m| m.krate);
+        let latest = versions.last().map(|(_, s)| s.clone());
+        // The version (as the type's `#[obake(version(…))]` spells it) a written type names.
+        let version_of = |scope: ModId, generics: &[String], ty: &Ty| -> Option<String> {
+            let spelled = |key: Vec<u64>| {
+                versions
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, s)| s.clone())
+                    .unwrap_or_else(|| key.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
+            };
+            match ty {
+                Ty::Macro(text) => {
+                    let (name, args) = text.split_once('!')?;
+                    if last_segment(name.trim()).trim() != def.name {
+                        return None;
+                    }
+                    let v = args.split('"').nth(1)?;
+                    Some(spelled(semver_key(v)))
+                }
+                Ty::Path(p) => {
+                    let last = p.last_name()?;
+                    if last == def.name {
+                        // The bare name is the latest version, when it is this type.
+                        return match self.res.resolve_ty_path(scope, p, generics) {
+                            Res::Type(x) if x == t => latest.clone(),
+                            _ => None,
+                        };
+                    }
+                    let rest = last.strip_prefix(def.name.as_str())?.strip_prefix("_v")?;
+                    let key: Vec<u64> = rest.split('_').map(|n| n.parse().ok()).collect::<Option<_>>()?;
+                    (key.len() == 3).then(|| spelled(key))
+                }
+                _ => None,
             }
-            text.split('"').nth(1).map(str::to_string)
         };
         let mut out = Vec::new();
         for imp in &self.index.impls {
+            if self.index.module(imp.module).map(|m| m.krate) != krate {
+                continue;
+            }
             let Some(Item { kind: ItemKind::Impl(d), .. }) = self.index.item(imp.item) else { continue };
             let Some(tp) = &d.trait_path else { continue };
             let Some(last) = tp.segments.last() else { continue };
-            if !(last.name == "From" || last.name == "TryFrom") || version_of(&d.self_ty).is_none() {
+            if !(last.name == "From" || last.name == "TryFrom") {
                 continue;
             }
-            let Some(from) = last.args.first().and_then(version_of) else { continue };
+            let Some(to) = version_of(imp.module, &d.generics, &d.self_ty) else { continue };
+            let Some(from) = last.args.first().and_then(|a| version_of(imp.module, &d.generics, a)) else { continue };
+            if semver_key(&from) >= semver_key(&to) {
+                continue;
+            }
             let fp = d.fns.iter().map(|f| f.body.fingerprint).fold(0u64, |acc, x| acc.rotate_left(7) ^ x);
             out.push(MigrationPath {
                 from,
-                via: format!("`From` impl to {}", version_of(&d.self_ty).unwrap_or_default()),
+                via: format!("`From` impl to {to}"),
                 fingerprint: fp,
                 loc: Some(d.header),
                 functions: vec![def.name.clone()],
@@ -602,6 +639,85 @@ fn version_number(name: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// Whether an obake field or variant exists at `version`: its `#[obake(cfg("req"))]`
+/// requirements (none means every version; several mean any of them), read as obake reads them,
+/// semver requirements (`"0.1.0"` is `^0.1.0`, `">=0.0, <0.2"`, `"*"`). A requirement hotlint
+/// cannot read counts as met, so the field is compared rather than dropped.
+pub fn obake_active(attrs: &[Attr], version: &str) -> bool {
+    let reqs: Vec<&str> = attrs
+        .iter()
+        .filter(|a| a.is("obake"))
+        .flat_map(|a| a.list().iter())
+        .filter(|m| m.path == "cfg")
+        .filter_map(|m| m.list().first().and_then(|x| x.value_str()))
+        .collect();
+    let Some(v) = plain_version(version) else { return true };
+    reqs.is_empty() || reqs.iter().any(|r| semver_req_matches(r, v).unwrap_or(true))
+}
+
+/// `major.minor.patch` of a version, pre-release and build dropped.
+fn plain_version(s: &str) -> Option<[u64; 3]> {
+    let core = s.trim().split(['-', '+']).next()?;
+    let mut it = core.split('.').map(|p| p.trim().parse::<u64>().ok());
+    Some([it.next()??, it.next().flatten().unwrap_or(0), it.next().flatten().unwrap_or(0)])
+}
+
+/// A semver requirement (comma-separated comparators, all of which must hold) against a
+/// version, as the `semver` crate reads it; `None` when it cannot be read.
+pub fn semver_req_matches(req: &str, v: [u64; 3]) -> Option<bool> {
+    let mut all = true;
+    for comparator in req.split(',').map(str::trim) {
+        if comparator.is_empty() || comparator == "*" {
+            continue;
+        }
+        let (op, rest) = ["<=", ">=", "=", "<", ">", "~", "^"]
+            .iter()
+            .find_map(|op| comparator.strip_prefix(op).map(|r| (*op, r.trim())))
+            .unwrap_or(("^", comparator));
+        // A partial version (`0.2`, `1`, `1.*`): the parts given, the rest unknown.
+        let parts: Vec<Option<u64>> = rest
+            .split(['-', '+'])
+            .next()?
+            .split('.')
+            .map(|p| if matches!(p, "*" | "x" | "X") { Some(None) } else { p.parse().ok().map(Some) })
+            .collect::<Option<_>>()?;
+        if parts.is_empty() || parts.len() > 3 || (parts.first()?.is_none() && op != "^") {
+            return None;
+        }
+        let given: Vec<u64> = parts.iter().map_while(|p| *p).collect();
+        let at = |i: usize| given.get(i).copied().unwrap_or(0);
+        let low = [at(0), at(1), at(2)];
+        // The exclusive upper bound of the versions `given` names (`0.2` → 0.3.0, `1` → 2.0.0).
+        let next = |n: usize| -> [u64; 3] {
+            match n {
+                0 => [u64::MAX, 0, 0],
+                1 => [at(0) + 1, 0, 0],
+                2 => [at(0), at(1) + 1, 0],
+                _ => [at(0), at(1), at(2) + 1],
+            }
+        };
+        let ok = match op {
+            ">=" => v >= low,
+            "<" => v < low,
+            ">" => v >= next(given.len()),
+            "<=" => v < next(given.len()),
+            "=" => v >= low && v < next(given.len()),
+            "~" => v >= low && v < next(given.len().min(2)),
+            _ => {
+                // Caret: the leftmost non-zero part given may not change.
+                let first_non_zero = given.iter().position(|p| *p != 0);
+                let upper = match first_non_zero {
+                    Some(i) => next(i + 1),
+                    None => next(given.len()),
+                };
+                v >= low && v < upper
+            }
+        };
+        all &= ok;
+    }
+    Some(all)
+}
+
 fn semver_key(s: &str) -> Vec<u64> {
     s.split(['.', '-', '+']).map(|p| p.parse().unwrap_or(0)).collect()
 }
@@ -673,6 +789,34 @@ mod tests {
         assert_eq!(int_literal("V2 as u32"), None);
         assert_eq!(version_number("V12"), Some(12));
         assert_eq!(version_number("Vx"), None);
+    }
+
+    #[test]
+    fn obake_requirements_read_as_semver() {
+        let m = |req: &str, v: &str| semver_req_matches(req, plain_version(v).unwrap());
+        // A bare version is a caret requirement.
+        assert_eq!(m("0.1.0", "0.1.0"), Some(true));
+        assert_eq!(m("0.1.0", "0.1.5"), Some(true));
+        assert_eq!(m("0.1.0", "0.2.0"), Some(false));
+        assert_eq!(m("0.0.0", "0.0.0"), Some(true));
+        assert_eq!(m("0.0.0", "0.0.1"), Some(false));
+        assert_eq!(m("1.2.0", "1.9.0"), Some(true));
+        assert_eq!(m("1.2.0", "2.0.0"), Some(false));
+        // Comparators with partial versions, several at once.
+        assert_eq!(m(">=0.0, <0.2", "0.1.0"), Some(true));
+        assert_eq!(m(">=0.0, <0.2", "0.2.0"), Some(false));
+        assert_eq!(m(">=0.3", "0.3.0"), Some(true));
+        assert_eq!(m(">=0.3", "0.2.9"), Some(false));
+        assert_eq!(m(">0.2", "0.2.5"), Some(false));
+        assert_eq!(m(">0.2", "0.3.0"), Some(true));
+        assert_eq!(m("<=0.2", "0.2.7"), Some(true));
+        assert_eq!(m("=0.2", "0.2.1"), Some(true));
+        assert_eq!(m("~1.2.3", "1.2.9"), Some(true));
+        assert_eq!(m("~1.2.3", "1.3.0"), Some(false));
+        assert_eq!(m("*", "7.0.0"), Some(true));
+        assert_eq!(m("1.*", "1.4.0"), Some(true));
+        assert_eq!(m("1.*", "2.0.0"), Some(false));
+        assert_eq!(m("what", "1.0.0"), None);
     }
 
     #[test]

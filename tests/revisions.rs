@@ -3432,3 +3432,112 @@ fn every_cfg_variant_of_a_re_export_is_compared() {
     );
     assert_no_failures("cfg variants of re-exports", &failures);
 }
+
+// =============================================================================================
+// obake as real code writes it: the names its macro generates (`Record_v0_1_0`), the bare name
+// for the latest version, and the version macro (`Record!["0.1.0"]`), on either side of `From`.
+
+fn obake_deps() -> String {
+    format!("obake = {{ version = \"1\", features = [\"serde\"] }}\n{SERDE}serde_json = \"1\"\n")
+}
+
+/// A crate with the obake type `Record` at `versions`, its fields, and `impls` after it.
+fn obake_lib(versions: &[&str], fields: &str, impls: &str) -> String {
+    let versions: String = versions.iter().map(|v| format!("#[obake(version(\"{v}\"))]\n")).collect();
+    format!(
+        "#![allow(non_camel_case_types)]\nuse serde::{{Deserialize, Serialize}};\n\n\
+         #[obake::versioned]\n{versions}#[derive(Serialize, Deserialize)]\npub struct Record {{\n{fields}}}\n\n{impls}"
+    )
+}
+
+const OBAKE_V1_FIELDS: &str = "    pub id: u64,\n    #[obake(cfg(\"0.1.0\"))]\n    pub name: String,\n";
+const OBAKE_V2_FIELDS: &str = "    pub id: u64,\n    #[obake(cfg(\"0.1.0\"))]\n    pub name: String,\n    #[obake(cfg(\">=0.2.0\"))]\n    pub names: Vec<String>,\n";
+
+fn obake_case(name: &str, head_impls: &str, expect: Vec<Expect>) -> Case {
+    Case {
+        name: format!("obake: {name}"),
+        base: single(&obake_deps(), "", &obake_lib(&["0.1.0"], OBAKE_V1_FIELDS, "")),
+        head: single(&obake_deps(), "", &obake_lib(&["0.1.0", "0.2.0"], OBAKE_V2_FIELDS, head_impls)),
+        expect,
+        modes: &[Mode::Worktree, Mode::Committed],
+    }
+}
+
+const OBAKE_BODY: &str =
+    "    fn from(old: FROM) -> Self {\n        Self { id: old.id, names: vec![old.name] }\n    }\n";
+
+fn obake_from(from: &str, to: &str) -> String {
+    format!("impl From<{from}> for {to} {{\n{}}}\n", OBAKE_BODY.replace("FROM", from))
+}
+
+#[test]
+fn obake_migrations_as_real_code_spells_them() {
+    let gap = || vec![deny("HL003", &["`Record`", "0.1.0", "0.2.0"])];
+    let cases = vec![
+        // Must not fire: every spelling of a path from 0.1.0 to the new version.
+        obake_case("generated name to the bare name (the latest)", &obake_from("Record_v0_1_0", "Record"), Vec::new()),
+        obake_case("generated names on both sides", &obake_from("Record_v0_1_0", "Record_v0_2_0"), Vec::new()),
+        obake_case("version macro on both sides", &obake_from("Record![\"0.1.0\"]", "Record![\"0.2.0\"]"), Vec::new()),
+        obake_case("version macro to the bare name", &obake_from("Record![\"0.1.0\"]", "Record"), Vec::new()),
+        obake_case("a path to the generated name", &obake_from("self::Record_v0_1_0", "crate::Record"), Vec::new()),
+        // Must fire: no path, a path the wrong way, a path of another type.
+        obake_case("no `From` impl", "", gap()),
+        obake_case(
+            "a conversion the other way",
+            &format!(
+                "impl From<Record> for Record_v0_1_0 {{\n    fn from(new: Record) -> Self {{\n        Self {{ id: new.id, name: String::new() }}\n    }}\n}}\n"
+            ),
+            gap(),
+        ),
+        obake_case(
+            "a path of another type whose name starts the same",
+            &format!(
+                "pub struct RecordSet {{ pub id: u64, pub names: Vec<String> }}\npub struct RecordSet_v0_1_0 {{ pub id: u64, pub name: String }}\n{}",
+                obake_from("RecordSet_v0_1_0", "RecordSet")
+            ),
+            gap(),
+        ),
+    ];
+    assert_no_failures("obake", &run_cases(&cases));
+}
+
+#[test]
+fn obake_fields_within_the_current_version_are_compared() {
+    let path = obake_from("Record_v0_1_0", "Record");
+    let at_v2 = |fields: &str| single(&obake_deps(), "", &obake_lib(&["0.1.0", "0.2.0"], fields, &path));
+    let case = |name: &str, head: &str, expect: Vec<Expect>| Case {
+        name: format!("obake within 0.2.0: {name}"),
+        base: at_v2(OBAKE_V2_FIELDS),
+        head: at_v2(head),
+        expect,
+        modes: &[Mode::Worktree, Mode::Committed],
+    };
+    let cases = vec![
+        // Must fire: the current version's data changes and no version says so.
+        case(
+            "required field added to the current version",
+            &format!("{OBAKE_V2_FIELDS}    #[obake(cfg(\">=0.2.0\"))]\n    pub owner: String,\n"),
+            vec![deny("HL002", &["`owner`", "`Record`"])],
+        ),
+        case(
+            "field of every version retyped",
+            &OBAKE_V2_FIELDS.replace("pub id: u64", "pub id: String"),
+            vec![deny("HL002", &["`id`", "`Record`"])],
+        ),
+        // Must not fire: a field of an older version only, an optional field, nothing at all.
+        case(
+            "field of the old version retyped",
+            &OBAKE_V2_FIELDS.replace("pub name: String", "pub name: u32"),
+            Vec::new(),
+        ),
+        case(
+            "optional field added to the current version",
+            &format!(
+                "{OBAKE_V2_FIELDS}    #[obake(cfg(\">=0.2.0\"))]\n    #[serde(default)]\n    pub owner: Option<String>,\n"
+            ),
+            Vec::new(),
+        ),
+        case("a comment", &format!("    // the record's key\n{OBAKE_V2_FIELDS}"), Vec::new()),
+    ];
+    assert_no_failures("obake within a version", &run_cases(&cases));
+}
