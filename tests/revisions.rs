@@ -3484,9 +3484,7 @@ fn obake_migrations_as_real_code_spells_them() {
         obake_case("no `From` impl", "", gap()),
         obake_case(
             "a conversion the other way",
-            &format!(
-                "impl From<Record> for Record_v0_1_0 {{\n    fn from(new: Record) -> Self {{\n        Self {{ id: new.id, name: String::new() }}\n    }}\n}}\n"
-            ),
+            "impl From<Record> for Record_v0_1_0 {\n    fn from(new: Record) -> Self {\n        Self { id: new.id, name: String::new() }\n    }\n}\n",
             gap(),
         ),
         obake_case(
