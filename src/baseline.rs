@@ -56,7 +56,7 @@ pub fn write(path: &Path, findings: &[Finding]) -> Result<()> {
 }
 
 pub fn read(path: &Path) -> Result<Baseline> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::source::read_regular_text(path, crate::source::MAX_TEXT_BYTES)
         .map_err(|e| Error::Read { path: path.display().to_string(), message: e.to_string() })?;
     let b: Baseline = serde_json::from_str(&text).map_err(|e| Error::Config {
         location: format!("{}:{}", path.display(), e.line()),

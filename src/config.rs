@@ -214,7 +214,7 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
     for &p in &ws.selected {
         let Some(pkg) = ws.packages.get(p) else { continue };
         let manifest: PathBuf = ws.root.join(&pkg.dir).join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+        let Ok(text) = crate::source::read_regular_text(&manifest, crate::source::MAX_TEXT_BYTES) else { continue };
         let name = crate::source::join(&pkg.dir, "Cargo.toml");
         let t = Text { name: &name, text: &text };
         let parsed = match toml::from_str::<CargoWorkspace>(&text) {
@@ -242,7 +242,8 @@ pub fn parse_str(text: &str, name: &str) -> Result<Config> {
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.display().to_string(), message: e.to_string() })
+    crate::source::read_regular_text(path, crate::source::MAX_TEXT_BYTES)
+        .map_err(|e| Error::Read { path: path.display().to_string(), message: e.to_string() })
 }
 
 fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str>) -> Result<()> {

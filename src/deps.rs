@@ -71,7 +71,7 @@ struct Locked {
 }
 
 fn read_lock(root: &Path) -> Option<Vec<Locked>> {
-    let text = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let text = crate::source::read_regular_text(&root.join("Cargo.lock"), crate::source::MAX_TEXT_BYTES).ok()?;
     let table: toml::Table = text.parse().ok()?;
     let mut out = Vec::new();
     for p in table.get("package")?.as_array()? {
@@ -102,7 +102,7 @@ fn read_lock(root: &Path) -> Option<Vec<Locked>> {
 /// their first line), or the TOML error; `None` when there is no `Cargo.lock` (nothing to scan).
 fn lock_problem(root: &Path) -> Option<String> {
     let skipped = "the dependency scan (HL006) was skipped";
-    let text = match std::fs::read(root.join("Cargo.lock")) {
+    let text = match crate::source::read_regular(&root.join("Cargo.lock"), crate::source::MAX_TEXT_BYTES) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => return Some(format!("could not read `Cargo.lock`: {e}; {skipped}")),
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -188,7 +188,7 @@ pub fn scan(ws: &Workspace, config: &Config, profiles: &[Profile], jobs: usize, 
     out.missing.dedup();
     let cache_dir = match &options.cache_dir {
         Some(dir) => Some(dir.clone()),
-        None => cache::dir_for(&ws.target_dir()),
+        None => cache::dir_for(&ws.target_dir(), &ws.root),
     };
     let cache = cache_dir.map(|dir| cache::Cache::new(dir, profiles_fingerprint(config, profiles)));
     let progress = Progress::new(options.progress, candidates.len());

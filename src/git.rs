@@ -4,11 +4,16 @@
 //! hash to the staged blob's id is read from disk instead: the same bytes, without git).
 //!
 //! Only this module talks to git, through the `git` binary (so every revision syntax git accepts
-//! works). Invariants: nothing here writes the working tree, the index or refs
-//! (`GIT_OPTIONAL_LOCKS=0`, read-only plumbing commands only); errors are one line naming the
-//! revision or directory.
+//! works). Invariants: nothing here writes the working tree, the index, refs or the object store:
+//! only plumbing that never refreshes the index (`diff-tree`, `diff-index`, `ls-tree`,
+//! `ls-files`, `cat-file`), with `GIT_OPTIONAL_LOCKS=0`, no file-system monitor, and no lazy fetch
+//! from a partial clone's promisor (`GIT_NO_LAZY_FETCH=1`, and no transport allowed): an object
+//! git does not have is reported, never downloaded. The repository is the one holding the
+//! workspace: `GIT_DIR`/`GIT_WORK_TREE`/`GIT_INDEX_FILE` are honoured only when they describe it
+//! ([`GitEnv`]). Errors are one line naming the revision or directory.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -17,14 +22,100 @@ use std::sync::{Arc, Mutex};
 use crate::error::{Error, Result};
 use crate::source::Tree;
 
-fn git(dir: &Path) -> Command {
+/// Variables that tell git which repository, work tree, index or object store to use. Every git
+/// command hotlint runs starts without them; [`GitEnv`] puts back those that describe the
+/// workspace's own repository.
+const LOCATION_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+];
+
+/// The location variables honoured for one repository (absolute paths).
+#[derive(Clone, Debug, Default)]
+pub struct GitEnv {
+    vars: Vec<(&'static str, OsString)>,
+}
+
+impl GitEnv {
+    /// `GIT_DIR` and `GIT_WORK_TREE` from hotlint's environment when they name a repository whose
+    /// work tree holds `dir` (a hook run by git, a bisect script: the workspace's own
+    /// repository), made absolute; else none of them, so git finds the repository from `dir`
+    /// (a `GIT_DIR` left over for another repository is never read, let alone written).
+    fn for_dir(dir: &Path) -> GitEnv {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let given = |name: &'static str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| (name, cwd.join(PathBuf::from(v)).into_os_string()))
+        };
+        let vars: Vec<(&'static str, OsString)> = ["GIT_DIR", "GIT_WORK_TREE"].into_iter().filter_map(given).collect();
+        if vars.is_empty() {
+            return GitEnv::default();
+        }
+        let candidate = GitEnv { vars };
+        let Ok(top) = run_in(dir, &candidate, &["rev-parse", "--show-toplevel"]) else { return GitEnv::default() };
+        let inside = match (Path::new(&top).canonicalize(), dir.canonicalize()) {
+            (Ok(top), Ok(dir)) => dir.starts_with(top),
+            _ => false,
+        };
+        if !inside {
+            return GitEnv::default();
+        }
+        // The work tree git found, made explicit: git commands run in other directories than
+        // the one hotlint was started in.
+        let mut vars = candidate.vars;
+        vars.retain(|(k, _)| *k != "GIT_WORK_TREE");
+        vars.push(("GIT_WORK_TREE", OsString::from(top)));
+        GitEnv { vars }
+    }
+
+    /// `GIT_INDEX_FILE` from hotlint's environment when it lies in `git_dir` (git sets it for the
+    /// hooks of `git commit -a` and `git commit <paths>`: the index being committed); `Err` with
+    /// the value when it is set elsewhere and so not used.
+    fn index_file(&mut self, git_dir: &Path) -> std::result::Result<(), String> {
+        let Some(value) = std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) else { return Ok(()) };
+        let path = std::env::current_dir().unwrap_or_default().join(&value);
+        let parent = path.parent().and_then(|p| p.canonicalize().ok());
+        match (parent, git_dir.canonicalize()) {
+            (Some(parent), Ok(git_dir)) if parent.starts_with(&git_dir) => {
+                self.vars.push(("GIT_INDEX_FILE", path.into_os_string()));
+                Ok(())
+            }
+            _ => Err(value.to_string_lossy().into_owned()),
+        }
+    }
+}
+
+/// A git command in `dir` that writes nothing and fetches nothing (see the module's invariants).
+fn git_in(dir: &Path, env: &GitEnv) -> Command {
     let mut c = Command::new("git");
-    c.current_dir(dir).env("GIT_OPTIONAL_LOCKS", "0").env("LC_ALL", "C").stdin(Stdio::null());
+    c.current_dir(dir)
+        // A file-system monitor daemon would be started, and write under the git directory.
+        .args(["-c", "core.fsmonitor=false"])
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        // A partial clone's missing blobs are not fetched from the promisor remote (git 2.44+);
+        // no transport is allowed either, so older git cannot fetch them.
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_ALLOW_PROTOCOL", "none")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null());
+    for var in LOCATION_VARS {
+        c.env_remove(var);
+    }
+    for (k, v) in &env.vars {
+        c.env(k, v);
+    }
     c
 }
 
-fn run(dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
-    let out = git(dir).args(args).output().map_err(|e| match e.kind() {
+fn run_in(dir: &Path, env: &GitEnv, args: &[&str]) -> std::result::Result<String, String> {
+    let out = git_in(dir, env).args(args).output().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "the `git` program was not found on PATH".to_string(),
         _ => format!("could not run git: {e}"),
     })?;
@@ -32,6 +123,25 @@ fn run(dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
         Ok(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string())
     } else {
         Err(String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("git failed").trim().to_string())
+    }
+}
+
+/// Why `dir` could not be opened as a repository, from git's first error line.
+fn open_error(dir: &Path, git_said: &str) -> Error {
+    if git_said.contains("not found on PATH") {
+        Error::Usage(format!("revision comparison needs git: {git_said}"))
+    } else if let Some(at) = git_said.split("detected dubious ownership in repository at '").nth(1) {
+        // git refuses a repository owned by another user (CVE-2022-24765): the repository is
+        // there, and git says how to trust it.
+        let at = at.strip_suffix('\'').unwrap_or(at);
+        Error::Usage(format!(
+            "git refuses to open the repository at `{at}`: detected dubious ownership (it belongs to another user); if you trust it, run `git config --global --add safe.directory {at}` (needed for `--base`, `--head`, `--staged`)"
+        ))
+    } else {
+        Error::Usage(format!(
+            "`{}` is not inside a git repository (needed for `--base`, `--head`, `--staged`)",
+            dir.display()
+        ))
     }
 }
 
@@ -43,57 +153,72 @@ pub struct Repo {
     /// Path of the workspace root inside the repository (`""` or `crates/app/`-style, with `/`).
     pub prefix: String,
     pub dir: PathBuf,
+    /// The repository's git directory (for a linked worktree, its own).
+    pub git_dir: PathBuf,
     /// `HEAD`'s commit when [`Repo::open_with_head`] asked for it (`Some(None)`: no commit yet).
     resolved_head: Option<Option<String>>,
+    env: GitEnv,
+    /// `GIT_INDEX_FILE` when it was set outside this repository and so not used.
+    pub ignored_index_file: Option<String>,
 }
 
 impl Repo {
+    fn git(&self, dir: &Path) -> Command {
+        git_in(dir, &self.env)
+    }
+
+    fn run(&self, args: &[&str]) -> std::result::Result<String, String> {
+        run_in(&self.dir, &self.env, args)
+    }
+
     pub fn open(dir: &Path) -> Result<Repo> {
-        // One process for both answers: `<top>\n<prefix>` (the prefix line is empty at the top).
-        let answer = run(dir, &["rev-parse", "--show-toplevel", "--show-prefix"]).map_err(|e| {
-            if e.contains("not found on PATH") {
-                Error::Usage(format!("revision comparison needs git: {e}"))
-            } else if let Some(at) = e.split("detected dubious ownership in repository at '").nth(1) {
-                // git refuses a repository owned by another user (CVE-2022-24765): the
-                // repository is there, and git says how to trust it.
-                let at = at.strip_suffix('\'').unwrap_or(at);
-                Error::Usage(format!(
-                    "git refuses to open the repository at `{at}`: detected dubious ownership (it belongs to another user); if you trust it, run `git config --global --add safe.directory {at}` (needed for `--base`, `--head`, `--staged`)"
-                ))
-            } else {
-                Error::Usage(format!(
-                    "`{}` is not inside a git repository (needed for `--base`, `--head`, `--staged`)",
-                    dir.display()
-                ))
-            }
-        })?;
-        let (top, prefix) = answer.split_once('\n').unwrap_or((&answer, ""));
-        Ok(Repo { top: PathBuf::from(top), prefix: prefix.to_string(), dir: dir.to_path_buf(), resolved_head: None })
+        Repo::open_asking(dir, false)
     }
 
     /// [`Repo::open`], also resolving `HEAD` in the same git process (what [`Repo::head`] then
     /// answers without running git). `--revs-only` leaves out a `HEAD` that names no commit yet
-    /// (an unborn branch), so the answer is `<top>\n<prefix>\n[<commit>]`. When that command
-    /// fails, [`Repo::open`] runs alone, so its errors are the same.
+    /// (an unborn branch). When that command fails, [`Repo::open`] runs alone, so its errors are
+    /// the same.
     pub fn open_with_head(dir: &Path) -> Result<Repo> {
-        let Ok(answer) = run(dir, &["rev-parse", "--show-toplevel", "--show-prefix", "--revs-only", "HEAD^{commit}"])
-        else {
-            return Repo::open(dir);
+        Repo::open_asking(dir, true)
+    }
+
+    fn open_asking(dir: &Path, with_head: bool) -> Result<Repo> {
+        let env = GitEnv::for_dir(dir);
+        // One process for every answer: `<git dir>\n<top>\n<prefix>[\n<commit>]` (the prefix
+        // line is empty at the top).
+        let mut args = vec!["rev-parse", "--absolute-git-dir", "--show-toplevel", "--show-prefix"];
+        if with_head {
+            args.extend(["--revs-only", "HEAD^{commit}"]);
+        }
+        let answer = match run_in(dir, &env, &args) {
+            Ok(answer) => answer,
+            Err(_) if with_head => return Repo::open_asking(dir, false),
+            Err(e) => return Err(open_error(dir, &e)),
         };
         let mut lines = answer.split('\n');
+        let git_dir = lines.next().unwrap_or("");
         let top = lines.next().unwrap_or("");
         let prefix = lines.next().unwrap_or("");
         let head = lines.next();
         let is_id = |h: &str| (h.len() == 40 || h.len() == 64) && h.bytes().all(|b| b.is_ascii_hexdigit());
-        // Anything else than the three expected lines: ask again the way `open` and `head` do.
-        if top.is_empty() || lines.next().is_some() || head.is_some_and(|h| !is_id(h)) {
-            return Repo::open(dir);
+        // Anything else than the expected lines: ask again the way `open` and `head` do.
+        if git_dir.is_empty() || top.is_empty() || lines.next().is_some() || head.is_some_and(|h| !is_id(h)) {
+            if with_head {
+                return Repo::open_asking(dir, false);
+            }
+            return Err(open_error(dir, "unexpected answer from git"));
         }
+        let mut env = env;
+        let ignored_index_file = env.index_file(Path::new(git_dir)).err();
         Ok(Repo {
             top: PathBuf::from(top),
             prefix: prefix.to_string(),
             dir: dir.to_path_buf(),
-            resolved_head: Some(head.map(str::to_string)),
+            git_dir: PathBuf::from(git_dir),
+            resolved_head: with_head.then(|| head.map(str::to_string)),
+            env,
+            ignored_index_file,
         })
     }
 
@@ -112,26 +237,26 @@ impl Repo {
                 Error::Usage(format!("unknown revision `{rev}` (see `git rev-parse {rev}`)"))
             }
         };
-        let id =
-            run(&self.dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", rev]).map_err(|_| unknown())?;
-        let kind = run(&self.dir, &["cat-file", "-t", &id]).map_err(|_| unknown())?;
+        let id = self.run(&["rev-parse", "--verify", "--quiet", "--end-of-options", rev]).map_err(|_| unknown())?;
+        let kind = self.run(&["cat-file", "-t", &id]).map_err(|_| unknown())?;
         match kind.as_str() {
             "commit" => Ok(id),
-            "tag" => run(&self.dir, &["rev-parse", "--verify", "--quiet", &format!("{id}^{{commit}}")])
+            "tag" => self
+                .run(&["rev-parse", "--verify", "--quiet", &format!("{id}^{{commit}}")])
                 .map_err(|_| Error::Usage(format!("revision `{rev}` does not name a commit"))),
             _ => Err(Error::Usage(format!("revision `{rev}` does not name a commit (it is a {kind})"))),
         }
     }
 
     pub fn is_shallow(&self) -> bool {
-        run(&self.dir, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s == "true")
+        self.run(&["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s == "true")
     }
 
     /// The merge base of `base` and `head` (what a pull request diff compares against).
     /// `base_name` is the revision as the user wrote it, for messages.
     pub fn merge_base(&self, base: &str, head: &str, base_name: &str) -> Result<String> {
         let base_shown = base_name;
-        run(&self.dir, &["merge-base", base, head]).map_err(|_| {
+        self.run(&["merge-base", base, head]).map_err(|_| {
             let base = base_shown;
             if self.is_shallow() {
                 Error::Usage(format!(
@@ -147,23 +272,24 @@ impl Repo {
         let unborn = || Error::Usage("the repository has no commit yet (HEAD does not exist)".into());
         match &self.resolved_head {
             Some(head) => head.clone().ok_or_else(unborn),
-            None => run(&self.dir, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).map_err(|_| unborn()),
+            None => self.run(&["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).map_err(|_| unborn()),
         }
     }
 
     /// The files of a commit below the workspace root.
     pub fn tree_at(&self, commit: &str) -> Result<GitTree> {
         // git's reader starts while the commit is listed.
-        let batch = Arc::new(BatchCell::new(&self.top));
+        let batch = Arc::new(BatchCell::new(&self.top, &self.env));
         batch.start();
-        let out = git(&self.top)
+        let out = self
+            .git(&self.top)
             .args(["ls-tree", "-r", "-z", "--full-tree", commit])
             .output()
             .map_err(|e| Error::Usage(format!("could not run git: {e}")))?;
         if !out.status.success() {
             return Err(Error::Usage(format!("could not list revision `{commit}`")));
         }
-        let mut entries = BTreeMap::new();
+        let mut entries = Listing::default();
         let mut gitlinks = Vec::new();
         for rec in out.stdout.split(|b| *b == 0) {
             // `<mode> SP <type> SP <oid> TAB <path>`
@@ -171,25 +297,25 @@ impl Repo {
             let meta = String::from_utf8_lossy(rec.get(..tab).unwrap_or(&[])).into_owned();
             let path = String::from_utf8_lossy(rec.get(tab + 1..).unwrap_or(&[])).into_owned();
             let mut parts = meta.split(' ');
-            let (Some(_mode), Some(kind), Some(oid)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let (Some(mode), Some(kind), Some(oid)) = (parts.next(), parts.next(), parts.next()) else { continue };
             match kind {
-                "blob" => {
-                    entries.insert(path, oid.to_string());
-                }
+                "blob" => entries.add(mode, path, oid.to_string()),
                 "commit" => gitlinks.push((path, oid.to_string())),
                 _ => {}
             }
         }
         let describe = format!("revision {}", short(commit));
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
-        GitTree::with_batch(self, below_root(self, entries), submodules, describe, batch, HashMap::new(), None)
+        GitTree::with_batch(self, entries.below_root(self), submodules, describe, batch, HashMap::new(), None)
     }
 
-    /// Start `git diff --cached --name-status` between commit `base` and the index, without
-    /// waiting for it: it runs while the caller lists the index and parses the head.
+    /// Start `git diff-index --cached` between commit `base` and the index (raw records: the
+    /// base's mode and blob of every path that differs), without waiting for it: it runs while
+    /// the caller lists the index and parses the head.
     pub fn start_staged_diff(&self, base: &str) -> PendingDiff {
-        let child = git(&self.top)
-            .args(["diff", "--cached", "--name-status", "-z", "--no-renames", "--ignore-submodules=none", base, "--"])
+        let child = self
+            .git(&self.top)
+            .args(["diff-index", "--cached", "-z", "--no-renames", "--ignore-submodules=none", base, "--"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -199,35 +325,31 @@ impl Repo {
 
     /// The files of commit `base` as the index's tree `index` and git's list of the paths where
     /// the two differ give them: for `--staged`, whose base is `HEAD`, this spares listing the
-    /// whole commit (most of the run's git time in a large repository). The blobs of the paths
-    /// that differ are asked of the index's `git cat-file --batch` as `<base>:<path>`, and the
-    /// base's manifests whose blobs the index has already read are not read again. `None` when
-    /// it cannot be exact (submodules, unmerged paths, a long list, git failing): the caller
-    /// lists the commit.
+    /// whole commit (most of the run's git time in a large repository). The base's blobs of the
+    /// paths that differ are read through the index's `git cat-file --batch`, and the base's
+    /// manifests whose blobs the index has already read are not read again. `None` when it
+    /// cannot be exact (submodules, unmerged paths, a long list, git failing): the caller lists
+    /// the commit.
     pub fn tree_at_via_index(&self, base: &str, index: &GitTree, diff: &StagedDiff) -> Option<GitTree> {
         if !index.submodules.is_empty() || !index.warnings.is_empty() || diff.base != base {
             return None;
         }
         let records = diff.records.as_ref()?;
         // Workspace-relative, as the index's; paths outside the workspace are left out.
-        let mut files = index.files.clone();
+        let mut entries = Listing { files: index.files.clone(), links: index.links.clone() };
         let mut from_base = Vec::new();
-        for (status, path) in records {
-            match status.as_str() {
-                "A" => {
-                    if let Some(rel) = path.strip_prefix(&self.prefix) {
-                        files.remove(rel);
-                    }
-                }
-                "M" | "D" | "T" => from_base.push(path.as_str()),
+        for record in records {
+            let Some(rel) = record.path.strip_prefix(&self.prefix) else { continue };
+            entries.files.remove(rel);
+            entries.links.remove(rel);
+            match (record.status.as_str(), record.base_mode.as_str()) {
+                ("A", _) => {}
+                (_, "160000") => return None,
+                ("M" | "D" | "T", _) => from_base.push((rel.to_string(), record)),
                 _ => return None,
             }
         }
         if from_base.len() > 1000 {
-            return None;
-        }
-        from_base.retain(|p| p.starts_with(&self.prefix));
-        if from_base.iter().any(|p| p.contains(['\n', '\r'])) {
             return None;
         }
         let mut known: HashMap<String, Vec<u8>> = index
@@ -235,21 +357,25 @@ impl Repo {
             .iter()
             .filter_map(|(path, bytes)| Some((index.files.get(path)?.clone(), bytes.clone())))
             .collect();
-        if !from_base.is_empty() {
-            let requests: Vec<String> = from_base.iter().map(|p| format!("{base}:{p}")).collect();
-            let replies = index.exchange(&requests).ok()?;
-            for (path, reply) in from_base.iter().zip(replies) {
-                let Reply::Found { oid, kind, bytes } = reply else { return None };
-                if kind != "blob" {
-                    return None;
-                }
-                files.insert(path.strip_prefix(&self.prefix)?.to_string(), oid.clone());
-                known.insert(oid, bytes);
+        let wanted: Vec<String> = from_base
+            .iter()
+            .filter(|(_, r)| r.base_mode != "120000" && !known.contains_key(&r.base_oid))
+            .map(|(_, r)| r.base_oid.clone())
+            .collect();
+        let replies = index.exchange(&wanted).ok()?;
+        for (oid, reply) in wanted.iter().zip(replies) {
+            let Reply::Found { kind, bytes, .. } = reply else { return None };
+            if kind != "blob" {
+                return None;
             }
+            known.insert(oid.clone(), bytes);
+        }
+        for (rel, record) in from_base {
+            entries.add(&record.base_mode, rel, record.base_oid.clone());
         }
         GitTree::with_batch(
             self,
-            files,
+            entries,
             Submodules::default(),
             format!("revision {}", short(base)),
             Arc::clone(&index.batch),
@@ -263,12 +389,7 @@ impl Repo {
     /// superproject records, read from the submodule's own object store: added to `entries`
     /// under the submodule's path. Returns where each submodule's objects are and what could not
     /// be read (a submodule that is not initialised, or whose store lacks the commit).
-    fn submodules(
-        &self,
-        gitlinks: Vec<(String, String)>,
-        entries: &mut BTreeMap<String, String>,
-        describe: &str,
-    ) -> Submodules {
+    fn submodules(&self, gitlinks: Vec<(String, String)>, entries: &mut Listing, describe: &str) -> Submodules {
         let mut out = Submodules::default();
         for (path, commit) in gitlinks {
             if !path.starts_with(&self.prefix) {
@@ -283,7 +404,8 @@ impl Repo {
                 out.warnings.push(unavailable("it is not initialised (no repository at its path)"));
                 continue;
             };
-            let listing = git(&self.top)
+            // The submodule's own repository: none of the superproject's location variables.
+            let listing = git_in(&self.top, &GitEnv::default())
                 .arg(format!("--git-dir={}", git_dir.display()))
                 .args(["ls-tree", "-r", "-z", "--full-tree", &commit])
                 .output();
@@ -300,8 +422,12 @@ impl Repo {
                 let meta = String::from_utf8_lossy(rec.get(..tab).unwrap_or(&[])).into_owned();
                 let inner = String::from_utf8_lossy(rec.get(tab + 1..).unwrap_or(&[])).into_owned();
                 let mut parts = meta.split(' ');
-                if let (Some(_), Some("blob"), Some(oid)) = (parts.next(), parts.next(), parts.next()) {
-                    entries.insert(format!("{path}/{inner}"), oid.to_string());
+                if let (Some(mode), Some("blob"), Some(oid)) = (parts.next(), parts.next(), parts.next()) {
+                    // A symbolic link inside a submodule is not followed: its target is read
+                    // from the submodule's store, which the tree does not track by path.
+                    if mode != "120000" {
+                        entries.files.insert(format!("{path}/{inner}"), oid.to_string());
+                    }
                 }
             }
             out.git_dirs.insert(path, git_dir);
@@ -313,16 +439,17 @@ impl Repo {
     /// `modules/<path>` (where `git submodule` keeps it, by its default name), else `None`.
     fn submodule_git_dir(&self, path: &str) -> Option<PathBuf> {
         let dir = self.top.join(path);
-        let top = run(&dir, &["rev-parse", "--show-toplevel"]).ok().map(PathBuf::from);
+        let neutral = GitEnv::default();
+        let top = run_in(&dir, &neutral, &["rev-parse", "--show-toplevel"]).ok().map(PathBuf::from);
         let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         };
         // A directory that is not a repository of its own answers for the superproject.
         if top.is_some_and(|t| same(&t, &dir)) {
-            return run(&dir, &["rev-parse", "--absolute-git-dir"]).ok().map(PathBuf::from);
+            return run_in(&dir, &neutral, &["rev-parse", "--absolute-git-dir"]).ok().map(PathBuf::from);
         }
-        let common = run(&self.top, &["rev-parse", "--path-format=absolute", "--git-common-dir"]).ok()?;
+        let common = run_in(&self.top, &self.env, &["rev-parse", "--path-format=absolute", "--git-common-dir"]).ok()?;
         let modules = Path::new(&common).join("modules").join(path);
         modules.is_dir().then_some(modules)
     }
@@ -330,13 +457,14 @@ impl Repo {
     /// The files staged in the index below the workspace root.
     pub fn tree_of_index(&self) -> Result<GitTree> {
         // git's reader starts while the index is listed.
-        let batch = Arc::new(BatchCell::new(&self.top));
+        let batch = Arc::new(BatchCell::new(&self.top, &self.env));
         batch.start();
-        let out = git(&self.top)
+        let out = self
+            .git(&self.top)
             .args(["ls-files", "-s", "-z"])
             .output()
             .map_err(|e| Error::Usage(format!("could not run git: {e}")))?;
-        let mut entries = BTreeMap::new();
+        let mut entries = Listing::default();
         let mut gitlinks = Vec::new();
         for rec in out.stdout.split(|b| *b == 0) {
             // `<mode> SP <oid> SP <stage> TAB <path>`
@@ -354,13 +482,13 @@ impl Repo {
                     gitlinks.push((path, oid.to_string()));
                     continue;
                 }
-                entries.insert(path, oid.to_string());
+                entries.add(mode, path, oid.to_string());
             }
         }
         let describe = "the index".to_string();
         let submodules = self.submodules(gitlinks, &mut entries, &describe);
         let checkout = Some(self.top.join(&self.prefix));
-        GitTree::with_batch(self, below_root(self, entries), submodules, describe, batch, HashMap::new(), checkout)
+        GitTree::with_batch(self, entries.below_root(self), submodules, describe, batch, HashMap::new(), checkout)
     }
 }
 
@@ -373,29 +501,36 @@ pub enum Head<'a> {
 
 impl Repo {
     /// Workspace-relative paths whose contents differ between commit `base` and `head`, as git
-    /// sees them (for the working tree, through the index's file stat cache, so unchanged files
-    /// are not read). `None` when git cannot tell; callers then compare bytes themselves.
-    pub fn changed_paths(&self, base: &str, head: Head<'_>) -> Option<std::collections::HashSet<String>> {
-        let mut cmd = git(&self.top);
-        cmd.args([
-            "diff",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--ignore-submodules=none",
-        ]);
+    /// sees them, from plumbing that never refreshes (so never writes) the index. For the working
+    /// tree that is the index's stat cache: a file whose stat data is stale is listed (the caller
+    /// then compares bytes), and what the stat cache cannot vouch for is in
+    /// [`Repo::worktree_doubts`]. `None` when git cannot tell; callers then compare bytes.
+    pub fn changed_paths(&self, base: &str, head: Head<'_>) -> Option<HashSet<String>> {
+        let mut cmd = self.git(&self.top);
         match head {
-            Head::Commit(h) => cmd.args([base, h]),
-            Head::Index => cmd.args(["--cached", base]),
-            Head::WorkingTree => cmd.arg(base),
+            Head::Commit(h) => {
+                cmd.args(["diff-tree", "-r", "-z", "--name-only", "--no-renames", "--ignore-submodules=none", base, h])
+            }
+            Head::Index => cmd.args([
+                "diff-index",
+                "--cached",
+                "-z",
+                "--name-only",
+                "--no-renames",
+                "--ignore-submodules=none",
+                base,
+            ]),
+            // A submodule's work tree is not examined (git would run `status` inside it, which
+            // may write its index): the caller reads every submodule's files at the base.
+            Head::WorkingTree => {
+                cmd.args(["diff-index", "-z", "--name-only", "--no-renames", "--ignore-submodules=all", base])
+            }
         };
         let out = cmd.arg("--").output().ok()?;
         if !out.status.success() {
             return None;
         }
-        let mut changed = std::collections::HashSet::new();
+        let mut changed = HashSet::new();
         for path in out.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
             let path = std::str::from_utf8(path).ok()?;
             if let Some(rel) = path.strip_prefix(&self.prefix) {
@@ -404,9 +539,112 @@ impl Repo {
         }
         Some(changed)
     }
+
+    /// What git's "unchanged" cannot be trusted for in the working tree: index entries git does
+    /// not compare with their files (`assume-unchanged`, `skip-worktree`, which a sparse checkout
+    /// sets), and sources whose checkout passes through a conversion that makes their bytes
+    /// differ from their blobs (a clean/smudge `filter`, `working-tree-encoding`, `ident`).
+    pub fn worktree_doubts(&self) -> WorktreeDoubts {
+        let mut out = WorktreeDoubts::default();
+        let Ok(listing) = self.git(&self.top).args(["ls-files", "-z", "-v"]).output() else { return out };
+        let mut sources = Vec::new();
+        for rec in listing.stdout.split(|b| *b == 0) {
+            // `<tag> SP <path>`: a lowercase tag is assume-unchanged, `S` skip-worktree.
+            let (Some(&tag), Some(path)) = (rec.first(), rec.get(2..)) else { continue };
+            let Ok(path) = std::str::from_utf8(path) else { continue };
+            let Some(rel) = path.strip_prefix(&self.prefix) else { continue };
+            if tag.is_ascii_lowercase() || tag == b'S' {
+                out.unwatched.push(rel.to_string());
+            }
+            if rel.ends_with(".rs") {
+                sources.push(path.to_string());
+            }
+        }
+        if sources.is_empty() {
+            return out;
+        }
+        let child = self
+            .git(&self.top)
+            .args(["check-attr", "-z", "--stdin", "filter", "working-tree-encoding", "ident"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else { return out };
+        let Some(mut stdin) = child.stdin.take() else { return out };
+        let answer = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut w = std::io::BufWriter::new(&mut stdin);
+                for p in &sources {
+                    if w.write_all(p.as_bytes()).and_then(|_| w.write_all(b"\0")).is_err() {
+                        break;
+                    }
+                }
+                let _ = w.flush();
+            });
+            child.wait_with_output()
+        });
+        let Ok(answer) = answer else { return out };
+        // `<path> NUL <attribute> NUL <value> NUL` per path and attribute.
+        let mut fields = answer.stdout.split(|b| *b == 0);
+        while let (Some(path), Some(attr), Some(value)) = (fields.next(), fields.next(), fields.next()) {
+            let (path, attr, value) =
+                (String::from_utf8_lossy(path), String::from_utf8_lossy(attr), String::from_utf8_lossy(value));
+            let what = match (attr.as_ref(), value.as_ref()) {
+                (_, "unspecified" | "unset") | ("filter", "set") => continue,
+                ("ident", _) => "`ident` keyword expansion".to_string(),
+                (attr, value) => format!("`{attr}={value}`"),
+            };
+            if let Some(rel) = path.strip_prefix(&self.prefix) {
+                out.filtered.push((rel.to_string(), what));
+            }
+        }
+        out.filtered.sort();
+        out.filtered.dedup_by(|a, b| a.0 == b.0);
+        out
+    }
 }
 
-/// A `git diff --cached --name-status` started by [`Repo::start_staged_diff`].
+/// See [`Repo::worktree_doubts`]; paths are workspace-relative.
+#[derive(Debug, Default)]
+pub struct WorktreeDoubts {
+    /// Index entries git does not compare with the working tree.
+    pub unwatched: Vec<String>,
+    /// Sources whose checked-out bytes differ from their blobs by a conversion: path, which.
+    pub filtered: Vec<(String, String)>,
+}
+
+/// A tree's entries: regular files and symbolic links, path → blob id.
+#[derive(Debug, Default)]
+struct Listing {
+    files: BTreeMap<String, String>,
+    links: BTreeMap<String, String>,
+}
+
+impl Listing {
+    fn add(&mut self, mode: &str, path: String, oid: String) {
+        if mode == "120000" {
+            self.links.insert(path, oid);
+        } else {
+            self.files.insert(path, oid);
+        }
+    }
+
+    /// The entries below the workspace root, by workspace-relative path.
+    fn below_root(self, repo: &Repo) -> Listing {
+        Listing { files: below_root(repo, self.files), links: below_root(repo, self.links) }
+    }
+}
+
+/// One record of `git diff-index --cached` between a commit and the index (repository-relative).
+struct StagedRecord {
+    status: String,
+    path: String,
+    base_mode: String,
+    base_oid: String,
+}
+
+/// A `git diff-index --cached` started by [`Repo::start_staged_diff`].
 pub struct PendingDiff {
     child: Option<Child>,
     base: String,
@@ -426,11 +664,22 @@ impl PendingDiff {
                 return None;
             }
             let mut records = Vec::new();
-            // `<status> NUL <path> NUL` per path.
+            // `:<base mode> SP <index mode> SP <base oid> SP <index oid> SP <status> NUL <path> NUL`.
             let mut fields = out.stdout.split(|b| *b == 0);
-            while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
-                let status = std::str::from_utf8(status).ok()?.to_string();
-                records.push((status, std::str::from_utf8(path).ok()?.to_string()));
+            while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
+                let meta = std::str::from_utf8(meta).ok()?;
+                let mut parts = meta.trim_start_matches(':').split(' ');
+                let (Some(base_mode), Some(_), Some(base_oid), Some(_), Some(status)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return None;
+                };
+                records.push(StagedRecord {
+                    status: status.to_string(),
+                    path: std::str::from_utf8(path).ok()?.to_string(),
+                    base_mode: base_mode.to_string(),
+                    base_oid: base_oid.to_string(),
+                });
             }
             Some(records)
         });
@@ -447,22 +696,22 @@ impl Drop for PendingDiff {
     }
 }
 
-/// The paths where the index differs from a commit, with git's status letter, repository-
-/// relative; `None` when git failed or named a path that is not UTF-8.
+/// The paths where the index differs from a commit, with git's status letter and the commit's
+/// side, repository-relative; `None` when git failed or named a path that is not UTF-8.
 pub struct StagedDiff {
     base: String,
-    records: Option<Vec<(String, String)>>,
+    records: Option<Vec<StagedRecord>>,
 }
 
 impl StagedDiff {
     /// Workspace-relative paths whose contents differ between the commit and the index: what
     /// [`Repo::changed_paths`] answers for [`Head::Index`], from the same run of git.
-    pub fn changed_paths(&self, repo: &Repo, base: &str) -> Option<std::collections::HashSet<String>> {
+    pub fn changed_paths(&self, repo: &Repo, base: &str) -> Option<HashSet<String>> {
         if self.base != base {
             return repo.changed_paths(base, Head::Index);
         }
         let records = self.records.as_ref()?;
-        Some(records.iter().filter_map(|(_, path)| path.strip_prefix(&repo.prefix)).map(str::to_string).collect())
+        Some(records.iter().filter_map(|r| r.path.strip_prefix(&repo.prefix)).map(str::to_string).collect())
     }
 }
 
@@ -481,23 +730,23 @@ struct Batch {
 /// its base); stopped when the last of them is dropped.
 struct BatchCell {
     top: PathBuf,
+    env: GitEnv,
     batch: Mutex<Option<Batch>>,
 }
 
 /// One answer of `git cat-file --batch`.
 enum Reply {
     Found {
-        oid: String,
         kind: String,
         bytes: Vec<u8>,
     },
-    /// `<request> missing` (or `ambiguous`): no object, no bytes follow. The header, for messages.
-    Missing(String),
+    /// `<request> missing` (or `ambiguous`): no object, no bytes follow.
+    Missing,
 }
 
 impl BatchCell {
-    fn new(top: &Path) -> BatchCell {
-        BatchCell { top: top.to_path_buf(), batch: Mutex::new(None) }
+    fn new(top: &Path, env: &GitEnv) -> BatchCell {
+        BatchCell { top: top.to_path_buf(), env: env.clone(), batch: Mutex::new(None) }
     }
 
     /// Start git now, so its start-up overlaps other work; a failure is left for the first read.
@@ -510,8 +759,11 @@ impl BatchCell {
     }
 
     fn spawn(&self) -> std::io::Result<Batch> {
-        let mut child =
-            git(&self.top).args(["cat-file", "--batch"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+        let mut child = git_in(&self.top, &self.env)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
         let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
         let stdout = BufReader::new(child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?);
         Ok(Batch { child, stdin, stdout })
@@ -562,7 +814,7 @@ impl BatchCell {
         b.stdin.flush()?;
         match read_reply(&mut b.stdout)? {
             Reply::Found { bytes, .. } => Ok(bytes),
-            Reply::Missing(header) => Err(unexpected(&header)),
+            Reply::Missing => Err(missing_blob(oid)),
         }
     }
 }
@@ -599,14 +851,19 @@ struct Submodules {
 }
 
 /// A commit's (or the index's) files under the workspace root, read with `git cat-file --batch`
-/// (a submodule's files from its own object store).
+/// (a submodule's files from its own object store). Symbolic links are followed inside the tree,
+/// as a checkout would follow them; one that leaves the workspace is never followed.
 pub struct GitTree {
     /// Submodules whose files are in `files`: workspace-relative path → git directory.
     submodules: BTreeMap<String, PathBuf>,
     /// What could not be read (a submodule's commit that is not available), for the user.
     pub warnings: Vec<String>,
-    /// Workspace-relative path → blob id.
+    /// Workspace-relative path → blob id, regular files.
     files: BTreeMap<String, String>,
+    /// Workspace-relative path → blob id, symbolic links.
+    links: BTreeMap<String, String>,
+    /// Each link's target as written (`None`: git does not have its blob).
+    link_targets: BTreeMap<String, Option<String>>,
     dirs: BTreeSet<String>,
     batch: Arc<BatchCell>,
     /// Blobs read ahead in one exchange with git (the manifests), or known from another tree
@@ -619,22 +876,36 @@ pub struct GitTree {
     describe: String,
 }
 
+/// Why a path of a [`GitTree`] leads nowhere.
+enum Unfollowed {
+    /// A link whose target lies outside the workspace (the target as written).
+    Outside(String),
+    /// More links than a system follows.
+    Loop,
+    /// A link whose blob git does not have.
+    Missing(String),
+}
+
+/// Links followed for one path at most, as Linux's `ELOOP` limit.
+const MAX_LINK_HOPS: usize = 40;
+
 impl GitTree {
     /// A tree reading through `batch`; `known` holds the bytes of blobs already read, by id;
     /// `checkout` is where the working tree may hold the same files (see [`GitTree::checkout`]).
-    /// `files` are workspace-relative (see [`below_root`]).
+    /// `entries` are workspace-relative (see [`below_root`]).
     fn with_batch(
         repo: &Repo,
-        files: BTreeMap<String, String>,
+        entries: Listing,
         submodules: Submodules,
         describe: String,
         batch: Arc<BatchCell>,
         known: HashMap<String, Vec<u8>>,
         checkout: Option<PathBuf>,
     ) -> Result<GitTree> {
+        let Listing { files, links } = entries;
         let mut dirs = BTreeSet::new();
         dirs.insert(String::new());
-        for rel in files.keys() {
+        for rel in files.keys().chain(links.keys()) {
             let mut d = rel.as_str();
             while let Some(i) = d.rfind('/') {
                 d = d.get(..i).unwrap_or("");
@@ -653,6 +924,8 @@ impl GitTree {
             submodules: git_dirs,
             warnings: submodules.warnings,
             files,
+            links,
+            link_targets: BTreeMap::new(),
             dirs,
             batch,
             prefetched: HashMap::new(),
@@ -669,6 +942,7 @@ impl GitTree {
                 .collect();
         }
         // Every workspace read starts with the manifests: one exchange instead of one per file.
+        // The links' targets are read in the same exchange.
         let mut manifests = Vec::new();
         for (path, oid) in &tree.files {
             let is_manifest = path == "Cargo.toml" || path.ends_with("/Cargo.toml");
@@ -682,9 +956,69 @@ impl GitTree {
                 None => manifests.push(path.clone()),
             }
         }
-        let read = tree.read_ahead(manifests).unwrap_or_default();
-        tree.prefetched.extend(read);
+        let link_oids: Vec<(String, String)> = tree.links.iter().map(|(p, o)| (p.clone(), o.clone())).collect();
+        let mut requests: Vec<String> = manifests.iter().filter_map(|p| tree.files.get(p).cloned()).collect();
+        requests.extend(link_oids.iter().map(|(_, oid)| oid.clone()));
+        let paths: Vec<&String> = manifests.iter().chain(link_oids.iter().map(|(p, _)| p)).collect();
+        if let Ok(replies) = tree.batch.exchange(&requests) {
+            for (path, reply) in paths.into_iter().zip(replies) {
+                let bytes = match reply {
+                    Reply::Found { bytes, .. } => Some(bytes),
+                    Reply::Missing => None,
+                };
+                if tree.links.contains_key(path) {
+                    let target = bytes.map(|b| String::from_utf8_lossy(&b).into_owned());
+                    tree.link_targets.insert(path.clone(), target);
+                } else if let Some(bytes) = bytes {
+                    tree.prefetched.insert(path.clone(), bytes);
+                }
+            }
+        }
         Ok(tree)
+    }
+
+    /// The tree path `rel` leads to once the symbolic links on its way are followed (each target
+    /// taken relative to the link's directory, as the system does).
+    fn follow(&self, rel: &str) -> std::result::Result<String, Unfollowed> {
+        if self.links.is_empty() {
+            return Ok(rel.to_string());
+        }
+        let mut pending: std::collections::VecDeque<String> =
+            rel.split('/').filter(|p| !p.is_empty()).map(str::to_string).collect();
+        let mut done = String::new();
+        let mut hops = 0;
+        while let Some(part) = pending.pop_front() {
+            let here = if done.is_empty() { part } else { format!("{done}/{part}") };
+            let Some(oid) = self.links.get(&here) else {
+                done = here;
+                continue;
+            };
+            hops += 1;
+            if hops > MAX_LINK_HOPS {
+                return Err(Unfollowed::Loop);
+            }
+            let Some(Some(target)) = self.link_targets.get(&here) else { return Err(Unfollowed::Missing(oid.clone())) };
+            let joined = crate::source::join(crate::source::parent(&here), target);
+            if target.starts_with('/') || joined == ".." || joined.starts_with("../") {
+                return Err(Unfollowed::Outside(target.clone()));
+            }
+            for p in joined.split('/').rev() {
+                pending.push_front(p.to_string());
+            }
+            done = String::new();
+        }
+        Ok(done)
+    }
+
+    /// The workspace-relative paths of this tree's symbolic links (their summaries are never
+    /// reused from another tree: what they point to may differ while they do not).
+    pub fn link_paths(&self) -> impl Iterator<Item = &String> {
+        self.links.keys()
+    }
+
+    /// The workspace-relative paths of the submodules read into this tree.
+    pub fn submodule_paths(&self) -> impl Iterator<Item = &String> {
+        self.submodules.keys()
     }
 
     /// The working tree's bytes of `rel` when they are those of blob `oid`: git's object id of
@@ -696,25 +1030,21 @@ impl GitTree {
         if oid.len() != 40 {
             return None;
         }
-        let path = dir.join(rel);
-        // Only a regular file: reading a named pipe put where a staged file was would block.
-        if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            return None;
-        }
-        let bytes = std::fs::read(path).ok()?;
+        // Only a regular file, not through a link, and not larger than its blob can be.
+        let bytes = crate::source::read_regular(&dir.join(rel), crate::source::MAX_SOURCE_BYTES).ok()?;
         (blob_sha1(&bytes) == oid).then_some(bytes)
     }
 
-    /// Read `paths` in one pipelined exchange with `git cat-file --batch`.
+    /// Read `paths` in one pipelined exchange with `git cat-file --batch`; a blob git does not
+    /// have is left out (the later read reports it).
     fn read_ahead(&self, paths: Vec<String>) -> std::io::Result<HashMap<String, Vec<u8>>> {
         let oids: Vec<String> = paths.iter().filter_map(|p| self.files.get(p).cloned()).collect();
         let replies = self.batch.exchange(&oids)?;
         let mut out = HashMap::new();
         for (path, reply) in paths.into_iter().zip(replies) {
-            match reply {
-                Reply::Found { bytes, .. } => out.insert(path, bytes),
-                Reply::Missing(header) => return Err(unexpected(&header)),
-            };
+            if let Reply::Found { bytes, .. } = reply {
+                out.insert(path, bytes);
+            }
         }
         Ok(out)
     }
@@ -767,15 +1097,23 @@ fn unexpected(header: &str) -> std::io::Error {
     std::io::Error::other(format!("unexpected reply from git: {}", header.trim()))
 }
 
+/// A blob the object store does not have: in a partial clone, one git would fetch on demand.
+fn missing_blob(oid: &str) -> std::io::Error {
+    std::io::Error::other(format!(
+        "git's object store does not have its blob {} (a partial clone fetches blobs on demand, which hotlint never lets git do; a checkout of that revision, or a clone without `--filter`, brings it)",
+        short(oid)
+    ))
+}
+
 /// One answer of `git cat-file --batch`: `<oid> <type> <size>`, the bytes, a newline; or
 /// `<request> missing` alone.
 fn read_reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Reply> {
     let mut header = String::new();
     stdout.read_line(&mut header)?;
     let fields: Vec<&str> = header.split_whitespace().collect();
-    let (Some(oid), Some(kind), Some(size)) = (fields.first(), fields.get(1), fields.get(2)) else {
+    let (Some(_oid), Some(kind), Some(size)) = (fields.first(), fields.get(1), fields.get(2)) else {
         return match fields.as_slice() {
-            [_, "missing" | "ambiguous"] => Ok(Reply::Missing(header)),
+            [_, "missing" | "ambiguous"] => Ok(Reply::Missing),
             _ => Err(unexpected(&header)),
         };
     };
@@ -784,18 +1122,30 @@ fn read_reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Reply> {
     stdout.read_exact(&mut bytes)?;
     let mut nl = [0u8; 1];
     stdout.read_exact(&mut nl)?;
-    Ok(Reply::Found { oid: oid.to_string(), kind: kind.to_string(), bytes })
+    Ok(Reply::Found { kind: kind.to_string(), bytes })
 }
 
 impl Tree for GitTree {
     fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
-        let oid = self
-            .files
-            .get(rel)
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in this revision"))?;
+        let rel = match self.follow(rel) {
+            Ok(rel) => rel,
+            Err(Unfollowed::Outside(target)) => return Err(crate::source::outside_workspace(&target)),
+            Err(Unfollowed::Loop) => {
+                return Err(std::io::Error::other("too many levels of symbolic links"));
+            }
+            Err(Unfollowed::Missing(oid)) => return Err(missing_blob(&oid)),
+        };
+        let rel = rel.as_str();
+        let oid = self.files.get(rel).ok_or_else(|| {
+            if self.dirs.contains(rel) {
+                std::io::Error::other("it is a directory, not a regular file")
+            } else {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not in this revision")
+            }
+        })?;
         if let Some(git_dir) = self.submodule_of(rel) {
             // A submodule's blob is in its own object store (rare: one process per file).
-            let out = git(&self.top)
+            let out = git_in(&self.top, &GitEnv::default())
                 .arg(format!("--git-dir={}", git_dir.display()))
                 .args(["cat-file", "blob", oid])
                 .output()?;
@@ -814,28 +1164,49 @@ impl Tree for GitTree {
     }
 
     fn is_file(&self, rel: &str) -> bool {
-        self.files.contains_key(rel)
+        self.follow(rel).is_ok_and(|r| self.files.contains_key(&r))
+    }
+
+    /// A link that cannot be followed (outside the workspace, a loop, a missing blob): reading
+    /// it says why.
+    fn is_unreadable(&self, rel: &str) -> bool {
+        !self.links.is_empty() && self.follow(rel).is_err()
+    }
+
+    fn identity(&self, rel: &str) -> Option<String> {
+        if self.links.is_empty() {
+            return None;
+        }
+        self.follow(rel).ok()
     }
 
     fn blob_id(&self, rel: &str) -> Option<String> {
-        self.files.get(rel).cloned()
+        self.files.get(&self.follow(rel).ok()?).cloned()
     }
 
     fn is_dir(&self, rel: &str) -> bool {
-        self.dirs.contains(rel)
+        self.follow(rel).is_ok_and(|r| self.dirs.contains(&r))
     }
 
     fn list_dir(&self, rel: &str) -> std::io::Result<Vec<(String, bool)>> {
-        if !self.dirs.contains(rel) {
+        let dir = self.follow(rel).map_err(|_| std::io::Error::other("a symbolic link that cannot be followed"))?;
+        if !self.dirs.contains(&dir) {
             return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory in this revision"));
         }
-        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         let mut out = BTreeSet::new();
         for p in self.files.range(prefix.clone()..) {
             let Some(rest) = p.0.strip_prefix(&prefix) else { break };
             match rest.split_once('/') {
                 Some((d, _)) => out.insert((d.to_string(), true)),
                 None => out.insert((rest.to_string(), false)),
+            };
+        }
+        for p in self.links.range(prefix.clone()..) {
+            let Some(rest) = p.0.strip_prefix(&prefix) else { break };
+            match rest.split_once('/') {
+                Some((d, _)) => out.insert((d.to_string(), true)),
+                None => out.insert((rest.to_string(), self.is_dir(p.0))),
             };
         }
         Ok(out.into_iter().collect())

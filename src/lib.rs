@@ -121,6 +121,13 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         None if uses_git => Some(git::Repo::open_with_head(&ws.root)?),
         None => None,
     };
+    if let (Some(repo), true) = (&repo, opts.staged) {
+        if let Some(ignored) = &repo.ignored_index_file {
+            warn_about(&[format!(
+                "`GIT_INDEX_FILE` (`{ignored}`) is not inside this repository's git directory; `--staged` reads the repository's own index"
+            )]);
+        }
+    }
     // Manifests parsed once per run, shared by the head and the base.
     let manifests = workspace::ManifestCache::default();
     // `--staged` compared with `HEAD`: git lists the staged paths while the index is read.
@@ -429,6 +436,9 @@ struct BaseTree {
     packages: Option<Vec<workspace::Package>>,
     /// The paths that differ from the head (`None`: git could not tell).
     changed: Option<std::collections::HashSet<String>>,
+    /// Sources whose working-tree bytes a checkout converts (path, how): the base's blobs are
+    /// read as stored, so the two sides may differ by that conversion alone.
+    doubts: Vec<(String, String)>,
 }
 
 /// List the base's tree, read its manifests and ask git which paths differ from the head.
@@ -459,10 +469,28 @@ fn read_base_tree(
         None
     };
     // Git names the files that changed; the others are not even read.
-    let changed = match (&staged_diff, head) {
+    let worktree = matches!(head, git::Head::WorkingTree);
+    let mut changed = match (&staged_diff, head) {
         (Some(diff), git::Head::Index) => diff.changed_paths(repo, commit),
         (_, head) => repo.changed_paths(commit, head),
     };
+    // What git's "unchanged" cannot vouch for is compared by its bytes: symbolic links (their
+    // targets may differ while they do not), submodules in the working tree (git is not asked to
+    // look inside them), entries git does not compare with their files (assume-unchanged,
+    // skip-worktree) and files a checkout converts (a clean/smudge filter, which is also said).
+    let mut doubts = Vec::new();
+    if let Some(changed) = &mut changed {
+        changed.extend(tree.link_paths().cloned());
+        if worktree {
+            changed.extend(tree.submodule_paths().cloned());
+            let found = repo.worktree_doubts();
+            changed.extend(found.unwatched);
+            for (path, what) in found.filtered {
+                changed.insert(path.clone());
+                doubts.push((path, what));
+            }
+        }
+    }
     // The changed sources are read now, in one exchange (a few: a large change is read on use).
     if let Some(changed) = &changed {
         let sources = || changed.iter().filter(|p| p.ends_with(".rs"));
@@ -471,7 +499,7 @@ fn read_base_tree(
         }
     }
     timer.lap("workspace, changed paths");
-    Ok(BaseTree { tree, packages, changed })
+    Ok(BaseTree { tree, packages, changed, doubts })
 }
 
 /// The git work of `--base` that needs neither cargo nor the head's files (the repository, the
@@ -517,7 +545,7 @@ fn analyse_base(
     timings: bool,
 ) -> Result<(model::Model, Vec<String>, Timer)> {
     let mut timer = Timer::buffered(timings);
-    let BaseTree { mut tree, packages, changed } = match rev.early {
+    let BaseTree { mut tree, packages, changed, doubts } = match rev.early {
         Some(early) => early?,
         None => {
             read_base_tree(rev.repo, rev.commit, rev.head, rev.index_tree, rev.staged_diff, rev.manifests, &mut timer)?
@@ -537,7 +565,8 @@ fn analyse_base(
     let sources = load_tree(&base_ws, &tree, ctx, &reuse);
     timer.lap("load+parse");
     drop(reuse);
-    let model = finish_tree(model::Depth::Base, base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
+    let mut model = finish_tree(model::Depth::Base, base_ws, sources, &tree, config, profiles, ctx, &mut timer)?;
+    model.base_doubts = doubts;
     Ok((model, std::mem::take(&mut tree.warnings), timer))
 }
 

@@ -56,10 +56,12 @@ pub struct Entry {
 
 pub fn read(root: &Path) -> Result<Option<Lock>> {
     let path = root.join(FILE);
-    if !path.is_file() {
+    // Something at that path that is not a regular file is an error that says what it is.
+    if std::fs::symlink_metadata(&path).is_err() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Read { path: FILE.into(), message: e.to_string() })?;
+    let text = crate::source::read_regular_text(&path, crate::source::MAX_TEXT_BYTES)
+        .map_err(|e| Error::Read { path: FILE.into(), message: e.to_string() })?;
     parse(&text).map(Some)
 }
 

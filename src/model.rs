@@ -45,6 +45,9 @@ pub struct Model {
     pub deps: Option<crate::deps::Scan>,
     /// Dependency upgrades between base and head that reach tracked types (HL007, HL013).
     pub dep_changes: Vec<crate::deps::DepChange>,
+    /// A base revision compared with the working tree: sources whose checked-out bytes a
+    /// conversion makes differ from the stored blobs this model read (path, which; HL013).
+    pub base_doubts: Vec<(String, String)>,
 }
 
 /// What an analysis computes.
@@ -128,6 +131,7 @@ pub fn analyse_to(
         lock,
         deps: None,
         dep_changes: Vec::new(),
+        base_doubts: Vec::new(),
     })
 }
 

@@ -55,6 +55,22 @@ pub fn entries(r: &Report) -> Vec<Entry> {
     let m = &r.model;
     let Some(cmp) = &m.comparison else { return Vec::new() };
     let mut out = Vec::new();
+    // What is missing from a base that has files hotlint could not read is not known to be new.
+    let unread: BTreeSet<&str> = cmp
+        .base
+        .index
+        .files
+        .iter()
+        .filter(|f| f.error.is_some() && !cmp.base.is_dependency_file(f.id))
+        .map(|f| f.rel_path.as_str())
+        .collect();
+    let added = |file: Option<String>| match file {
+        Some(f) if unread.contains(f.as_str()) => {
+            format!("unknown: `{f}` could not be read at the base (HL013), so whether it is new cannot be told")
+        }
+        _ if !unread.is_empty() => "added, or defined in a base file hotlint could not read (HL013)".to_string(),
+        _ => "added".to_string(),
+    };
     // Actors, matched across revisions as types are: by id, else as the only move of that name.
     let base_actors: Vec<&Actor> = cmp.base.actors.actors.iter().filter(|a| !a.test).collect();
     let head_actors: BTreeSet<&str> = m.actors.actors.iter().filter(|a| !a.test).map(|a| a.id.as_str()).collect();
@@ -82,7 +98,7 @@ pub fn entries(r: &Report) -> Vec<Entry> {
         let migration = m.migration_of_actor(a);
         let diff = state_ty.and_then(|t| cmp.diffs.iter().find(|d| d.head_ty == Some(t)));
         let verdict = if before.is_none() {
-            "added".to_string()
+            added(Some(m.file_path(a.decl.file)))
         } else if stateless {
             "stateless: restarted".to_string()
         } else if let Some(mig) = migration {
@@ -127,7 +143,8 @@ pub fn entries(r: &Report) -> Vec<Entry> {
             detail.push(format!("moved from `{from}`"));
         }
         let verdict = if d.base_ty.is_none() {
-            "added".to_string()
+            let item = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item));
+            added(item.map(|i| m.file_path(i.loc.file)))
         } else if d.changes.is_empty() && d.opaque_changed.is_empty() {
             "unchanged".to_string()
         } else if crate::rules::bumped(d) && !remote_only {

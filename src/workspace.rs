@@ -135,7 +135,7 @@ fn cargo_home() -> PathBuf {
 
 /// The highest version of `package` in the workspace's `Cargo.lock`.
 fn locked_version(root: &Path, package: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let text = crate::source::read_regular_text(&root.join("Cargo.lock"), crate::source::MAX_TEXT_BYTES).ok()?;
     let lock: toml::Table = text.parse().ok()?;
     let mut versions: Vec<(Vec<u64>, String)> = lock
         .get("package")?
@@ -333,10 +333,50 @@ fn select(packages: &[Package], sel: &Selection, current_dir: &str) -> Result<Ve
     Ok(chosen.into_iter().collect())
 }
 
+/// Why cargo must not be run on `manifest`: a file it would read (its configuration in every
+/// ancestor and in `$CARGO_HOME`, the manifests of the workspace) is not a regular file of a
+/// sane size — cargo would read `/dev/zero` until memory runs out, or wait on a named pipe
+/// forever. hotlint's own reader then reads the manifests, each with the same checks.
+fn unreadable_for_cargo(manifest: &Path) -> Option<String> {
+    let check = |path: &Path| -> Option<String> {
+        std::fs::symlink_metadata(path).ok()?;
+        let problem = match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => source::kind_of(&m.file_type()).to_string(),
+            Ok(m) if m.len() > source::MAX_TEXT_BYTES => format!("larger than {} MiB", source::MAX_TEXT_BYTES >> 20),
+            Ok(_) => return None,
+            Err(e) => e.to_string(),
+        };
+        Some(format!("`{}` is {problem}, not a regular file cargo can read", path.display()))
+    };
+    let dir = manifest.parent()?;
+    for d in dir.ancestors() {
+        for name in [".cargo/config.toml", ".cargo/config"] {
+            if let Some(why) = check(&d.join(name)) {
+                return Some(why);
+            }
+        }
+    }
+    for name in ["config.toml", "config"] {
+        if let Some(why) = check(&cargo_home().join(name)) {
+            return Some(why);
+        }
+    }
+    if let Some(why) = check(manifest) {
+        return Some(why);
+    }
+    let root = find_workspace_root(manifest).ok()?;
+    let tree = source::Worktree::new(&root);
+    let root_toml = read_toml(&tree, "Cargo.toml").ok()?;
+    expand_members(&tree, &root_toml).iter().find_map(|m| check(&root.join(m).join("Cargo.toml")))
+}
+
 /// `cargo metadata --no-deps`. The error is one line explaining why cargo could not.
 fn from_cargo(manifest: &Path) -> std::result::Result<(PathBuf, Vec<Package>, PathBuf), String> {
     if std::env::var_os("HOTLINT_NO_CARGO").is_some() {
         return Err("HOTLINT_NO_CARGO is set".into());
+    }
+    if let Some(why) = unreadable_for_cargo(manifest) {
+        return Err(why);
     }
     let mut cmd = cargo_metadata::MetadataCommand::new();
     if let Some(dir) = manifest.parent() {

@@ -181,9 +181,15 @@ fn setup_workers(with_target: bool) -> tempfile::TempDir {
     let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let dir = setup_locked(WORKERS_LOCK, &files);
     if with_target {
-        std::fs::create_dir_all(dir.path().join("app/target")).unwrap();
+        make_target_dir(&dir.path().join("app/target"));
     }
     dir
+}
+
+/// A target directory as cargo makes it (with its `CACHEDIR.TAG`), where the cache may go.
+fn make_target_dir(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("CACHEDIR.TAG"), "Signature: 8a477f597d28d172789f06886806bc55\n").unwrap();
 }
 
 /// Run in `app` with `home` as cargo home; (exit status, stdout JSON, stderr).
@@ -301,6 +307,7 @@ fn no_cache_without_a_target_directory_or_when_disabled() {
     assert_eq!(files_under(elsewhere.path()).len(), 1);
     // CARGO_TARGET_DIR is honoured (as cargo metadata reports it).
     let target = tempfile::tempdir().unwrap();
+    make_target_dir(target.path());
     let dir = setup_workers(false);
     run_in(dir.path(), &[], &[("CARGO_TARGET_DIR", target.path().to_str().unwrap())]);
     assert_eq!(files_under(&target.path().join("hotlint/deps")).len(), 1);
@@ -405,4 +412,26 @@ fn a_vendored_dependency_is_scanned_from_the_vendor_directory() {
     );
     let (_, v, _) = run_in(dir.path(), &[], &[]);
     assert!(hl006_notes(&v).iter().any(|n| n.contains("`vendjobs::Pool`")), "{v:#}");
+}
+
+/// A repository's own `.cargo/config.toml` pointing cargo's target directory at `.git` or at a
+/// source directory: the dependency cache is not written there (only in a directory cargo made
+/// for builds, with its `CACHEDIR.TAG`, outside `.git`; README "Decisions").
+#[test]
+fn no_cache_where_a_repository_points_the_target_directory_at_git_or_sources() {
+    for target in [".git", "src"] {
+        let dir = setup_workers(false);
+        let app = dir.path().join("app");
+        std::fs::create_dir_all(app.join(".git")).unwrap();
+        write(dir.path(), "app/.cargo/config.toml", &format!("[build]\ntarget-dir = \"{target}\"\n"));
+        let before = files_under(&app.join(target));
+        run_in(dir.path(), &[], &[]);
+        assert_eq!(files_under(&app.join(target)), before, "the cache was written under `{target}`");
+    }
+    // The same directory once cargo has made it a build directory is used.
+    let dir = setup_workers(false);
+    write(dir.path(), "app/.cargo/config.toml", "[build]\ntarget-dir = \"out\"\n");
+    make_target_dir(&dir.path().join("app/out"));
+    run_in(dir.path(), &[], &[]);
+    assert_eq!(files_under(&dir.path().join("app/out/hotlint/deps")).len(), 1);
 }

@@ -46,7 +46,8 @@ impl Cache {
     /// The scan recorded for `identity` (`name version checksum`, or `name git-source`).
     pub fn get(&self, name: &str, identity: &str) -> Option<Scanned> {
         let (path, key) = self.entry_path(name, identity);
-        let bytes = std::fs::read(path).ok()?;
+        // An entry that is not a regular file (a named pipe planted there) is a miss, not a hang.
+        let bytes = crate::source::read_regular(&path, crate::source::MAX_TEXT_BYTES).ok()?;
         let entry: Entry = serde_json::from_slice(&bytes).ok()?;
         (entry.format == FORMAT && entry.key == key).then_some(entry.scanned)
     }
@@ -77,18 +78,25 @@ impl Cache {
     }
 }
 
-/// Where the cache lives for a workspace whose target directory is `target_dir`, or `None` for
-/// no cache: `HOTLINT_NO_CACHE` set; else `HOTLINT_CACHE_DIR` when set; else
-/// `<target dir>/hotlint/deps` — but only when the target directory already exists (cargo made
-/// it), so a checkout that was never built gets no new directory.
-pub fn dir_for(target_dir: &Path) -> Option<PathBuf> {
+/// Where the cache lives for the workspace at `root` whose target directory is `target_dir`, or
+/// `None` for no cache: `HOTLINT_NO_CACHE` set; else `HOTLINT_CACHE_DIR` when set; else
+/// `<target dir>/hotlint/deps` — but only in a directory cargo made for its builds: it exists and
+/// holds cargo's `CACHEDIR.TAG` (a checkout never built gets no new directory), it is not the
+/// workspace root or above it, and it is not inside a `.git` directory. A repository's own
+/// `.cargo/config.toml` saying `build.target-dir = ".git"` (or `"src"`) therefore gets nothing
+/// written there until cargo itself has built there.
+pub fn dir_for(target_dir: &Path, root: &Path) -> Option<PathBuf> {
     if std::env::var_os("HOTLINT_NO_CACHE").is_some_and(|v| !v.is_empty()) {
         return None;
     }
     if let Some(dir) = std::env::var_os("HOTLINT_CACHE_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    target_dir.is_dir().then(|| target_dir.join("hotlint").join("deps"))
+    let target = target_dir.canonicalize().ok()?;
+    let root = root.canonicalize().ok()?;
+    let tagged = std::fs::symlink_metadata(target.join("CACHEDIR.TAG")).is_ok_and(|m| m.is_file());
+    let in_git = target.components().any(|c| c.as_os_str() == ".git");
+    (tagged && !in_git && !root.starts_with(&target)).then(|| target.join("hotlint").join("deps"))
 }
 
 /// What identifies this hotlint build beyond its version: the executable's size and

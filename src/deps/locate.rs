@@ -151,7 +151,7 @@ fn vendor_dirs(workspace_root: &Path, home: &Path) -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     for (file, base) in configs {
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let Ok(text) = crate::source::read_regular_text(&file, crate::source::MAX_TEXT_BYTES) else { continue };
         let Ok(table) = text.parse::<toml::Table>() else { continue };
         let Some(sources) = table.get("source").and_then(|s| s.as_table()) else { continue };
         for source in sources.values() {
@@ -168,7 +168,7 @@ fn vendor_dirs(workspace_root: &Path, home: &Path) -> Vec<PathBuf> {
 
 /// `[package] name` and `version` of the manifest in `dir`.
 fn package_identity(dir: &Path) -> Option<(String, String)> {
-    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let text = crate::source::read_regular_text(&dir.join("Cargo.toml"), crate::source::MAX_TEXT_BYTES).ok()?;
     let table: toml::Table = text.parse().ok()?;
     let package = table.get("package")?;
     let name = package.get("name")?.as_str()?.to_string();

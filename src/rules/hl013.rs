@@ -1,13 +1,14 @@
 //! HL013 change-unverifiable: a change hotlint cannot judge — an opaque type's fingerprint
-//! changed (hand-written serde impl, custom `with` functions, macro-generated types) or a version
-//! that is not a literal.
+//! changed (hand-written serde impl, custom `with` functions, macro-generated types), a version
+//! that is not a literal, or a base revision's file that could not be read or parsed (a blob a
+//! partial clone does not have, syntax syn refuses) or that a checkout converts.
 
 use crate::findings::{Anchor, Draft};
 use crate::migrations::Version;
 use crate::model::Model;
 
 pub fn check(m: &Model) -> Vec<Draft> {
-    let mut out = Vec::new();
+    let mut out = base_unread(m);
     if let Some(cmp) = &m.comparison {
         for diff in &cmp.diffs {
             let Some(t) = diff.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
@@ -99,6 +100,52 @@ pub fn check(m: &Model) -> Vec<Draft> {
             d.key = format!("version-unknown:{}", t.path);
             out.push(d);
         }
+    }
+    out
+}
+
+/// The base's workspace files that could not be read or parsed, and the sources a checkout
+/// converts: what the base defines there is unknown, and a type compared with nothing would
+/// pass as added.
+fn base_unread(m: &Model) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let Some(cmp) = &m.comparison else { return out };
+    let base = &cmp.base;
+    let revision = crate::git::short(&cmp.base_commit);
+    let head_file = |path: &str| m.index.files.iter().find(|f| f.rel_path == path && !m.is_dependency_file(f.id));
+    for f in base.index.files.iter().filter(|f| !base.is_dependency_file(f.id)) {
+        let Some(err) = &f.error else { continue };
+        let mut d = Draft::new(format!(
+            "`{}` could not be analysed at the base `{revision}`: {}; what it defined there is unknown, so changes to it are not checked",
+            f.rel_path, err.message
+        ));
+        if let Some(head) = head_file(&f.rel_path) {
+            d.package = m.package_of_file(head.id);
+            d.primary(
+                crate::ir::Loc { file: head.id, line: 1, col: 1, end_line: 1, end_col: 1 },
+                "this file, at the base",
+            );
+        }
+        d.help = Some("make the base's file readable (in a partial clone, check out the base revision once so git has its blobs) or compare against a base where it parses".into());
+        d.key = format!("base-unread:{}", f.rel_path);
+        out.push(d);
+    }
+    if !base.base_doubts.is_empty() {
+        let n = base.base_doubts.len();
+        let mut d = Draft::new(format!(
+            "{n} source file{} pass{} through a conversion on checkout; the base's blobs are read as stored and the working tree as converted, so their comparison may be wrong",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "es" } else { "" }
+        ));
+        for (path, what) in base.base_doubts.iter().take(25) {
+            d.notes.push(format!("`{path}`: {what} (.gitattributes)"));
+        }
+        if n > 25 {
+            d.notes.push(format!("… and {} more", n - 25));
+        }
+        d.help = Some("compare revisions whose blobs are both stored (`--head REV`, or `--staged`), or drop the conversion for `*.rs`".into());
+        d.key = "base-converted".into();
+        out.push(d);
     }
     out
 }
