@@ -52,7 +52,7 @@ pub fn of(findings: &[Finding]) -> Baseline {
 pub fn write(path: &Path, findings: &[Finding]) -> Result<()> {
     let mut text = serde_json::to_string_pretty(&of(findings)).unwrap_or_default();
     text.push('\n');
-    crate::cli::write_atomic(path, text.as_bytes())
+    crate::output::write_file(path, text.as_bytes())
 }
 
 pub fn read(path: &Path) -> Result<Baseline> {

@@ -205,6 +205,7 @@ fn level_flags(args: &[OsString]) -> Vec<(char, String)> {
 
 /// Run hotlint with these arguments (argv[0] included); return the exit status.
 pub fn run(mut args: Vec<OsString>) -> i32 {
+    crate::output::signals::install();
     // `cargo hotlint …` runs `cargo-hotlint hotlint …`.
     if args.get(1).is_some_and(|a| a == "hotlint") {
         args.remove(1);
@@ -224,7 +225,7 @@ pub fn run(mut args: Vec<OsString>) -> i32 {
     match dispatch(cli, flags) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", crate::error::one_line(&e.to_string()));
+            crate::output::stderr_line(&format!("error: {}", crate::error::one_line(&e.to_string())));
             2
         }
     }
@@ -286,7 +287,24 @@ fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) 
             "`--accept` needs a reason after `--`: `lock --accept CODE:TYPE -- why this break is deliberate`".into(),
         ));
     }
-    let options = crate::Options { base: None, head: None, staged: false, deps: Some(false), ..options_of(&args)? };
+    // The lock records the working tree's shapes; what would make it record something else, or
+    // write elsewhere than asked, is refused rather than ignored.
+    for (given, flag) in [
+        (args.base.is_some(), "--base"),
+        (args.head.is_some(), "--head"),
+        (args.staged, "--staged"),
+        (args.baseline.is_some(), "--baseline"),
+        (args.write_baseline.is_some(), "--write-baseline"),
+        (args.format != OutputFormat::Human, "--format"),
+        (check && args.output.is_some(), "--output` with `--check"),
+    ] {
+        if given {
+            return Err(Error::Usage(format!(
+                "`lock` does not take `{flag}`: it records the working tree's shapes in hotlint.lock (or the file `--output` names); check out the revision to record first"
+            )));
+        }
+    }
+    let options = crate::Options { deps: Some(false), ..options_of(&args)? };
     let report = crate::check(&options)?;
     let root = report.model.ws.root.clone();
     let previous = crate::lock::read(&root)?;
@@ -298,16 +316,16 @@ fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) 
         }
     }
     let text = crate::lock::render(&next);
-    let path = root.join(crate::lock::FILE);
+    let path = args.output.clone().unwrap_or_else(|| root.join(crate::lock::FILE));
     if check {
         let Some(prev) = &previous else {
-            println!("hotlint.lock does not exist; `cargo hotlint lock` writes it");
+            emit("hotlint.lock does not exist; `cargo hotlint lock` writes it\n", None)?;
             return Ok(1);
         };
         let now = crate::lock::from_model(&report.model, Some(prev));
         if &now == prev {
             let n = prev.types.len();
-            println!("hotlint.lock is up to date ({n} tracked type{})", if n == 1 { "" } else { "s" });
+            emit(&format!("hotlint.lock is up to date ({n} tracked type{})\n", if n == 1 { "" } else { "s" }), None)?;
             return Ok(0);
         }
         let mut differ: Vec<String> = Vec::new();
@@ -321,10 +339,11 @@ fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) 
                 differ.push(p.path.clone());
             }
         }
-        println!("hotlint.lock differs from what `cargo hotlint lock` would write, for:");
+        let mut text = String::from("hotlint.lock differs from what `cargo hotlint lock` would write, for:\n");
         for d in differ {
-            println!("  {d}");
+            text.push_str(&format!("  {}\n", crate::error::one_line(&d)));
         }
+        emit(&text, None)?;
         return Ok(1);
     }
     // Refuse to record a break that is not acknowledged by a version bump with a path.
@@ -337,29 +356,32 @@ fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) 
     if !breaks.is_empty() {
         let rendered = crate::report::Report { findings: breaks.iter().map(|f| (*f).clone()).collect(), ..report };
         let color = use_color(args.color);
-        print!(
-            "{}",
-            rendered
-                .to_human(color)
-                .lines()
-                .filter(|l| !l.starts_with("hotlint: ") && !l.starts_with("note: the rules"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-        println!(
-            "\nerror: hotlint.lock not written: {} change{} would break data that has shipped; bump the version with a migration, or record a deliberate break with `cargo hotlint lock --accept CODE:TYPE -- reason`",
+        let mut out = rendered
+            .to_human(color)
+            .lines()
+            .filter(|l| !l.starts_with("hotlint: ") && !l.starts_with("note: the rules"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push_str(&format!(
+            "\nerror: {} not written: {} change{} would break data that has shipped; bump the version with a migration, or record a deliberate break with `cargo hotlint lock --accept CODE:TYPE -- reason`\n",
+            path.display(),
             breaks.len(),
             if breaks.len() == 1 { "" } else { "s" }
-        );
+        ));
+        emit(&out, None)?;
         return Ok(1);
     }
-    write_atomic(&path, text.as_bytes())?;
+    crate::output::write_file(&path, text.as_bytes())?;
     let retired = next.types.iter().filter(|e| e.retired).count();
-    println!(
-        "wrote hotlint.lock: {} tracked type{} ({retired} retired)",
-        next.types.len(),
-        if next.types.len() == 1 { "" } else { "s" }
-    );
+    emit(
+        &format!(
+            "wrote {}: {} tracked type{} ({retired} retired)\n",
+            path.display(),
+            next.types.len(),
+            if next.types.len() == 1 { "" } else { "s" }
+        ),
+        None,
+    )?;
     Ok(0)
 }
 
@@ -532,19 +554,12 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Write to stdout, or atomically to `path` (a temporary file beside it, then a rename).
+/// Write to stdout (a closed pipe is not an error), or to `path` through the one write function
+/// ([`crate::output::write_file`]: atomic, never replacing what is not a regular file).
 pub fn emit(text: &str, path: Option<&std::path::Path>) -> Result<()> {
     match path {
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Ok(()) => Ok(()),
-                // A closed pipe (`| head`) is not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(Error::Write { path: "<stdout>".into(), message: e.to_string() }),
-            }
-        }
-        Some(p) => write_atomic(p, text.as_bytes()),
+        None => crate::output::stdout(text.as_bytes()),
+        Some(p) => crate::output::write_file(p, text.as_bytes()),
     }
 }
 
@@ -560,18 +575,6 @@ fn emit_json(value: &serde_json::Value) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::Write { path: "<stdout>".into(), message: e.to_string() }),
     }
-}
-
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let err = |e: std::io::Error| Error::Write { path: path.display().to_string(), message: e.to_string() };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(".{name}.hotlint-{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        err(e)
-    })
 }
 
 fn explain(key: &str) -> Result<i32> {

@@ -40,6 +40,7 @@ pub mod lock;
 pub mod matching;
 pub mod migrations;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod plan;
 pub mod profiles;
@@ -97,9 +98,9 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let (ws, early, early_base) = discover(&manifest, opts, head_from_git)?;
     let ws_root = ws.root.clone();
     if let (workspace::Discovery::Manifests { reason }, false) = (&ws.discovery, head_from_git) {
-        eprintln!(
+        output::stderr_line(&format!(
             "warning: `cargo metadata` could not describe the workspace ({reason}); hotlint read the manifests itself"
-        );
+        ));
     }
     timer.lap(match (&early, &early_base) {
         (Some(_), Some(_)) => "workspace (beside load+parse and the base's git reads)",
@@ -180,8 +181,12 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     };
     // The base: `--base` (merge base with the head, or exact); without it the shipped-shape lock
     // when it exists, else `HEAD` for `--staged`.
-    let lock =
-        if opts.base.is_none() && opts.head.is_none() && !opts.no_history { lock::read(&ws_root)? } else { None };
+    // With `--staged`, the lock is the staged one: what the commit will hold.
+    let lock = match (&index_tree, opts.base.is_none() && opts.head.is_none() && !opts.no_history) {
+        (Some(index), true) => staged_lock(index)?,
+        (None, true) => lock::read(&ws_root)?,
+        (_, false) => None,
+    };
     let base_commit = match (&repo, &opts.base) {
         (Some(repo), Some(rev)) => Some(match early_commit {
             Some(commit) => commit?,
@@ -263,6 +268,17 @@ pub fn check(opts: &Options) -> Result<report::Report> {
     let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
     timer.lap("rules");
     Ok(report::Report { model, findings, base: base_commit, head: head_label, baseline: None })
+}
+
+/// `hotlint.lock` as the index holds it (`None` when it is not staged).
+fn staged_lock(index: &git::GitTree) -> Result<Option<lock::Lock>> {
+    if !source::Tree::is_file(index, lock::FILE) {
+        return Ok(None);
+    }
+    let read_error = |message: String| Error::Read { path: format!("{} (staged)", lock::FILE), message };
+    let bytes = source::Tree::read(index, lock::FILE).map_err(|e| read_error(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| read_error("it is not valid UTF-8".into()))?;
+    lock::parse(&text).map(Some)
 }
 
 /// The model a lock stands for: its recorded definitions as an in-memory workspace, with the
@@ -752,7 +768,7 @@ pub fn run_rules(
 /// Warnings on stderr: what hotlint could not read but went on without.
 fn warn_about(warnings: &[String]) {
     for w in warnings {
-        eprintln!("warning: {}", error::one_line(w));
+        output::stderr_line(&format!("warning: {}", error::one_line(w)));
     }
 }
 
@@ -862,7 +878,7 @@ impl Timer {
             let line = format!("{stage:<12} {:>8.1} ms", (now - self.last).as_secs_f64() * 1000.0);
             match &mut self.buffer {
                 Some(lines) => lines.push(line),
-                None => eprintln!("timing: {line}"),
+                None => output::stderr_line(&format!("timing: {line}")),
             }
             self.last = now;
         }
@@ -871,7 +887,7 @@ impl Timer {
     /// Print another thread's laps, each labelled with `prefix`.
     fn absorb(&mut self, other: Timer, prefix: &str) {
         for line in other.buffer.unwrap_or_default() {
-            eprintln!("timing: {prefix}{line}");
+            output::stderr_line(&format!("timing: {prefix}{line}"));
         }
     }
 }

@@ -282,7 +282,9 @@ pub fn discover(manifest: &Path, selection: &Selection, via_cargo: bool) -> Resu
             // says which one is not (unless cargo's own reason, printed too, already names it).
             for member in members_without_manifest(&tree) {
                 if !reason.contains(&format!("{member}`")) {
-                    eprintln!("warning: workspace member `{member}` has no `Cargo.toml`; hotlint checked the others");
+                    crate::output::stderr_line(&format!(
+                        "warning: workspace member `{member}` has no `Cargo.toml`; hotlint checked the others"
+                    ));
                 }
             }
             (root, packages, Discovery::Manifests { reason })

@@ -11,6 +11,7 @@
 //! name says what it needs; nothing passes silently.
 
 use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -425,6 +426,263 @@ fn configuration_files_that_are_devices_or_pipes_are_refused_at_once() {
     );
     assert!(run.stderr().contains("could not read `Cargo.lock`: it is a character device"), "{}", run.stderr());
     assert!(bounded.peak_rss_kb < 500_000, "peak RSS {} kB", bounded.peak_rss_kb);
+}
+
+// =============================================================================================
+// One write function: atomic, never through a planted link, never over what is not a file.
+
+/// The temporary file has a random name created exclusively: a link planted at the name the old
+/// scheme predicted (`.<name>.hotlint-<pid>.tmp`, the pid known as soon as the process starts)
+/// is never followed, and the file it points to is not overwritten.
+#[test]
+fn a_link_planted_at_the_temporary_name_is_never_followed() {
+    let fixture = counter_crate();
+    let victim = fixture.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let child = hotlint_command(fixture.path(), &["--format", "sarif", "--output", "out.sarif"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Planted before hotlint writes (it analyses first).
+    symlink(victim.to_str().unwrap(), &fixture.path().join(format!(".out.sarif.hotlint-{}.tmp", child.id())));
+    let status = child.wait_with_output().unwrap().status;
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n", "the planted link was followed");
+    let sarif: Value = serde_json::from_slice(&std::fs::read(fixture.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+}
+
+/// `--output` naming a named pipe, a device, `-` or `/dev/stdout` writes to it; it is never
+/// replaced by a regular file (as root, `--output /dev/null` replaced the device node).
+#[test]
+fn output_to_a_pipe_a_device_or_stdout_is_written_never_replaced() {
+    let fixture = counter_crate();
+    // A named pipe with a reader.
+    let fifo = fixture.path().join("out.fifo");
+    mkfifo(&fifo);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Non-blocking open, then wait for data: a hotlint that never opens the pipe cannot
+            // hang the test.
+            let mut file = std::fs::OpenOptions::new().read(true).custom_flags(0o4000).open(&fifo).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut got = Vec::new();
+            let mut buf = [0u8; 65536];
+            while Instant::now() < deadline {
+                match file.read(&mut buf) {
+                    Ok(0) if !got.is_empty() => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                    Err(_) => {}
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            got
+        })
+    };
+    let run = run_bounded(
+        hotlint_command(fixture.path(), &["--format", "sarif", "--output", fifo.to_str().unwrap()]),
+        Duration::from_secs(60),
+    )
+    .run
+    .expect("hotlint hung writing to a pipe");
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let got = reader.join().unwrap();
+    assert!(String::from_utf8_lossy(&got).contains("\"2.1.0\""), "the reader got {} bytes", got.len());
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe was replaced");
+    // `-` and `/dev/stdout`: standard output.
+    for path in ["-", "/dev/stdout"] {
+        let run = hotlint(fixture.path(), &["--format", "json", "--output", path]);
+        assert_eq!(run.json()["summary"]["actors"], 1, "{path}");
+        assert!(!fixture.path().join(path.trim_start_matches('/')).exists());
+    }
+    assert!(std::fs::symlink_metadata("/dev/stdout").unwrap().file_type().is_symlink());
+    // A device node of our own (root only: said when skipped).
+    if !running_as_root() {
+        eprintln!("skipped: `--output` to a device node needs root to create one (mknod)");
+        return;
+    }
+    let null = fixture.path().join("null");
+    assert!(Command::new("mknod").arg(&null).args(["c", "1", "3"]).status().unwrap().success());
+    let run = hotlint(fixture.path(), &["--format", "sarif", "--output", null.to_str().unwrap()]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(std::fs::symlink_metadata(&null).unwrap().file_type().is_char_device(), "the device was replaced");
+}
+
+/// A symbolic link is written through (it stays a link to the file that now holds the output),
+/// and a file's mode is kept: a 0600 baseline stays 0600, a 0640 lock stays 0640.
+#[test]
+fn a_symlinked_target_is_written_through_and_its_mode_kept() {
+    let fixture = counter_crate().file("hotlint.toml", TRACK_COUNTER_STATE);
+    let real = fixture.path().join("baselines/real.json");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::write(&real, "{}").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    symlink("baselines/real.json", &fixture.path().join("baseline.json"));
+    let run = hotlint(fixture.path(), &["--write-baseline", "baseline.json"]);
+    assert!(run.code() <= 1, "{}", run.stderr());
+    let link = std::fs::symlink_metadata(fixture.path().join("baseline.json")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced by a file");
+    assert!(std::fs::read_to_string(&real).unwrap().contains("hotlint-baseline"));
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o7777, 0o600);
+    // The lock, symlinked and 0640.
+    let stored = fixture.path().join("locks/hotlint.lock");
+    std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
+    std::fs::write(&stored, "version = 1\n").unwrap();
+    std::fs::set_permissions(&stored, std::fs::Permissions::from_mode(0o640)).unwrap();
+    symlink("locks/hotlint.lock", &fixture.path().join("hotlint.lock"));
+    let run = hotlint(fixture.path(), &["lock"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(std::fs::symlink_metadata(fixture.path().join("hotlint.lock")).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&stored).unwrap().contains("demo::CounterState"));
+    assert_eq!(std::fs::metadata(&stored).unwrap().permissions().mode() & 0o7777, 0o640);
+    // A new file gets what the umask gives (0644 here), never the temporary file's 0600.
+    let run = hotlint(fixture.path(), &["--format", "sarif", "--output", "new.sarif"]);
+    assert!(run.code() <= 1);
+    let mode = std::fs::metadata(fixture.path().join("new.sarif")).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o666 & !current_umask(), "mode {mode:o}");
+}
+
+/// A write that fails half-way (the file-size limit, as a full disk would) is one error line and
+/// exit 2; the temporary file is removed and the target keeps its old bytes.
+#[test]
+fn a_write_that_fails_leaves_no_temporary_file_and_the_target_untouched() {
+    let fixture = counter_crate();
+    let out = fixture.path().join("out.sarif");
+    std::fs::write(&out, "old\n").unwrap();
+    // `ulimit -f 8`: 4 KiB at most, and the SARIF is larger; SIGXFSZ ignored as CI shells do.
+    let script = format!("trap '' XFSZ; ulimit -f 8; exec '{BIN}' hotlint --format sarif --output out.sarif");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(fixture.path())
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.starts_with(&format!("error: failed to write `{}`: File too large", "out.sarif")), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+    assert_eq!(leftovers(fixture.path()), Vec::<String>::new());
+}
+
+/// SIGTERM while the output is being written: the temporary file is removed, the target keeps its
+/// old bytes. The write is held for 3 s by strace (needs strace and ptrace: said when skipped).
+#[test]
+fn sigterm_during_a_write_leaves_no_temporary_file_needs_strace() {
+    if !Command::new("strace").args(["-o", "/dev/null", "true"]).status().is_ok_and(|s| s.success()) {
+        eprintln!("skipped: holding a write open needs strace with ptrace allowed");
+        return;
+    }
+    let fixture = counter_crate();
+    let out = fixture.path().join("out.sarif");
+    std::fs::write(&out, "old\n").unwrap();
+    // Only the main thread is traced (no -f): its first write is the output's.
+    let mut strace = Command::new("strace")
+        .args(["-o", "/dev/null", "-e", "trace=write", "-e", "inject=write:delay_exit=3000000:when=1", BIN])
+        .args(["hotlint", "--format", "sarif", "--output", "out.sarif"])
+        .current_dir(fixture.path())
+        .env("CARGO_NET_OFFLINE", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary file exists, then stop hotlint.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while leftovers(fixture.path()).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!leftovers(fixture.path()).is_empty(), "no temporary file appeared");
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", strace.id())).unwrap();
+    let pid = children.split_whitespace().next().expect("hotlint's pid");
+    assert!(Command::new("kill").args(["-TERM", pid]).status().unwrap().success());
+    strace.wait().unwrap();
+    assert_eq!(leftovers(fixture.path()), Vec::<String>::new(), "a temporary file was left behind");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+}
+
+/// Standard output that fails: a reader gone (`| head`) ends quietly with the findings' exit
+/// status; a full disk (`> /dev/full`) is one error line and exit 2; with standard error failing
+/// too, exit 2 and no abort. It panicked ("internal error"), and aborted (exit 134).
+#[test]
+fn failing_standard_streams_never_panic() {
+    let fixture = counter_crate().file("hotlint.toml", TRACK_COUNTER_STATE);
+    assert_eq!(hotlint(fixture.path(), &["lock"]).code(), 0);
+    let full = || Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap());
+    for args in [&["lock", "--check"][..], &["lock"][..], &["--format", "json"][..], &[][..], &["rules"][..]] {
+        let out = hotlint_command(fixture.path(), args).stdout(full()).stderr(Stdio::piped()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            "error: failed to write `<stdout>`: No space left on device (os error 28)",
+            "{args:?}"
+        );
+        let out = hotlint_command(fixture.path(), args).stdout(full()).stderr(full()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?} with stderr failing too");
+    }
+    // A reader that is gone before anything is written.
+    for args in [&["lock", "--check"][..], &["--format", "json"][..], &[][..]] {
+        let mut child =
+            hotlint_command(fixture.path(), args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("internal error") && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// `lock` honours `--output` and refuses what it cannot honour, instead of ignoring it.
+#[test]
+fn lock_honours_output_and_refuses_revisions() {
+    let repo = counter_repo_with_change();
+    let run = repo.hotlint(&["lock", "--output", "elsewhere.lock"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(std::fs::read_to_string(repo.path().join("elsewhere.lock")).unwrap().contains("demo::CounterState"));
+    assert!(!repo.path().join("hotlint.lock").exists());
+    for flag in [&["--head", "HEAD"][..], &["--staged"][..], &["--base", "HEAD~1"][..], &["--format", "json"][..]] {
+        let run = repo.hotlint(&[&["lock"][..], flag].concat());
+        let line = run.error_line();
+        assert!(line.starts_with(&format!("error: `lock` does not take `{}`", flag[0])), "{line}");
+    }
+    assert!(!repo.path().join("hotlint.lock").exists());
+}
+
+/// `--staged` compares with the staged `hotlint.lock`, not the working tree's.
+#[test]
+fn staged_compares_with_the_staged_lock() {
+    let repo = GitRepo::new();
+    repo.write("Cargo.toml", DEMO_MANIFEST);
+    repo.write("hotlint.toml", TRACK_COUNTER_STATE);
+    repo.write("src/lib.rs", COUNTER_LIB);
+    assert_eq!(repo.hotlint(&["lock"]).code(), 0);
+    repo.commit("u64 locked");
+    // Staged: `u32`. The working tree's lock is rewritten to `u32` but not staged.
+    repo.write("src/lib.rs", &COUNTER_LIB.replace("count: u64", "count: u32"));
+    repo.git(&["add", "src/lib.rs"]);
+    let run = repo.hotlint(&["lock", "--accept", "HL002:demo::CounterState", "--", "test"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let run = repo.hotlint(&["--staged", "--format", "json"]);
+    assert_eq!(run.json()["base"], "hotlint.lock");
+    assert_eq!(run.codes(), ["HL002"], "the working tree's lock was read: {}", run.stderr());
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".hotlint") || n.ends_with(".tmp"))
+        .collect()
+}
+
+fn current_umask() -> u32 {
+    let out = Command::new("sh").args(["-c", "umask"]).output().unwrap();
+    u32::from_str_radix(String::from_utf8_lossy(&out.stdout).trim(), 8).unwrap()
 }
 
 const READ_ONLY_COMMANDS: &[&[&str]] = &[

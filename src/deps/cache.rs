@@ -60,13 +60,8 @@ impl Cache {
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
-        let Ok(mut tmp) = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir) else { return };
-        if std::io::Write::write_all(&mut tmp, &bytes).is_err() {
-            return;
-        }
-        // `persist` renames over the final name (atomic on one file system); on error the
-        // temporary file is removed when dropped.
-        let _ = tmp.persist(&path);
+        // Atomic, as every write of hotlint's; a failure leaves the cache as it was.
+        let _ = crate::output::write_file(&path, &bytes);
     }
 
     fn entry_path(&self, name: &str, identity: &str) -> (PathBuf, String) {
