@@ -122,7 +122,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let config = config::load(&ws, None).unwrap_or_else(|e| {
+    let config = config::load(&ws, &hotlint::source::Worktree::new(&ws.root), None).unwrap_or_else(|e| {
         eprintln!("deps benchmark: {e}");
         std::process::exit(1)
     });

@@ -126,10 +126,10 @@ pub struct CheckArgs {
     /// Never touch the network.
     #[arg(long)]
     pub offline: bool,
-    /// As cargo's --locked.
+    /// Refuse to run when Cargo.lock would need to change (as cargo's --locked).
     #[arg(long)]
     pub locked: bool,
-    /// As cargo's --frozen.
+    /// --locked and --offline (as cargo's --frozen).
     #[arg(long)]
     pub frozen: bool,
     /// Output format.
@@ -474,6 +474,7 @@ fn options_of(args: &CheckArgs) -> Result<crate::Options> {
         offline: args.offline
             || args.frozen
             || std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true" || v == "1"),
+        locked: args.locked || args.frozen,
         progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         no_history: false,
     })

@@ -6,14 +6,15 @@
 //! the line. Invariant: the only stage that reads configuration files; it never writes.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::profiles::{self, Profile};
 use crate::rules::{self, Level};
-use crate::workspace::Workspace;
+use crate::source::Tree;
+use crate::workspace::{Package, Workspace};
 
 /// Where a configuration entry was written, for messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,8 +52,16 @@ pub struct Config {
     pub track: Vec<Entry<Track>>,
     pub encoding: Vec<Entry<(String, String)>>,
     pub exclude: Vec<String>,
+    /// `exclude` globs of `[package.metadata.hotlint]`: (package directory, globs relative to it).
+    pub package_exclude: Vec<(String, Vec<String>)>,
+    /// Every member's directory (where a package's own `exclude` stops: at a nested member).
+    pub member_dirs: Vec<String>,
     pub deps_scan: Option<String>,
     pub deps_allow: Vec<Entry<String>>,
+    /// Entries of a package's `[package.metadata.hotlint]` that name an item of another
+    /// package: they apply to nothing (a package's configuration is its own), and HL014 says so.
+    /// (`ephemeral`, `remote`, `track` or `encoding`; the entry.)
+    pub out_of_scope: Vec<(&'static str, Entry<String>)>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -153,9 +162,11 @@ impl Text<'_> {
     }
 }
 
-/// Load the configuration for `ws`: `--config FILE`, else the discovered files.
-pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
-    let mut config = Config::default();
+/// Load the configuration for `ws`: `--config FILE`, else the files `tree` holds — the
+/// revision being checked (the working tree, the index for `--staged`, a commit for `--head`),
+/// never the working tree's files for another revision.
+pub fn load(ws: &Workspace, tree: &dyn Tree, explicit: Option<&Path>) -> Result<Config> {
+    let mut config = Config { member_dirs: ws.packages.iter().map(|p| p.dir.clone()).collect(), ..Config::default() };
     if let Some(path) = explicit {
         let text = read(path)?;
         let name = path.display().to_string();
@@ -165,9 +176,7 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
         config.sources.push(name);
         return Ok(config);
     }
-    let file = ws.root.join("hotlint.toml");
-    let cargo = ws.root.join("Cargo.toml");
-    let cargo_text = if cargo.is_file() { Some(read(&cargo)?) } else { None };
+    let cargo_text = if tree.is_file("Cargo.toml") { Some(read_in(tree, "Cargo.toml")?) } else { None };
     let from_cargo = match &cargo_text {
         Some(text) => {
             let t = Text { name: "Cargo.toml", text };
@@ -187,7 +196,7 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
         }
         None => None,
     };
-    if file.is_file() {
+    if tree.is_file("hotlint.toml") {
         if from_cargo.is_some() {
             let line = cargo_text
                 .as_deref()
@@ -201,7 +210,7 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
                 ),
             });
         }
-        let text = read(&file)?;
+        let text = read_in(tree, "hotlint.toml")?;
         let t = Text { name: "hotlint.toml", text: &text };
         let raw: RawConfig = toml::from_str(&text).map_err(|e| t.error(&e))?;
         apply(&mut config, raw, &t, None)?;
@@ -213,9 +222,8 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
     }
     for &p in &ws.selected {
         let Some(pkg) = ws.packages.get(p) else { continue };
-        let manifest: PathBuf = ws.root.join(&pkg.dir).join("Cargo.toml");
-        let Ok(text) = crate::source::read_regular_text(&manifest, crate::source::MAX_TEXT_BYTES) else { continue };
         let name = crate::source::join(&pkg.dir, "Cargo.toml");
+        let Ok(text) = read_in(tree, &name) else { continue };
         let t = Text { name: &name, text: &text };
         let parsed = match toml::from_str::<CargoWorkspace>(&text) {
             Ok(c) => c,
@@ -225,7 +233,7 @@ pub fn load(ws: &Workspace, explicit: Option<&Path>) -> Result<Config> {
             Err(_) => continue,
         };
         if let Some(raw) = parsed.package.and_then(|p| p.metadata).and_then(|m| m.hotlint) {
-            apply(&mut config, raw, &t, Some(&pkg.name))?;
+            apply(&mut config, raw, &t, Some(pkg))?;
             config.sources.push(name);
         }
     }
@@ -246,9 +254,81 @@ fn read(path: &Path) -> Result<String> {
         .map_err(|e| Error::Read { path: path.display().to_string(), message: e.to_string() })
 }
 
-fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str>) -> Result<()> {
+fn read_in(tree: &dyn Tree, rel: &str) -> Result<String> {
+    let bytes = tree.read(rel).map_err(|e| Error::Read { path: rel.to_string(), message: e.to_string() })?;
+    String::from_utf8(bytes).map_err(|_| Error::Read { path: rel.to_string(), message: "not UTF-8 text".into() })
+}
+
+/// The crate names a package's items start their canonical paths with: each target's name as
+/// code spells it, suffixed (`svc[bin]`) when a non-lib target shares the lib's name.
+pub fn package_crates(pkg: &Package) -> Vec<String> {
+    let lib = pkg.lib().map(|l| l.name.replace('-', "_"));
+    pkg.targets
+        .iter()
+        .map(|t| {
+            let name = t.name.replace('-', "_");
+            if t.kind != crate::workspace::TargetKind::Lib && lib.as_deref() == Some(name.as_str()) {
+                format!("{name}[{}]", t.kind.as_str())
+            } else {
+                name
+            }
+        })
+        .collect()
+}
+
+/// Whether a canonical path (or a crate name) belongs to one of `crates`.
+fn in_crates(path: &str, crates: &[String]) -> bool {
+    let krate = path.split("::").next().unwrap_or_default();
+    crates.iter().any(|c| c == krate)
+}
+
+/// Add one configuration source. A package's own (`pkg`) applies to that package only: its
+/// `[rules]` to its findings, its `ephemeral`, `remote`, `[[track]]` and `[encoding]` entries to
+/// its own items (an entry naming another package's item is kept aside for HL014), its `exclude`
+/// globs to its own files, relative to its directory. `[deps]`, `[[framework]]` and
+/// `[frameworks]` describe the whole workspace's dependencies and recognition: they are refused
+/// there with an error that says where they belong.
+fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, pkg: Option<&Package>) -> Result<()> {
+    let package = pkg.map(|p| p.name.as_str());
     let err =
         |span: std::ops::Range<usize>, message: String| Error::Config { location: t.origin(span).to_string(), message };
+    if let Some(p) = pkg {
+        let workspace_wide = [
+            ("[deps]", raw.deps.is_some()),
+            ("[[framework]]", !raw.framework.is_empty()),
+            ("[frameworks]", raw.frameworks.is_some()),
+        ];
+        if let Some((key, _)) = workspace_wide.iter().find(|(_, present)| *present) {
+            let line = t
+                .text
+                .lines()
+                .position(|l| {
+                    let l = l.trim_start();
+                    l.starts_with(&format!("[package.metadata.hotlint.{}", key.trim_matches(['[', ']'])))
+                        || l.starts_with(&format!("[[package.metadata.hotlint.{}", key.trim_matches(['[', ']'])))
+                })
+                .map(|l| format!(":{}", l + 1))
+                .unwrap_or_default();
+            return Err(Error::Config {
+                location: format!("{}{line}", t.name),
+                message: format!(
+                    "`{key}` in `[package.metadata.hotlint]` of `{}`: it applies to the whole workspace, so it belongs in hotlint.toml or `[workspace.metadata.hotlint]`",
+                    p.name
+                ),
+            });
+        }
+    }
+    let crates = pkg.map(package_crates);
+    // A package's entry that names another package's item applies to nothing.
+    let scoped = |config: &mut Config, what: &'static str, e: Entry<String>| -> Option<Entry<String>> {
+        match &crates {
+            Some(crates) if !in_crates(&e.value, crates) => {
+                config.out_of_scope.push((what, e));
+                None
+            }
+            _ => Some(e),
+        }
+    };
     match &raw.version {
         Some(v) if *v.get_ref() == 1 => {}
         Some(v) => {
@@ -299,8 +379,16 @@ fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str
             }
         }
     }
-    config.ephemeral.extend(raw.ephemeral.iter().map(entry));
-    config.remote.extend(raw.remote.iter().map(entry));
+    for e in raw.ephemeral.iter().map(entry) {
+        if let Some(e) = scoped(config, "ephemeral", e) {
+            config.ephemeral.push(e);
+        }
+    }
+    for e in raw.remote.iter().map(entry) {
+        if let Some(e) = scoped(config, "remote", e) {
+            config.remote.push(e);
+        }
+    }
     for f in raw.framework {
         let span = f.span();
         let profile = f.into_inner();
@@ -327,22 +415,44 @@ fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, package: Option<&str
                 });
             }
         }
-        config.track.push(Entry { value: track, origin, package: package.map(str::to_string) });
+        let e = Entry { value: track, origin, package: package.map(str::to_string) };
+        match &crates {
+            Some(crates) if !in_crates(&e.value.ty, crates) => {
+                let Entry { value, origin, package } = e;
+                config.out_of_scope.push(("track", Entry { value: value.ty, origin, package }));
+            }
+            _ => config.track.push(e),
+        }
     }
     for (key, enc) in raw.encoding {
         check_encoding(enc.get_ref()).map_err(|m| err(enc.span(), m))?;
-        config.encoding.push(Entry {
-            value: (key, enc.get_ref().clone()),
-            origin: t.origin(enc.span()),
-            package: package.map(str::to_string),
-        });
+        let origin = t.origin(enc.span());
+        match &crates {
+            Some(crates) if !in_crates(&key, crates) => {
+                config
+                    .out_of_scope
+                    .push(("encoding", Entry { value: key, origin, package: package.map(str::to_string) }));
+            }
+            _ => config.encoding.push(Entry {
+                value: (key, enc.get_ref().clone()),
+                origin,
+                package: package.map(str::to_string),
+            }),
+        }
     }
+    let mut own_excludes = Vec::new();
     for glob in raw.exclude {
         // Checked here, where the line is known; `exclude_set` compiles them later.
         if let Err(e) = globset::Glob::new(glob.get_ref()) {
             return Err(err(glob.span(), format!("bad `exclude` glob `{}`: {}", glob.get_ref(), e.kind())));
         }
-        config.exclude.push(glob.into_inner());
+        match pkg {
+            Some(_) => own_excludes.push(glob.into_inner()),
+            None => config.exclude.push(glob.into_inner()),
+        }
+    }
+    if let (Some(p), false) = (pkg, own_excludes.is_empty()) {
+        config.package_exclude.push((p.dir.clone(), own_excludes));
     }
     if let Some(deps) = raw.deps {
         if let Some(scan) = deps.scan {
@@ -368,14 +478,52 @@ fn check_encoding(e: &str) -> std::result::Result<(), String> {
 }
 
 impl Config {
-    /// The exclude globs, compiled.
-    pub fn exclude_set(&self) -> Result<globset::GlobSet> {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &self.exclude {
-            let glob = globset::Glob::new(g)
-                .map_err(|e| Error::Config { location: "exclude".into(), message: format!("bad glob `{g}`: {e}") })?;
-            b.add(glob);
+    /// The exclude globs, compiled: the workspace's (relative to the root) and each package's
+    /// (relative to its directory, for its own files only).
+    pub fn exclude_set(&self) -> Result<Exclude> {
+        let compile = |globs: &[String]| -> Result<globset::GlobSet> {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in globs {
+                let glob = globset::Glob::new(g).map_err(|e| Error::Config {
+                    location: "exclude".into(),
+                    message: format!("bad glob `{g}`: {e}"),
+                })?;
+                b.add(glob);
+            }
+            b.build().map_err(|e| Error::Config { location: "exclude".into(), message: e.to_string() })
+        };
+        let mut packages = Vec::new();
+        for (dir, globs) in &self.package_exclude {
+            packages.push((dir.clone(), compile(globs)?));
         }
-        b.build().map_err(|e| Error::Config { location: "exclude".into(), message: e.to_string() })
+        Ok(Exclude { workspace: compile(&self.exclude)?, packages, member_dirs: self.member_dirs.clone() })
+    }
+}
+
+/// Which source paths are excluded: the workspace's globs (relative to the root), and each
+/// package's own (relative to its directory; they match only files of that package, not those
+/// of a member nested inside it).
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    workspace: globset::GlobSet,
+    packages: Vec<(String, globset::GlobSet)>,
+    member_dirs: Vec<String>,
+}
+
+impl crate::load::Excluded for Exclude {
+    fn excludes(&self, path: &str) -> bool {
+        if self.workspace.is_match(path) {
+            return true;
+        }
+        if self.packages.is_empty() {
+            return false;
+        }
+        let under = |dir: &str| dir.is_empty() || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'));
+        // The package whose files these are: the deepest member directory holding the path.
+        let owner = self.member_dirs.iter().filter(|d| under(d)).max_by_key(|d| d.len());
+        self.packages.iter().any(|(dir, globs)| {
+            Some(dir) == owner
+                && globs.is_match(if dir.is_empty() { path } else { path.get(dir.len() + 1..).unwrap_or(path) })
+        })
     }
 }

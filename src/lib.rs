@@ -82,6 +82,8 @@ pub struct Options {
     /// `--offline` (or `--frozen`, or `CARGO_NET_OFFLINE`): never touch the network, so a
     /// dependency's sources missing from disk are HL013 instead of fetched.
     pub offline: bool,
+    /// `--locked` (or `--frozen`): refuse to run when `Cargo.lock` would need to change.
+    pub locked: bool,
     /// Draw progress on stderr for long dependency scans (stderr is a terminal, not `--quiet`).
     pub progress: bool,
     /// Analyse the head alone: no comparison with the lock or `HEAD` (`schema`).
@@ -107,9 +109,12 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         (Some(_), None) => "workspace (beside load+parse)",
         _ => "workspace",
     });
-    let (Setup { config, levels, profiles, ctx }, early) = match early {
-        Some((setup, sources)) => (setup, Some(sources)),
-        None => (Setup::of(&ws, opts)?, None),
+    // The configuration is read at the revision being checked: for a head from git (`--staged`,
+    // `--head`), from that tree once it is known (below).
+    let (setup, early) = match early {
+        Some((setup, sources)) => (Some(setup), Some(sources)),
+        None if head_from_git => (None, None),
+        None => (Some(Setup::of(&ws, &source::Worktree::new(&ws.root), opts)?), None),
     };
     let uses_git = opts.base.is_some() || opts.head.is_some() || opts.staged;
     // `HEAD` is resolved by the same git process that finds the repository.
@@ -169,6 +174,13 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             ("staged".to_string(), None, head_ws, tree)
         }
         _ => ("worktree".to_string(), None, ws, &worktree),
+    };
+    if opts.locked {
+        workspace::check_locked(&head_ws, head_tree)?;
+    }
+    let Setup { config, levels, profiles, ctx } = match setup {
+        Some(setup) => setup,
+        None => Setup::of(&head_ws, head_tree, opts)?,
     };
     let head_is_worktree = head_rev.is_none() && index_tree.is_none();
     let head_sources = match early {
@@ -405,7 +417,7 @@ fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<m
 /// What every tree's analysis shares.
 struct Context {
     parse: parse::ParseOptions,
-    exclude: globset::GlobSet,
+    exclude: config::Exclude,
     jobs: usize,
 }
 
@@ -612,7 +624,7 @@ fn discover(
             _ => None,
         };
         let early = guess.and_then(|guess| {
-            let setup = Setup::of(&guess, opts).ok()?;
+            let setup = Setup::of(&guess, &source::Worktree::new(&guess.root), opts).ok()?;
             let sources = load_tree(&guess, &source::Worktree::new(&guess.root), &setup.ctx, &load::Reuse::new());
             Some((guess, setup, sources))
         });
@@ -652,8 +664,8 @@ struct Setup {
 }
 
 impl Setup {
-    fn of(ws: &workspace::Workspace, opts: &Options) -> Result<Setup> {
-        let config = config::load(ws, opts.config.as_deref())?;
+    fn of(ws: &workspace::Workspace, tree: &dyn source::Tree, opts: &Options) -> Result<Setup> {
+        let config = config::load(ws, tree, opts.config.as_deref())?;
         let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags)
             .map_err(Error::UnknownRule)?;
         let profiles = profiles::load(&config.frameworks)?;
@@ -831,6 +843,21 @@ fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Find
         if !model.index.type_by_path.contains_key(&e.value.ty) {
             push("track", &e.value.ty, &e.origin, "name a workspace type by its canonical path (`crate::module::Type`, where it is defined), or remove the entry".into());
         }
+        // A version constant that names nothing versions nothing: the type is then judged as
+        // unversioned, and the entry says why.
+        if let Some(version) = &e.value.version {
+            if !model.index.consts.iter().any(|c| model.const_path(c).as_deref() == Some(version.as_str())) {
+                push(
+                    "track version",
+                    version,
+                    &e.origin,
+                    format!(
+                        "name a workspace constant by its canonical path (`crate::module::CONST`, where it is defined); until then `{}` has no version",
+                        e.value.ty
+                    ),
+                );
+            }
+        }
     }
     let crate_names: std::collections::BTreeSet<&str> = model.index.crates.iter().map(|c| c.name.as_str()).collect();
     if let Some(scan) = &model.deps {
@@ -852,6 +879,22 @@ fn config_audit(model: &model::Model, level: rules::Level) -> Vec<findings::Find
             );
         }
     }
+    let mut scoped = Vec::new();
+    // A package's own configuration names only that package's items.
+    for (what, e) in &model.config.out_of_scope {
+        let package = e.package.as_deref().unwrap_or_default();
+        let mut d = findings::Draft::new(format!(
+            "`{what}` entry `{}` ({}) names an item outside package `{package}`: a package's configuration applies to that package only",
+            error::one_line(&e.value),
+            e.origin
+        ));
+        d.help = Some("move the entry to hotlint.toml (or `[workspace.metadata.hotlint]`), or to the `[package.metadata.hotlint]` of the package that defines the item".into());
+        d.key = format!("config-out-of-scope:{what}:{package}:{}", e.value);
+        d.ty = Some(e.value.clone());
+        d.package = e.package.clone();
+        scoped.push(d.stamp(rule, level));
+    }
+    out.extend(scoped);
     out
 }
 

@@ -116,6 +116,17 @@ fn reused(prev: &Arc<FileSummary>, id: FileId) -> Arc<FileSummary> {
     if prev.id == id { Arc::clone(prev) } else { Arc::new(prev.with_id(id)) }
 }
 
+/// Source paths the configuration excludes (`exclude` globs).
+pub trait Excluded: Sync {
+    fn excludes(&self, path: &str) -> bool;
+}
+
+impl Excluded for globset::GlobSet {
+    fn excludes(&self, path: &str) -> bool {
+        self.is_match(path)
+    }
+}
+
 /// Parse every file reachable from `roots`, adding to `sources` (which may already hold files).
 /// A file whose path and bytes match one in `reuse` is not parsed again.
 pub fn load(
@@ -123,7 +134,7 @@ pub fn load(
     roots: Vec<((usize, usize), String)>,
     tree: &dyn Tree,
     opts: &ParseOptions,
-    exclude: &globset::GlobSet,
+    exclude: &dyn Excluded,
     jobs: usize,
     reuse: &Reuse,
 ) {
@@ -132,7 +143,7 @@ pub fn load(
     let mut pending_roots = Vec::new();
     let mut identities: BTreeSet<String> = sources.files.iter().filter_map(|f| tree.identity(&f.rel_path)).collect();
     for (key, root) in roots {
-        if exclude.is_match(&root) {
+        if exclude.excludes(&root) {
             continue;
         }
         if !sources.ids.contains_key(&root) {
@@ -195,7 +206,7 @@ pub fn load(
                             // loop) is not loaded again: the module stays undeclared there.
                             let identity = tree.identity(path);
                             let seen = identity.as_ref().is_some_and(|i| !identities.insert(i.clone()));
-                            if !exclude.is_match(path) && !sources.ids.contains_key(path) && !seen {
+                            if !exclude.excludes(path) && !sources.ids.contains_key(path) && !seen {
                                 wave.entry(path.clone()).or_insert(*child_modrs);
                             }
                         }

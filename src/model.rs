@@ -316,6 +316,16 @@ impl Model {
         self.index.files.iter().filter(|f| !self.is_dependency_file(f.id)).count()
     }
 
+    /// The canonical path of a workspace constant (`crate::module::NAME`).
+    pub fn const_path(&self, c: &crate::index::ScopedItem) -> Option<String> {
+        match self.index.item(c.item) {
+            Some(crate::ir::Item { kind: crate::ir::ItemKind::Const(k), .. }) => {
+                Some(format!("{}::{}", self.index.module_path(c.module), k.name))
+            }
+            _ => None,
+        }
+    }
+
     pub fn is_ephemeral(&self, actor: &str) -> bool {
         self.config.ephemeral.iter().any(|e| e.value == actor)
     }

@@ -534,6 +534,55 @@ pub fn at_tree_selecting(
     })
 }
 
+/// `--locked` (and `--frozen`), as cargo means it: `Cargo.lock` must not need to change. hotlint
+/// never writes it, but reads it for the dependency scan (HL006) and upgrades (HL007), so a lock
+/// the manifests have outgrown would be analysed as if it were current. Checked without the
+/// network, from the manifests and the lock in `tree` (the revision being checked): the lock
+/// exists, holds every member at its version, and holds for every dependency a package of that
+/// name whose version meets the requirement. (cargo also re-resolves transitive dependencies;
+/// a lock that only that would change is not caught.)
+pub fn check_locked(ws: &Workspace, tree: &dyn Tree) -> Result<()> {
+    use cargo_metadata::semver::{Version, VersionReq};
+    let fail = |message: String| {
+        Error::Usage(format!("`--locked`: {message}; run `cargo update` (or a build) without `--locked` to update it"))
+    };
+    if !tree.is_file("Cargo.lock") {
+        return Err(fail("Cargo.lock does not exist, and cargo would create it".into()));
+    }
+    let table = read_toml(tree, "Cargo.lock")?;
+    let mut locked: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in table.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
+        if let (Some(n), Some(v)) = (p.get("name").and_then(|x| x.as_str()), p.get("version").and_then(|x| x.as_str()))
+        {
+            locked.entry(n.to_string()).or_default().push(v.to_string());
+        }
+    }
+    for pkg in &ws.packages {
+        if !locked.get(&pkg.name).is_some_and(|vs| vs.contains(&pkg.version)) {
+            return Err(fail(format!("Cargo.lock does not hold member `{} {}`", pkg.name, pkg.version)));
+        }
+        for dep in &pkg.deps {
+            let Some(versions) = locked.get(&dep.package) else {
+                return Err(fail(format!(
+                    "Cargo.lock does not hold `{}`, a dependency of `{}`",
+                    dep.package, pkg.name
+                )));
+            };
+            let Some(req) = dep.req.as_deref().and_then(|r| VersionReq::parse(r).ok()) else { continue };
+            if !versions.iter().filter_map(|v| Version::parse(v).ok()).any(|v| req.matches(&v)) {
+                return Err(fail(format!(
+                    "`{}` is locked at {} but `{}` requires `{}`",
+                    dep.package,
+                    versions.join(", "),
+                    pkg.name,
+                    req
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The directory of the workspace that `manifest` belongs to.
 fn find_workspace_root(manifest: &Path) -> Result<PathBuf> {
     let dir = manifest.parent().unwrap_or(Path::new("/")).to_path_buf();

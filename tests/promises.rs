@@ -395,3 +395,129 @@ fn the_human_and_json_summaries_count_the_same_actors() {
     let human = repo.run(&["--no-deps"]).stdout;
     assert!(human.contains(", 1 actor ("), "{human}");
 }
+
+// =============================================================================================
+// Configuration: read at the revision checked, scoped to its package, every entry accounted for.
+
+#[test]
+fn the_configuration_is_read_at_the_revision_checked() {
+    let repo = Repo::new();
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false))
+        .write("src/lib.rs", COUNTER)
+        .write("hotlint.toml", "version = 1\n\n[rules]\nactor-without-migration = \"allow\"\n");
+    let allowed = repo.commit("allow HL001");
+    repo.write("hotlint.toml", "version = 1\n");
+    let warned = repo.commit("warn again");
+    // `--head REV` reads that revision's configuration, not today's.
+    assert!(repo.run(&["check", "--format", "json", "--no-deps", "--head", &allowed]).codes().is_empty());
+    assert_eq!(repo.run(&["check", "--format", "json", "--no-deps", "--head", &warned]).codes(), ["HL001"]);
+    // `--staged` reads the index's: a broken file in the working tree that is not staged does
+    // not fail the commit, and a staged one is what counts.
+    repo.write("hotlint.toml", "version = 1\n[rules]\nno-such-rule = \"deny\"\n");
+    let out = repo.run(&["check", "--format", "json", "--staged"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.codes(), ["HL001"]);
+    assert_eq!(repo.run(&["check", "--format", "json"]).code, Some(2), "the working tree's is broken");
+    repo.write("hotlint.toml", "version = 1\n\n[rules]\nactor-without-migration = \"deny\"\n");
+    repo.git(&["add", "hotlint.toml"]);
+    repo.write("hotlint.toml", "version = 1\n");
+    let out = repo.run(&["check", "--format", "json", "--staged"]);
+    assert_eq!((out.code, out.codes()), (Some(1), vec!["HL001".to_string()]), "{}", out.stderr);
+    // The same for a member's `[package.metadata.hotlint]`: the index's manifest.
+    repo.write("hotlint.toml", "version = 1\n");
+    repo.git(&["add", "hotlint.toml"]);
+    let with_metadata = format!(
+        "{}\n[package.metadata.hotlint]\nrules = {{ actor-without-migration = \"allow\" }}\n",
+        manifest("counter", RACTOR_BINCODE, false)
+    );
+    repo.write("Cargo.toml", &with_metadata);
+    repo.git(&["add", "Cargo.toml"]);
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false));
+    assert!(repo.run(&["check", "--format", "json", "--staged"]).codes().is_empty());
+}
+
+/// Members `a` and `b`, each with an actor whose state has no migration.
+fn two_members(a_metadata: &str) -> Repo {
+    let repo = Repo::new();
+    let actor = |krate: &str| COUNTER.replace("Counter", &format!("{krate}Counter"));
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n")
+        .write(
+            "a/Cargo.toml",
+            &format!("{}\n[package.metadata.hotlint]\n{a_metadata}", manifest("a", RACTOR_BINCODE, true)),
+        )
+        .write("a/src/lib.rs", &format!("{}\npub mod gen;\n", actor("A")))
+        .write("a/src/gen.rs", &actor("Gen"))
+        .write("b/Cargo.toml", &manifest("b", RACTOR_BINCODE, true))
+        .write("b/src/lib.rs", &actor("B"));
+    repo.commit("two members");
+    repo
+}
+
+#[test]
+fn a_package_configuration_applies_to_that_package_only() {
+    // `exclude` is relative to the package's directory and covers its own files; `ephemeral`
+    // naming another package's actor applies to nothing, and HL014 says so.
+    let repo = two_members("exclude = [\"b/**\", \"src/gen.rs\"]\nephemeral = [\"b::BCounter\", \"a::ACounter\"]\n");
+    let out = repo.run(&["check", "--format", "json", "--no-deps"]);
+    let found = out.findings();
+    let hl001: Vec<&str> = found.iter().filter(|(c, _)| c == "HL001").map(|(_, m)| m.as_str()).collect();
+    assert_eq!(hl001.len(), 1, "only `b`'s actor: `a`'s is ephemeral, `a/src/gen.rs` excluded: {found:?}");
+    assert!(hl001[0].contains("`BCounter`"), "{found:?}");
+    let hl014: Vec<&str> = found.iter().filter(|(c, _)| c == "HL014").map(|(_, m)| m.as_str()).collect();
+    assert_eq!(hl014.len(), 1, "{found:?}");
+    assert!(hl014[0].contains("`b::BCounter`") && hl014[0].contains("outside package `a`"), "{found:?}");
+    // Workspace-wide keys are refused in a package's table, naming the key and the file.
+    for key in [
+        "[package.metadata.hotlint.deps]\nallow = [\"x\"]\n",
+        "[package.metadata.hotlint.frameworks]\naliases = { \"x::y\" = \"ractor\" }\n",
+    ] {
+        let repo = two_members(key);
+        let out = repo.run(&["check", "--no-deps"]);
+        assert_eq!(out.code, Some(2), "{key}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("a/Cargo.toml") && out.stderr.contains("whole workspace"), "{}", out.stderr);
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_track_version_that_names_no_constant_is_reported() {
+    let repo = Repo::new();
+    let lib = format!("{COUNTER}\npub const SNAPSHOT_VERSION: u32 = 3;\n");
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false)).write("src/lib.rs", &lib);
+    let config = |version: &str| {
+        format!("version = 1\n\n[[track]]\ntype = \"counter::CounterState\"\nversion = \"{version}\"\n")
+    };
+    repo.write("hotlint.toml", &config("counter::SNAPSHOT_VERSION"));
+    let found = repo.run(&["check", "--format", "json", "--no-deps"]).findings();
+    assert!(!found.iter().any(|(c, _)| c == "HL014"), "{found:?}");
+    repo.write("hotlint.toml", &config("counter::SNAPSHOT_VERSON"));
+    let found = repo.run(&["check", "--format", "json", "--no-deps"]).findings();
+    let hl014: Vec<&String> = found.iter().filter(|(c, _)| c == "HL014").map(|(_, m)| m).collect();
+    assert_eq!(hl014.len(), 1, "{found:?}");
+    assert!(hl014[0].contains("`counter::SNAPSHOT_VERSON`"), "{found:?}");
+}
+
+#[test]
+fn locked_refuses_a_lock_that_would_change() {
+    let repo = Repo::new();
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false)).write("src/lib.rs", COUNTER);
+    let lock = |ractor: &str| {
+        format!(
+            "version = 3\n\n[[package]]\nname = \"bincode\"\nversion = \"1.3.3\"\n\n[[package]]\nname = \"counter\"\nversion = \"0.1.0\"\n\n\
+             [[package]]\nname = \"ractor\"\nversion = \"{ractor}\"\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.200\"\n"
+        )
+    };
+    for flag in ["--locked", "--frozen"] {
+        let out = repo.run(&["check", "--no-deps", flag]);
+        assert_eq!(out.code, Some(2), "no Cargo.lock: {}", out.stdout);
+        assert!(out.stderr.contains("--locked") && out.stderr.contains("Cargo.lock does not exist"), "{}", out.stderr);
+    }
+    repo.write("Cargo.lock", &lock("0.15.2"));
+    let out = repo.run(&["check", "--no-deps", "--locked"]);
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    assert!(out.stderr.contains("`ractor` is locked at 0.15.2"), "{}", out.stderr);
+    repo.write("Cargo.lock", &lock("0.16.1"));
+    let out = repo.run(&["check", "--no-deps", "--locked", "--format", "json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.codes(), ["HL001"]);
+}
