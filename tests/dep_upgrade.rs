@@ -26,7 +26,10 @@ fn git(dir: &Path, args: &[&str]) {
 
 fn lock(version: &str) -> String {
     format!(
-        "version = 4\n\n[[package]]\nname = \"billing\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"wallet\"\nversion = \"0.1.0\"\ndependencies = [\"billing\"]\n"
+        "version = 4\n\n[[package]]\nname = \"billing\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+         [[package]]\nname = \"bincode\"\nversion = \"1.3.3\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+         [[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+         [[package]]\nname = \"wallet\"\nversion = \"0.1.0\"\ndependencies = [\"billing\", \"bincode\", \"serde\"]\n"
     )
 }
 
