@@ -46,6 +46,11 @@ pub struct Profile {
     pub spawn: Option<SpawnForm>,
     #[serde(default)]
     pub persist: Option<PersistForm>,
+    /// Names of the framework's actor handles (`ActorRef`, `Addr`, `Recipient`), types of its
+    /// `crates`: a handle travels as an id or not at all, never as the fields of the actor (or
+    /// message) its generic argument names, so a shape does not follow that argument.
+    #[serde(default)]
+    pub handles: Vec<String>,
 }
 
 /// One way to declare an actor. Exactly one of `trait`, `derive`, `attribute` is set.
@@ -202,6 +207,18 @@ pub fn load(extra: &[Profile]) -> Result<Vec<Profile>> {
     Ok(out)
 }
 
+/// Whether an external path names an actor handle of a built-in profile (`kameo::actor::ActorRef`,
+/// `actix::Addr`): its generic arguments are not data. User profiles' `handles` are not read
+/// here (a shape then follows the argument: more reported, never less).
+pub fn is_actor_handle(path: &str) -> bool {
+    static HANDLES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> = std::sync::OnceLock::new();
+    let handles =
+        HANDLES.get_or_init(|| load(&[]).unwrap_or_default().into_iter().map(|p| (p.crates, p.handles)).collect());
+    let (Some(first), last) = (path.split("::").next(), last_segment(path)) else { return false };
+    let last = last.split('<').next().unwrap_or(last);
+    handles.iter().any(|(crates, names)| crates.iter().any(|c| c == first) && names.iter().any(|n| n == last))
+}
+
 /// Every function name whose call sites the parser should record.
 pub fn interesting_calls(profiles: &[Profile]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -234,6 +251,17 @@ mod tests {
     fn builtin_profiles_parse() {
         let all = load(&[]).unwrap();
         assert!(all.iter().any(|p| p.name == "ractor"));
+    }
+
+    #[test]
+    fn actor_handles_are_known_by_crate_and_name() {
+        assert!(is_actor_handle("kameo::actor::RemoteActorRef"));
+        assert!(is_actor_handle("kameo::prelude::ActorRef"));
+        assert!(is_actor_handle("actix::Addr"));
+        assert!(is_actor_handle("ractor::ActorRef"));
+        // Another crate's `ActorRef`, or a framework's data type, is not a handle.
+        assert!(!is_actor_handle("my_app::ActorRef"));
+        assert!(!is_actor_handle("kameo::actor::ActorId"));
     }
 
     #[test]

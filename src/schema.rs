@@ -710,7 +710,9 @@ impl<'a> Builder<'a> {
             }
             r @ (Res::Extern(_) | Res::ExternCandidates(_)) => {
                 let path = self.res.display(&r);
-                let args = args_w(w);
+                // An actor handle (`RemoteActorRef<Node>`) travels as an id: the actor it names
+                // is not part of the data.
+                let args = if crate::profiles::is_actor_handle(&path) { Vec::new() } else { args_w(w) };
                 external(&path, args)
             }
             Res::MacroType(id) => {

@@ -320,11 +320,14 @@ impl Tracker<'_> {
                 // Every definition the path may name: a `#[cfg]` variant of the type, or of a
                 // `use`, glob or `mod` on the way to it (one arch's state beside another's), is
                 // part of the shape.
+                let mut handle = false;
                 for v in self.res.resolve_ty_path_all(scope, p, generics) {
                     match v.res {
                         Res::Type(t) => next.push(t),
                         r @ (Res::Extern(_) | Res::ExternCandidates(_)) => {
-                            c.externals.insert(self.res.display(&r));
+                            let path = self.res.display(&r);
+                            handle |= crate::profiles::is_actor_handle(&path);
+                            c.externals.insert(path);
                         }
                         Res::MacroType(id) => {
                             let what = self.macro_name(id);
@@ -351,7 +354,9 @@ impl Tracker<'_> {
                         | Res::Macro(_) => {}
                     }
                 }
-                for seg in &p.segments {
+                // An actor handle (`RemoteActorRef<Node>`) travels as an id: the actor it names
+                // is not part of the data.
+                for seg in p.segments.iter().filter(|_| !handle) {
                     for a in &seg.args {
                         self.walk_ty(scope, a, generics, depth + 1, c, next);
                     }

@@ -3539,3 +3539,42 @@ fn obake_fields_within_the_current_version_are_compared() {
     ];
     assert_no_failures("obake within a version", &run_cases(&cases));
 }
+
+// =============================================================================================
+// Actor handles: a remote message that carries a `RemoteActorRef<Node>` carries an id, not the
+// actor `Node`; the actor's own fields never travel.
+
+#[test]
+fn an_actor_named_by_a_handle_in_a_message_is_not_its_data() {
+    let lib = |node_fields: &str, ping_fields: &str| {
+        format!(
+            "use kameo::prelude::*;\nuse serde::{{Deserialize, Serialize}};\n\n\
+             #[derive(Actor, RemoteActor)]\npub struct Node {{\n{node_fields}}}\n\n\
+             #[derive(Serialize, Deserialize)]\npub struct Ping {{\n{ping_fields}    pub from: RemoteActorRef<Node>,\n}}\n\n\
+             #[remote_message]\nimpl Message<Ping> for Node {{\n    type Reply = ();\n\n    \
+             async fn handle(&mut self, msg: Ping, _ctx: &mut Context<Self, Self::Reply>) {{\n        let _ = msg;\n    }}\n}}\n"
+        )
+    };
+    let case = |name: &str, base: String, head: String, expect: Vec<Expect>| Case {
+        name: format!("kameo handle: {name}"),
+        base: single(&kameo_deps(), "", &base),
+        head: single(&kameo_deps(), "", &head),
+        expect,
+        modes: &[Mode::Worktree, Mode::Committed],
+    };
+    let cases = vec![
+        case(
+            "the actor's field retyped",
+            lib("    pub peers: Vec<String>,\n", "    pub n: u32,\n"),
+            lib("    pub peers: Vec<u64>,\n", "    pub n: u32,\n"),
+            Vec::new(),
+        ),
+        case(
+            "the message's own field retyped",
+            lib("    pub peers: Vec<String>,\n", "    pub n: u32,\n"),
+            lib("    pub peers: Vec<String>,\n", "    pub n: String,\n"),
+            vec![deny("HL005", &["`n`", "`Ping`"])],
+        ),
+    ];
+    assert_no_failures("actor handles", &run_cases(&cases));
+}
