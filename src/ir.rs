@@ -278,6 +278,10 @@ pub struct CallSite {
     pub generics: Vec<String>,
     /// String literals passed directly as arguments.
     pub str_args: Vec<String>,
+    /// For each argument, the type it visibly builds (`Child`, `Child { … }`, `Child::new(…)`,
+    /// `a::Child::default()` give `Child` or `a::Child`), or empty: where a spawn call made
+    /// through a trait or a system (`Actor::spawn(None, Child, ())`) names its actor.
+    pub arg_types: Vec<String>,
     pub loc: Loc,
 }
 

@@ -908,7 +908,21 @@ impl Parser<'_> {
                     k -= 3;
                     continue;
                 }
-                // `<A as B>::f` or `Foo::<T>::f`: stop, keep what we have.
+                // `Child::<T>::f` (a turbofish in the path: its arguments dropped) or
+                // `<Child as Trait>::f` (the qualified self type is the path).
+                if let Some(open) = k.checked_sub(3).and_then(|close| angle_open(tts, close)) {
+                    let punct_at = |i: usize| matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                    let before = open.checked_sub(2);
+                    if before.is_some_and(|b| punct_at(b) && punct_at(b + 1)) {
+                        if let Some(TokenTree::Ident(seg)) = open.checked_sub(3).and_then(|x| tts.get(x)) {
+                            path.push(seg.to_string());
+                            k = open - 3;
+                            continue;
+                        }
+                    } else if let Some(qself) = qualified_self(tts, open, k - 3) {
+                        path.extend(qself.into_iter().rev());
+                    }
+                }
                 break;
             }
             if k >= 1 && matches!(tts.get(k - 1), Some(TokenTree::Punct(p)) if p.as_char() == '.') {
@@ -930,7 +944,17 @@ impl Parser<'_> {
                 _ => None,
             })
             .collect();
-        Some(CallSite { path, func, method, receiver, generics, str_args, loc: self.loc2(func_span, args.span()) })
+        let arg_types = arg_types(args);
+        Some(CallSite {
+            path,
+            func,
+            method,
+            receiver,
+            generics,
+            str_args,
+            arg_types,
+            loc: self.loc2(func_span, args.span()),
+        })
     }
 
     fn fields(&self, fields: &syn::Fields) -> Fields {
@@ -1354,6 +1378,102 @@ pub fn conv_path(p: &syn::Path, depth: usize) -> TyPath {
                 seg
             })
             .collect(),
+    }
+}
+
+/// The `<` that opens the angle brackets closed by the `>` at `close`.
+fn angle_open(tts: &[TokenTree], close: usize) -> Option<usize> {
+    let is = |i: usize, c: char| matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    if !is(close, '>') {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut j = close;
+    loop {
+        if is(j, '>') {
+            depth += 1;
+        } else if is(j, '<') {
+            depth -= 1;
+            if depth == 0 {
+                return Some(j);
+            }
+        }
+        j = j.checked_sub(1)?;
+    }
+}
+
+/// `<a::Child as Trait>`: the self type's path, when it is a plain path.
+fn qualified_self(tts: &[TokenTree], open: usize, close: usize) -> Option<Vec<String>> {
+    let inner = tts.get(open + 1..close)?;
+    let as_at = inner.iter().position(|t| matches!(t, TokenTree::Ident(id) if id == "as"))?;
+    let (segs, end) = plain_path(inner.get(..as_at)?);
+    (end == as_at && !segs.is_empty()).then_some(segs)
+}
+
+/// A path of identifiers at the start of `tts` (a leading `::` allowed): its segments and where
+/// it ends.
+fn plain_path(tts: &[TokenTree]) -> (Vec<String>, usize) {
+    let colons = |i: usize| {
+        matches!(tts.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+    };
+    let mut i = if colons(0) { 2 } else { 0 };
+    let mut segs = Vec::new();
+    while let Some(TokenTree::Ident(id)) = tts.get(i) {
+        segs.push(id.to_string());
+        i += 1;
+        if colons(i) && matches!(tts.get(i + 2), Some(TokenTree::Ident(_))) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    (segs, i)
+}
+
+/// The type each argument of a call visibly builds ([`CallSite::arg_types`]).
+fn arg_types(args: &Group) -> Vec<String> {
+    let tts: Vec<TokenTree> = args.stream().into_iter().collect();
+    if tts.is_empty() {
+        return Vec::new();
+    }
+    let comma = |t: &TokenTree| matches!(t, TokenTree::Punct(p) if p.as_char() == ',');
+    let mut out: Vec<String> = tts
+        .split(comma)
+        .map(|arg| {
+            let (segs, end) = plain_path(arg);
+            let group = match arg.get(end) {
+                Some(TokenTree::Group(g)) => match g.delimiter() {
+                    Delimiter::Brace => Some(b'{'),
+                    Delimiter::Parenthesis => Some(b'('),
+                    Delimiter::Bracket => Some(b'['),
+                    Delimiter::None => None,
+                },
+                _ => None,
+            };
+            visible_type(&segs, arg.len() - end, group)
+        })
+        .collect();
+    if tts.last().is_some_and(comma) {
+        out.pop();
+    }
+    out
+}
+
+/// What an argument made of the path `segs` followed by `rest` tokens (the first of them the
+/// group `group`, if it is one) visibly builds: `Child` (a unit struct), `Child { … }`,
+/// `Child::new(…)`; empty otherwise. Shared by both body readers.
+pub(crate) fn visible_type(segs: &[String], rest: usize, group: Option<u8>) -> String {
+    let upper = |s: &str| s.chars().next().is_some_and(char::is_uppercase);
+    let Some(last) = segs.last() else { return String::new() };
+    match (rest, group) {
+        (0, _) if upper(last) => segs.join("::"),
+        (1, Some(b'{')) if upper(last) => segs.join("::"),
+        (1, Some(b'(')) if segs.len() >= 2 && !upper(last) => {
+            let ty = segs.get(..segs.len() - 1).unwrap_or(&[]);
+            if ty.last().is_some_and(|t| upper(t)) { ty.join("::") } else { String::new() }
+        }
+        _ => String::new(),
     }
 }
 

@@ -136,6 +136,15 @@ pub struct SpawnForm {
     /// Spawn calls that link or supervise it.
     #[serde(default)]
     pub linked: Vec<String>,
+    /// Spawn calls made through the framework's trait, crate or system rather than on the actor
+    /// type (`Actor::spawn(None, Child, ())`, `Spawn::spawn(Child { … })`, `system.new_actor(id,
+    /// Child, …)`): function name → index of the argument that is the actor.
+    #[serde(default)]
+    pub actor_argument: std::collections::BTreeMap<String, usize>,
+    /// Calls that link an actor already started (`child.link(&parent)`): a function that makes
+    /// one links what it starts.
+    #[serde(default)]
+    pub link_calls: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -224,7 +233,8 @@ pub fn interesting_calls(profiles: &[Profile]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in profiles {
         if let Some(s) = &p.spawn {
-            out.extend(s.unlinked.iter().chain(&s.linked).map(|c| last_segment(c).to_string()));
+            out.extend(s.unlinked.iter().chain(&s.linked).chain(&s.link_calls).map(|c| last_segment(c).to_string()));
+            out.extend(s.actor_argument.keys().cloned());
         }
         if let Some(ps) = &p.persist {
             out.extend(ps.snapshot_calls.iter().chain(&ps.message_calls).cloned());

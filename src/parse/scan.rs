@@ -774,6 +774,22 @@ impl<'a> Cx<'a> {
                     k -= 3;
                     continue;
                 }
+                // `Child::<T>::f` (a turbofish in the path: its arguments dropped) or
+                // `<Child as Trait>::f` (the qualified self type is the path).
+                if let Some(open) = k.checked_sub(3).and_then(|close| self.angle_open(level, close)) {
+                    let before = open.checked_sub(2);
+                    if before
+                        .is_some_and(|b| self.is_punct(level.get(b), b':') && self.is_punct(level.get(b + 1), b':'))
+                    {
+                        if let Some(seg) = open.checked_sub(3).and_then(|x| self.ident(level.get(x))) {
+                            path.push(seg.to_string());
+                            k = open - 3;
+                            continue;
+                        }
+                    } else if let Some(qself) = self.qualified_self(level, open, k - 3) {
+                        path.extend(qself.into_iter().rev());
+                    }
+                }
                 break;
             }
             if k >= 1 && self.is_punct(level.get(k - 1), b'.') {
@@ -803,7 +819,73 @@ impl<'a> Cx<'a> {
             end_line: end_line as u32,
             end_col: end_col as u32 + 1,
         };
-        Some(CallSite { path, func: func.to_string(), method, receiver, generics, str_args, loc })
+        let arg_types = self.arg_types(args);
+        Some(CallSite { path, func: func.to_string(), method, receiver, generics, str_args, arg_types, loc })
+    }
+
+    /// The `<` that opens the angle brackets closed by the `>` at `close`.
+    fn angle_open(&self, level: &[usize], close: usize) -> Option<usize> {
+        if !self.is_punct(level.get(close), b'>') {
+            return None;
+        }
+        let mut depth = 0i32;
+        let mut j = close;
+        loop {
+            if self.is_punct(level.get(j), b'>') {
+                depth += 1;
+            } else if self.is_punct(level.get(j), b'<') {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            j = j.checked_sub(1)?;
+        }
+    }
+
+    /// `<a::Child as Trait>`: the self type's path, when it is a plain path.
+    fn qualified_self(&self, level: &[usize], open: usize, close: usize) -> Option<Vec<String>> {
+        let inner = level.get(open + 1..close)?;
+        let as_at = inner.iter().position(|k| self.ident(Some(k)) == Some("as"))?;
+        let (segs, end) = self.plain_path(inner.get(..as_at)?);
+        (end == as_at && !segs.is_empty()).then_some(segs)
+    }
+
+    /// A path of identifiers at the start of `toks` (a leading `::` allowed): its segments and
+    /// where it ends.
+    fn plain_path(&self, toks: &[usize]) -> (Vec<String>, usize) {
+        let colons = |i: usize| self.is_punct(toks.get(i), b':') && self.is_punct(toks.get(i + 1), b':');
+        let mut i = if colons(0) { 2 } else { 0 };
+        let mut segs = Vec::new();
+        while let Some(id) = self.ident(toks.get(i)) {
+            segs.push(id.to_string());
+            i += 1;
+            if colons(i) && self.ident(toks.get(i + 2)).is_some() {
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        (segs, i)
+    }
+
+    /// `arg_types` over this scanner's tokens: the type each argument of the group visibly builds.
+    fn arg_types(&self, open: usize) -> Vec<String> {
+        let children = self.group_children(open);
+        if children.is_empty() {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = children
+            .split(|k| self.is_punct(Some(k), b','))
+            .map(|arg| {
+                let (segs, end) = self.plain_path(arg);
+                super::visible_type(&segs, arg.len() - end, self.open(arg.get(end)))
+            })
+            .collect();
+        if children.last().is_some_and(|k| self.is_punct(Some(k), b',')) {
+            out.pop();
+        }
+        out
     }
 
     /// Turbofish arguments as `norm` prints their tokens.
