@@ -1857,8 +1857,8 @@ mod tests {
                         .iter()
                         .map(|c| {
                             format!(
-                                "{:?}{}{}{:?}{:?}{:?}{:?}",
-                                c.path, c.func, c.method, c.receiver, c.generics, c.str_args, c.loc
+                                "{:?}{}{}{:?}{:?}{:?}{:?}{:?}",
+                                c.path, c.func, c.method, c.receiver, c.generics, c.str_args, c.arg_types, c.loc
                             )
                         })
                         .collect();
@@ -1902,6 +1902,30 @@ mod tests {
     }
 
     #[test]
+    fn spawn_calls_name_their_actor_by_path_or_argument() {
+        let src = "fn f() { Typed::<u8>::spawn(None, Typed::default(), ()); <Probe as Actor>::spawn(None, a::Probe, ()); \
+                   Actor::spawn(None, Probe { x: 1 }, (),); Actor::spawn(); x.spawn(id, make(), B); }";
+        let opts = ParseOptions { interesting_calls: vec!["spawn".into()] };
+        for text in [src.to_string(), format!("{src}\n// /*ERROR*/\n")] {
+            let f = parse_file(0, "a.rs".into(), text.as_bytes(), &opts);
+            let ItemKind::Fn(d) = &f.items[0].kind else { panic!() };
+            let got: Vec<(Vec<String>, Vec<String>)> =
+                d.body.calls.iter().map(|c| (c.path.clone(), c.arg_types.clone())).collect();
+            let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            assert_eq!(
+                got,
+                [
+                    (v(&["Typed"]), v(&["None", "Typed", ""])),
+                    (v(&["Probe"]), v(&["None", "a::Probe", ""])),
+                    (v(&["Actor"]), v(&["None", "Probe", ""])),
+                    (v(&["Actor"]), v(&[])),
+                    (v(&[]), v(&["", "", "B"])),
+                ]
+            );
+        }
+    }
+
+    #[test]
     fn fast_body_scanner_agrees_with_the_reference() {
         let src = r##"
 /// doc
@@ -1917,6 +1941,7 @@ fn docs() {
     x + y
 }
 fn calls() { Counter::spawn(None, Counter, ()); actor.start(); Worker { a: 1 }.start(); Worker::new(1).start(); t.snapshot::<Snap, Ev<u8>>("s").message::<X>("m", 2); f(vec![1, 2,], (3, 4,),); }
+fn spawns() { Typed::<u8>::spawn(None, Typed::default(), ()); <Probe as Actor>::spawn(None, a::Probe, ()); Actor::spawn(None, Probe { x: 1 }, (),); ractor::Actor::spawn(None, Probe::new(), ()); Actor::spawn(); ::ractor::Actor::spawn(Some(n), P, f(x)); <Vec<u8> as X>::spawn(); }
 fn arms(s: State) -> State { match s { State::V1(a) | Self::V2 { a, } => x(a), State::V3 if ok(|p, q| p) => { State::V9 } _ => State::V8, } }
 fn unicode() { let naïve = "ü"; let r#type = 1; r#type + naïve.len() }
 fn literal() -> u16 { 2 }
@@ -1930,7 +1955,7 @@ fn weird() { let _ = a as *const u8; let _ = &mut *b; x?.y; !z; -1i32; a << 2 >>
         let opts = ParseOptions::default();
         assert!(parse_file(0, "a.rs".into(), src.as_bytes(), &opts).error.is_none());
         let cut = scan::scan(src, 0, &opts).map(|s| s.bodies.len());
-        assert_eq!(cut, Some(12), "the scanner cuts every body but those declaring items and code_change");
+        assert_eq!(cut, Some(13), "the scanner cuts every body but those declaring items and code_change");
         let diffs = fast_and_reference_differ(src);
         assert!(diffs.is_empty(), "{}", diffs.join("\n"));
         // CRLF line endings.
