@@ -168,39 +168,34 @@ pub struct CheckArgs {
     /// Print stage timings on stderr.
     #[arg(long)]
     pub timings: bool,
-    /// Level flags in command-line order (filled from argv; clap loses the order).
+    /// Level flags in command-line order (from clap's matches: each value's index).
     #[arg(skip)]
     pub level_flags: Vec<(char, String)>,
 }
 
-/// `-W/-A/-D` flags in the order given, so later flags win as in clippy.
-fn level_flags(args: &[OsString]) -> Vec<(char, String)> {
-    let mut out = Vec::new();
-    let mut iter = args.iter().map(|a| a.to_string_lossy().into_owned()).peekable();
-    while let Some(a) = iter.next() {
-        let flag = match a.as_str() {
-            "-W" | "--warn" => Some('W'),
-            "-A" | "--allow" => Some('A'),
-            "-D" | "--deny" => Some('D'),
-            _ => None,
-        };
-        if let Some(f) = flag {
-            if let Some(v) = iter.next() {
-                out.push((f, v));
-            }
+/// `-W/-A/-D` flags in the order given, so later flags win as in clippy: read from what clap
+/// parsed (each value's position on the command line), so bundled short flags (`-qD warnings`)
+/// count and text after `--` (a `lock --accept` reason) never does.
+fn level_flags(matches: &clap::ArgMatches) -> Vec<(char, String)> {
+    // The matches of the subcommand that carries the flags (or the top level: `check` is the
+    // default subcommand).
+    let matches = match matches.subcommand() {
+        Some((_, sub)) => sub,
+        None => matches,
+    };
+    let mut out: Vec<(usize, char, String)> = Vec::new();
+    for (id, flag) in [("warn", 'W'), ("allow", 'A'), ("deny", 'D')] {
+        // `explain` and `rules` have no level flags: asking for an unknown id is an error.
+        if !matches.try_contains_id(id).unwrap_or(false) {
             continue;
         }
-        for (prefix, f) in
-            [("-W", 'W'), ("-A", 'A'), ("-D", 'D'), ("--warn=", 'W'), ("--allow=", 'A'), ("--deny=", 'D')]
-        {
-            if let Some(v) = a.strip_prefix(prefix) {
-                if !v.is_empty() && (prefix.starts_with("--") || !a.starts_with("--")) {
-                    out.push((f, v.to_string()));
-                }
-            }
-        }
+        let (Some(indices), Ok(Some(values))) = (matches.indices_of(id), matches.try_get_many::<String>(id)) else {
+            continue;
+        };
+        out.extend(indices.zip(values).map(|(i, v)| (i, flag, v.clone())));
     }
-    out
+    out.sort_by_key(|(i, ..)| *i);
+    out.into_iter().map(|(_, flag, value)| (flag, value)).collect()
 }
 
 /// Run hotlint with these arguments (argv[0] included); return the exit status.
@@ -210,8 +205,10 @@ pub fn run(mut args: Vec<OsString>) -> i32 {
     if args.get(1).is_some_and(|a| a == "hotlint") {
         args.remove(1);
     }
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(c) => c,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let code = match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
@@ -221,7 +218,7 @@ pub fn run(mut args: Vec<OsString>) -> i32 {
             return code;
         }
     };
-    let flags = level_flags(&args);
+    let flags = level_flags(&matches);
     match dispatch(cli, flags) {
         Ok(code) => code,
         Err(e) => {
@@ -359,7 +356,11 @@ fn lock(check: bool, accept: Vec<String>, reason: Vec<String>, args: CheckArgs) 
         let mut out = rendered
             .to_human(color)
             .lines()
-            .filter(|l| !l.starts_with("hotlint: ") && !l.starts_with("note: the rules"))
+            .filter(|l| {
+                !l.starts_with("hotlint: ")
+                    && !l.starts_with("note: the rules")
+                    && !l.starts_with("note: compared with")
+            })
             .collect::<Vec<_>>()
             .join("\n");
         out.push_str(&format!(
@@ -517,13 +518,7 @@ fn check(args: CheckArgs) -> Result<i32> {
                 Some(_) => false,
                 None => use_color(args.color),
             };
-            if args.quiet {
-                let full = report.to_human(color);
-                let summary = report.summary_line();
-                full.strip_suffix(&summary).unwrap_or(&full).to_string()
-            } else {
-                report.to_human(color)
-            }
+            if args.quiet { report.to_human_quiet(color) } else { report.to_human(color) }
         }
     };
     if !text.is_empty() || args.output.is_some() {

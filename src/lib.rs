@@ -275,11 +275,31 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         model.has_history = true;
         timer.lap("compare");
         let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
-        return Ok(report::Report { model, findings, base: Some(lock::FILE.into()), head: head_label, baseline: None });
+        let base_how =
+            Some(if index_tree.is_some() { "the shipped shapes, as staged" } else { "the shipped shapes" }.to_string());
+        return Ok(report::Report {
+            model,
+            findings,
+            base: Some(lock::FILE.into()),
+            head: head_label,
+            baseline: None,
+            base_how,
+        });
     }
     let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
     timer.lap("rules");
-    Ok(report::Report { model, findings, base: base_commit, head: head_label, baseline: None })
+    let head_what = match (&opts.head, opts.staged) {
+        (Some(rev), _) => format!("`{rev}`"),
+        (None, true) => "the index".to_string(),
+        (None, false) => "`HEAD`".to_string(),
+    };
+    let base_how = match (&opts.base, opts.base_exact) {
+        (Some(rev), true) => Some(format!("`{rev}` itself, `--base-exact`")),
+        (Some(rev), false) => Some(format!("the merge base of `{rev}` and {head_what}")),
+        (None, _) if base_commit.is_some() => Some("`HEAD`: `--staged` compares the index with it".to_string()),
+        (None, _) => None,
+    };
+    Ok(report::Report { model, findings, base: base_commit, head: head_label, baseline: None, base_how })
 }
 
 /// `hotlint.lock` as the index holds it (`None` when it is not staged).

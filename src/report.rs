@@ -26,6 +26,9 @@ pub struct Report {
     pub head: String,
     /// With `--baseline`: how many findings it hid, and its entries that no longer occur.
     pub baseline: Option<(usize, Vec<crate::baseline::Entry>)>,
+    /// How the base was chosen ("the merge base of `main` and the working tree"), for the
+    /// human summary: a run without findings still says what it compared against.
+    pub base_how: Option<String>,
 }
 
 impl Report {
@@ -186,12 +189,19 @@ impl Report {
 
     /// rustc-style diagnostics followed by a summary line.
     pub fn to_human(&self, color: bool) -> String {
+        let mut out = self.render(&self.findings, color);
+        out.push_str(&self.summary_line());
+        out
+    }
+
+    /// rustc-style diagnostics of `findings`.
+    fn render(&self, findings: &[Finding], color: bool) -> String {
         // Files whose lines are all short are shown as they are, shared by every diagnostic; a
         // file with a long line gets its own cut copy per diagnostic (see [`Snippet`]).
         let mut shared: BTreeMap<u32, Option<Snippet>> = BTreeMap::new();
         let mut buffer = if color { term::termcolor::Buffer::ansi() } else { term::termcolor::Buffer::no_color() };
         let config = term::Config::default();
-        for f in &self.findings {
+        for f in findings {
             let d = &f.draft;
             let severity = match f.level {
                 Level::Deny => Severity::Error,
@@ -265,9 +275,7 @@ impl Report {
             diag = diag.with_notes(notes);
             let _ = term::emit_to_write_style(&mut buffer, &config, &files, &diag);
         }
-        let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
-        out.push_str(&self.summary_line());
-        out
+        String::from_utf8_lossy(buffer.as_slice()).into_owned()
     }
 
     pub fn summary_line(&self) -> String {
@@ -300,10 +308,35 @@ impl Report {
                 ));
             }
         }
-        if !m.has_history {
-            s.push_str("note: the rules that compare revisions (HL002, HL003, HL005, HL007, HL010) did not run: no `--base` and no hotlint.lock\n");
+        match (&self.base, &self.base_how) {
+            (Some(base), how) if m.has_history => {
+                let shown = if base.len() == 40 { crate::git::short(base) } else { base.as_str() };
+                let how = how.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+                s.push_str(&format!("note: compared with `{shown}`{how}\n"));
+            }
+            _ => s.push_str("note: the rules that compare revisions (HL002, HL003, HL005, HL007, HL010) did not run: no `--base` and no hotlint.lock\n"),
         }
         s
+    }
+
+    /// `-q`: deny findings in full, every other finding on one line (`warning[HL001]:
+    /// src/lib.rs:9:1: …`), no summary: what blocks is shown whole, the rest is not buried under.
+    pub fn to_human_quiet(&self, color: bool) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            if f.level == Level::Deny {
+                out.push_str(&self.render(std::slice::from_ref(f), color));
+                continue;
+            }
+            let at = match &f.draft.primary {
+                Some((loc, _)) => format!("{}:{}:{}: ", self.file_path(loc.file), loc.line, loc.col),
+                None => f.draft.package.as_deref().map(|p| format!("package `{p}`: ")).unwrap_or_default(),
+            };
+            let head = format!("{}[{}]", f.level.as_str().replace("warn", "warning"), f.code);
+            let head = if color { format!("\u{1b}[1;33m{head}\u{1b}[0m") } else { head };
+            out.push_str(&format!("{head}: {at}{}\n", f.draft.message));
+        }
+        out
     }
 }
 

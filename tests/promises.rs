@@ -521,3 +521,84 @@ fn locked_refuses_a_lock_that_would_change() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.codes(), ["HL001"]);
 }
+
+// =============================================================================================
+// The command line: level flags as clap parsed them, `-q`, and what a green run compared with.
+
+#[test]
+fn level_flags_are_read_as_clap_parsed_them() {
+    let repo = Repo::new();
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false)).write("src/lib.rs", COUNTER);
+    repo.commit("one");
+    // A bundle of short flags: `-q` and `-D warnings` both count.
+    assert_eq!(repo.run(&["--no-deps", "-qD", "warnings"]).code, Some(1));
+    assert_eq!(repo.run(&["check", "--no-deps", "-qDwarnings"]).code, Some(1));
+    // Later flags win; `-D warnings` applies last, as rustc's.
+    assert_eq!(repo.run(&["--no-deps", "-D", "HL001", "-A", "HL001"]).code, Some(0));
+    assert_eq!(repo.run(&["--no-deps", "--deny=HL001", "--warn", "actor-without-migration"]).code, Some(0));
+    // After `--`, a `lock --accept` reason is text, not a rule named `is`.
+    assert_eq!(repo.run(&["lock"]).code, Some(0));
+    repo.edit("src/lib.rs", "pub total: u32", "pub total: u64");
+    let out = repo.run(&["lock", "--accept", "HL002:counter::CounterState", "--", "-D", "is", "deliberate"]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(repo.read("hotlint.lock").contains("HL002: -D is deliberate"), "{}", repo.read("hotlint.lock"));
+}
+
+#[test]
+fn quiet_prints_deny_findings_whole_and_the_rest_in_one_line_each() {
+    let repo = Repo::new();
+    let two = format!("{COUNTER}\n{}", COUNTER.replace("Counter", "Meter").replace("use ractor::Actor;\n", ""));
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false)).write("src/lib.rs", &two);
+    let base = repo.commit("one");
+    repo.edit(
+        "src/lib.rs",
+        "pub total: u32,\n}\n\nimpl Actor for Counter",
+        "pub total: u64,\n}\n\nimpl Actor for Counter",
+    );
+    let out = repo.run(&["--no-deps", "--base", &base, "-q", "--color", "never"]);
+    assert_eq!(out.code, Some(1));
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let warnings: Vec<&&str> = lines.iter().filter(|l| l.starts_with("warning[")).collect();
+    assert_eq!(warnings.len(), 2, "{}", out.stdout);
+    assert!(warnings.iter().all(|l| l.starts_with("warning[HL001]: src/lib.rs:")), "{}", out.stdout);
+    // The deny finding keeps its snippet, notes and help.
+    assert!(
+        out.stdout.contains("error[HL002]") && out.stdout.contains("┌─ src/lib.rs") && out.stdout.contains("= help:"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("hotlint: "), "no summary with -q: {}", out.stdout);
+    assert_eq!(lines.iter().filter(|l| l.contains("= help:")).count(), 1, "{}", out.stdout);
+}
+
+#[test]
+fn a_run_without_findings_says_what_it_compared_with() {
+    let repo = Repo::new();
+    let quiet_lib = COUNTER.replace("impl Actor", "// hotlint: allow(actor-without-migration) -- a cache\nimpl Actor");
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false)).write("src/lib.rs", &quiet_lib);
+    let base = repo.commit("one");
+    repo.git(&["branch", "release"]);
+    repo.write("README", "text\n");
+    repo.commit("two");
+    let short = &base[..12];
+    let out = repo.run(&["--no-deps", "--base", "release"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!("note: compared with `{short}` (the merge base of `release` and `HEAD`)")),
+        "{}",
+        out.stdout
+    );
+    let out = repo.run(&["--no-deps", "--base", &base, "--base-exact"]);
+    assert!(out.stdout.contains("`--base-exact`"), "{}", out.stdout);
+    let out = repo.run(&["--staged"]);
+    assert!(
+        out.stdout.contains("note: compared with `") && out.stdout.contains("`--staged` compares the index with it"),
+        "{}",
+        out.stdout
+    );
+    let out = repo.run(&["--no-deps"]);
+    assert!(out.stdout.contains("did not run: no `--base` and no hotlint.lock"), "{}", out.stdout);
+    assert_eq!(repo.run(&["lock"]).code, Some(0));
+    let out = repo.run(&["--no-deps"]);
+    assert!(out.stdout.contains("note: compared with `hotlint.lock` (the shipped shapes)"), "{}", out.stdout);
+}
