@@ -470,9 +470,7 @@ impl Ctx<'_> {
     ) -> Option<Actor> {
         let (ty, id) = self.self_type(imp.module, &def.self_ty, &def.generics);
         let arg = |key: &str| -> Option<Ty> {
-            let m = meta_get(attr.list(), key)?;
-            let text = m.value_str()?.to_string();
-            let text = text.trim_start_matches("pub ").trim_start_matches("enum ").to_string();
+            let text = type_argument(attr.list(), key)?;
             syn::parse_str::<syn::Type>(&text).ok().map(|t| crate::parse::conv_ty(&t, 0))
         };
         let state = if let Some(name) = form.state.strip_prefix("arg:") {
@@ -794,6 +792,46 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// The value of `key = …` in an attribute's arguments read as a type, as a profile's `arg:NAME`
+/// says it is. A comma inside generic arguments (`state = Pool<S, N>`) splits the argument list
+/// where attribute syntax splits it, so the pieces are joined back until the angle brackets
+/// balance. `message = pub(crate) enum M` (a message enum the macro generates) gives `M`.
+pub(crate) fn type_argument(list: &[Meta], key: &str) -> Option<String> {
+    let pos = list.iter().position(|m| m.path == key)?;
+    let mut text = list.get(pos)?.value_str()?.to_string();
+    let mut next = pos + 1;
+    while angle_depth(&text) > 0 {
+        // The rest of the type is in the following pieces, which have no `key = value` form.
+        let piece = list.get(next)?;
+        if piece.value != MetaValue::None {
+            return None;
+        }
+        text.push_str(", ");
+        text.push_str(&piece.path);
+        next += 1;
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if let Some(i) = words.iter().position(|w| *w == "enum") {
+        return words.get(i + 1).map(|name| name.to_string());
+    }
+    Some(text)
+}
+
+/// Open `<` not yet closed by a `>` (the `>` of `->` does not close one).
+fn angle_depth(text: &str) -> i64 {
+    let mut depth = 0i64;
+    let mut prev = ' ';
+    for c in text.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if prev != '-' => depth -= 1,
+            _ => {}
+        }
+        prev = c;
+    }
+    depth
 }
 
 pub fn pascal_case(s: &str) -> String {
