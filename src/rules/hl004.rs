@@ -2,7 +2,7 @@
 //! test names the type or its migration functions, and `tests/hotlint/<Type>/` has no golden
 //! file for some version it still reads. Test bodies are read as tokens (identifiers).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::findings::{Anchor, Draft};
 use crate::ir::*;
@@ -13,6 +13,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
     // Every identifier any test mentions, once: asking each test per tracked type would grow with
     // their product.
     let tested: HashSet<u64> = test_bodies(m).iter().flat_map(|b| b.idents.iter().copied()).collect();
+    let fn_names = function_name_counts(m);
     let mut out = Vec::new();
     for (ty, t) in &m.tracked {
         let Some(mig) = &t.migration else { continue };
@@ -30,14 +31,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
         if versions.len() < 2 {
             continue;
         }
-        let mut names: BTreeSet<String> = BTreeSet::new();
-        names.insert(entry.name.clone());
-        for p in &mig.paths {
-            names.extend(p.functions.iter().cloned());
-        }
-        if mig.convention == "hotlint" {
-            names.insert("code_change".into());
-        }
+        let names = names_of(m, &entry.name, mig, &fn_names);
         if names.iter().any(|n| tested.contains(&ident_hash(n))) {
             continue;
         }
@@ -68,14 +62,78 @@ pub fn check(m: &Model) -> Vec<Draft> {
             "no `#[test]`, `#[cfg(test)]` module or `tests/` target names {}",
             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         ));
+        let call = match mig.convention.as_str() {
+            "hotlint" => format!("`{}::code_change(…)`", entry.name),
+            _ => format!("naming {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")),
+        };
         d.help = Some(format!(
-            "add a test that reads data written by each older version and migrates it (call {} on it), \
+            "add a test that reads data written by each older version and migrates it ({call}), \
              or keep one golden file per shipped version under `tests/hotlint/{}/` (`v1.bin`, `v2.json`, …) and a test that loads them",
-            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or "),
             entry.name
         ));
         d.key = format!("untested:{}", t.path);
         out.push(d);
+    }
+    out
+}
+
+/// What a test names when it exercises this type's migrations: the type (also under a name an
+/// import gives it: `Ledger::code_change`, `<Ledger as …>::code_change`, a value the test
+/// declares as a `Ledger`), its versioned enum and versions (obake's `VersionedT`, `T_v0_1_0`),
+/// the types its paths convert from, and the functions that carry its paths when no other
+/// function of the workspace has their name. A name every such type shares (`code_change`)
+/// says nothing about which type a test exercises.
+fn names_of(
+    m: &Model,
+    name: &str,
+    mig: &crate::migrations::Migration,
+    fn_names: &HashMap<&str, usize>,
+) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    names.insert(name.to_string());
+    for module in &m.index.modules {
+        for imp in &module.imports {
+            if imp.entry.path.last().is_some_and(|l| l == name) {
+                names.extend(imp.entry.alias.iter().filter(|a| *a != "_").cloned());
+            }
+        }
+    }
+    if mig.convention == "obake" {
+        names.insert(format!("Versioned{name}"));
+        for v in mig.history.iter().chain(std::iter::once(&mig.version)) {
+            let parts: Vec<String> = v.to_string().split('.').map(str::to_string).collect();
+            if parts.len() == 3 {
+                names.insert(format!("{name}_v{}", parts.join("_")));
+            }
+        }
+    }
+    for f in mig.paths.iter().flat_map(|p| &p.functions) {
+        let is_type = m.index.types.iter().any(|t| t.name == *f);
+        if is_type || fn_names.get(f.as_str()) == Some(&1) {
+            names.insert(f.clone());
+        }
+    }
+    names
+}
+
+/// How many functions of the workspace (free functions and methods) have each name; a file
+/// compiled into two crates counts once.
+fn function_name_counts(m: &Model) -> HashMap<&str, usize> {
+    let mut out: HashMap<&str, usize> = HashMap::new();
+    let mut seen = HashSet::new();
+    for id in m.index.fns.iter().map(|f| f.item).chain(m.index.impls.iter().map(|i| i.item)) {
+        if !seen.insert(id) {
+            continue;
+        }
+        match m.index.item(id).map(|i| &i.kind) {
+            Some(ItemKind::Fn(def)) => *out.entry(def.name.as_str()).or_default() += 1,
+            Some(ItemKind::Impl(def)) => {
+                for f in &def.fns {
+                    *out.entry(f.name.as_str()).or_default() += 1;
+                }
+            }
+            _ => {}
+        }
     }
     out
 }
