@@ -332,17 +332,43 @@ impl Finder<'_> {
             self.field_paths(item, fa, &mut paths);
         }
         if let (Some(from_key), Some(attr)) = (&c.from_key, attr) {
-            if let Some(prev) = meta_get(attr.list(), from_key).and_then(|m| m.value_str()) {
+            // `from = Prev`, or `try_from = (Prev, Error)`: a path from the version `Prev`
+            // declares (native_model's one struct per version), or from "the previous" one when
+            // that cannot be read.
+            let try_key = format!("try_{from_key}");
+            let written = [from_key.as_str(), try_key.as_str()]
+                .iter()
+                .find_map(|k| meta_get(attr.list(), k).and_then(|m| m.value_str()).map(|v| (*k, v.to_string())));
+            if let Some((key, value)) = written {
+                let prev = first_of_tuple(&value);
+                let segs: Vec<&str> = prev.split("::").collect();
+                let from = match self.res.resolve(scope, false, &segs, &[], Ns::Type) {
+                    Res::Type(pt) if pt != t => self.declared_version(c, pt).map(|v| v.to_string()),
+                    _ => None,
+                };
+                let via =
+                    if key == from_key.as_str() { format!("`From<{prev}>`") } else { format!("`TryFrom<{prev}>`") };
                 paths.push(MigrationPath {
-                    from: "previous".into(),
-                    via: format!("`From<{prev}>`"),
+                    from: from.unwrap_or_else(|| "previous".into()),
+                    via,
                     fingerprint: 0,
                     loc: Some(attr.loc),
-                    functions: vec![prev.to_string()],
+                    functions: vec![last_segment(&prev).to_string()],
                 });
             }
         }
         Some(Migration { convention: c.name.clone(), version, history, paths, loc, encoding: c.encoding.clone() })
+    }
+
+    /// The version an attribute convention's marker declares on type `t` (`version = 2` of
+    /// `#[native_model(id = 1, version = 2)]`).
+    fn declared_version(&self, c: &Convention, t: TypeId) -> Option<Version> {
+        let entry = self.index.type_entry(t)?;
+        let item = self.index.item(entry.item)?;
+        let attr = item.attrs.iter().find(|a| self.attr_matches(entry.module, a, &c.type_attributes))?;
+        let key = c.version_key.as_deref().unwrap_or("revision");
+        let v = meta_get(attr.list(), key)?.value_str()?;
+        Some(self.version_value(entry.module, v))
     }
 
     /// `#[revision(start = a, end = b, convert_fn = "f", default_fn = "g")]` on fields/variants.
@@ -716,6 +742,26 @@ pub fn semver_req_matches(req: &str, v: [u64; 3]) -> Option<bool> {
         all &= ok;
     }
     Some(all)
+}
+
+/// `Prev` of `(Prev, Error)` (a tuple as attribute values print it), or the value itself; the
+/// spaces normalised tokens put around `::` removed.
+fn first_of_tuple(value: &str) -> String {
+    let inner = value.trim().strip_prefix('(').and_then(|v| v.strip_suffix(')')).unwrap_or(value);
+    let mut depth = 0i32;
+    let mut end = inner.len();
+    for (i, ch) in inner.char_indices() {
+        match ch {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    inner.get(..end).unwrap_or(inner).split_whitespace().collect::<String>()
 }
 
 fn semver_key(s: &str) -> Vec<u64> {

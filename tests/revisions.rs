@@ -3578,3 +3578,53 @@ fn an_actor_named_by_a_handle_in_a_message_is_not_its_data() {
     ];
     assert_no_failures("actor handles", &run_cases(&cases));
 }
+
+// =============================================================================================
+// native_model as its users write it: one struct per version, the new one naming the old with
+// `from = Prev` or `try_from = (Prev, Error)`; a path is from the version `Prev` declares.
+
+fn native_model_deps() -> String {
+    format!("native_model = \"0.4\"\n{SERDE}serde_json = \"1\"\n")
+}
+
+fn native_model_lib(body: &str) -> String {
+    format!("use native_model::native_model;\nuse serde::{{Deserialize, Serialize}};\n\n{body}")
+}
+
+const ITEM_V1: &str = "#[derive(Serialize, Deserialize)]\n#[native_model(id = 1, version = 1)]\npub struct Item {\n    pub name: String,\n}\n";
+
+fn item_v2(attr: &str) -> String {
+    format!(
+        "#[derive(Serialize, Deserialize)]\n#[native_model(id = 1, version = 1)]\npub struct ItemV1 {{\n    pub name: String,\n}}\n\n\
+         #[derive(Serialize, Deserialize)]\n{attr}\npub struct Item {{\n    pub name: String,\n    pub count: u32,\n}}\n\n\
+         impl From<ItemV1> for Item {{\n    fn from(old: ItemV1) -> Self {{\n        Item {{ name: old.name, count: 0 }}\n    }}\n}}\n\n\
+         impl From<Item> for ItemV1 {{\n    fn from(new: Item) -> Self {{\n        ItemV1 {{ name: new.name }}\n    }}\n}}\n"
+    )
+}
+
+#[test]
+fn native_model_paths_as_its_users_write_them() {
+    let case = |name: &str, head: String, expect: Vec<Expect>| Case {
+        name: format!("native_model: {name}"),
+        base: single(&native_model_deps(), "", &native_model_lib(ITEM_V1)),
+        head: single(&native_model_deps(), "", &native_model_lib(&head)),
+        expect,
+        modes: &[Mode::Worktree, Mode::Committed],
+    };
+    let cases = vec![
+        // Must not fire: a bump whose new version names the old one.
+        case("bumped with `from`", item_v2("#[native_model(id = 1, version = 2, from = ItemV1)]"), Vec::new()),
+        case(
+            "bumped with `try_from`",
+            item_v2("#[native_model(id = 1, version = 2, try_from = (ItemV1, std::convert::Infallible))]"),
+            Vec::new(),
+        ),
+        // Must fire: a bump with no path.
+        case(
+            "bumped with no path",
+            item_v2("#[native_model(id = 1, version = 2)]"),
+            vec![deny("HL003", &["`Item`", "from 1"])],
+        ),
+    ];
+    assert_no_failures("native_model", &run_cases(&cases));
+}
