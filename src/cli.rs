@@ -441,6 +441,23 @@ fn scope_args(args: &CheckArgs) -> Vec<String> {
     out
 }
 
+/// `-j N`, at most the threads the machine runs at once (more only adds threads that wait, and
+/// each stage builds a pool of them: `-j 100000` never finished); capping is said on stderr.
+fn capped_jobs(jobs: Option<usize>) -> usize {
+    let available = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    match jobs {
+        Some(j) if j > available => {
+            crate::output::stderr_line(&format!(
+                "warning: `-j {j}` is more than the {available} thread{} this machine runs at once; using {available}",
+                if available == 1 { "" } else { "s" }
+            ));
+            available
+        }
+        Some(j) => j,
+        None => 0,
+    }
+}
+
 fn options_of(args: &CheckArgs) -> Result<crate::Options> {
     if args.base_exact && args.base.is_none() {
         return Err(Error::Usage("`--base-exact` needs `--base REV`".into()));
@@ -459,7 +476,7 @@ fn options_of(args: &CheckArgs) -> Result<crate::Options> {
         },
         config: args.config.clone(),
         level_flags: args.level_flags.clone(),
-        jobs: args.jobs.unwrap_or(0),
+        jobs: capped_jobs(args.jobs),
         timings: args.timings,
         base: args.base.clone(),
         base_exact: args.base_exact,

@@ -33,15 +33,47 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// User text made safe for a one-line message: control characters are escaped as `{:?}` would
 /// print them (`\n`, `\u{1b}`), so a file cannot split an error line or send escape sequences to
-/// the terminal. Tabs become spaces.
+/// the terminal, and so are the invisible characters that reorder text on screen (bidirectional
+/// overrides and isolates: "trojan source"). Tabs become spaces.
 pub fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\t' => out.push(' '),
             c if c.is_control() => out.extend(c.escape_debug()),
+            c if is_bidi_control(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
     out
+}
+
+/// The characters that change the display order of text around them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Source text as a terminal may show it: every character that is not printable (control
+/// characters other than tab and line ends, bidirectional controls) is replaced by one of the
+/// same UTF-8 length, so byte offsets and columns stay those of the file: `?` for a one-byte
+/// control (ESC, DEL), `¿` for a two-byte one (C1: U+0080–U+009F), U+FFFD for a bidirectional
+/// control (three bytes).
+pub fn printable_source(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_bidi_control(c);
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                c if !unsafe_char(c) => c,
+                c if c.len_utf8() == 1 => '?',
+                c if c.len_utf8() == 2 => '\u{bf}',
+                _ => '\u{fffd}',
+            })
+            .collect(),
+    )
 }

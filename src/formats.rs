@@ -9,6 +9,7 @@
 use serde_json::{Value, json};
 use serde_sarif::sarif;
 
+use crate::error::{one_line, printable_source};
 use crate::ir::Loc;
 use crate::report::Report;
 use crate::rules::{self, Level};
@@ -68,10 +69,10 @@ impl Report {
                     Level::Warn => sarif::ResultLevel::Warning,
                     Level::Allow => sarif::ResultLevel::None,
                 };
-                let mut text = f.draft.message.clone();
+                let mut text = one_line(&f.draft.message);
                 if let Some(h) = &f.draft.help {
                     text.push_str("\nhelp: ");
-                    text.push_str(h);
+                    text.push_str(&one_line(h));
                 }
                 let mut fingerprints = std::collections::BTreeMap::new();
                 fingerprints.insert("hotlint/v1".to_string(), f.fingerprint.clone());
@@ -139,17 +140,18 @@ impl Report {
             };
             let mut props = Vec::new();
             if let Some((loc, _)) = &f.draft.primary {
-                props.push(format!("file={}", escape_property(&format!("{prefix}{}", self.loc_path(loc)))));
+                props.push(format!("file={}", escape_property(&one_line(&format!("{prefix}{}", self.loc_path(loc))))));
                 props.push(format!("line={}", loc.line));
                 props.push(format!("col={}", loc.col));
                 props.push(format!("endLine={}", loc.end_line.max(loc.line)));
                 props.push(format!("endColumn={}", loc.end_col.max(1)));
             }
             props.push(format!("title={}", escape_property(&format!("{} {}", f.code, f.name))));
-            let mut message = f.draft.message.clone();
+            // Each piece escaped on its own: the one line break is hotlint's.
+            let mut message = one_line(&f.draft.message);
             if let Some(h) = &f.draft.help {
                 message.push_str("\nhelp: ");
-                message.push_str(h);
+                message.push_str(&one_line(h));
             }
             out.push_str(&format!("::{cmd} {}::{}\n", props.join(","), escape_data(&message)));
         }
@@ -183,8 +185,11 @@ impl Report {
             let mut push_span = |loc: &Loc, label: &str, primary: bool| {
                 let text = m.index.file(loc.file).map(|s| s.text.clone());
                 let range = text.as_deref().map(|t| crate::report::byte_range(t, loc)).unwrap_or(0..0);
-                let line_text =
-                    text.as_deref().and_then(|t| t.lines().nth(loc.line.saturating_sub(1) as usize)).unwrap_or("");
+                let line_text = text
+                    .as_deref()
+                    .and_then(|t| t.lines().nth(loc.line.saturating_sub(1) as usize))
+                    .map(|l| printable_source(l).into_owned())
+                    .unwrap_or_default();
                 spans.push(json!({
                     "file_name": self.loc_path(loc),
                     "byte_start": range.start,
@@ -195,7 +200,7 @@ impl Report {
                     "column_end": loc.end_col.max(1),
                     "is_primary": primary,
                     "text": [{"text": line_text, "highlight_start": loc.col, "highlight_end": loc.end_col.max(loc.col)}],
-                    "label": label,
+                    "label": one_line(label),
                     "suggested_replacement": null,
                     "suggestion_applicability": null,
                     "expansion": null,
@@ -211,17 +216,19 @@ impl Report {
                 .draft
                 .notes
                 .iter()
-                .map(|n| json!({"message": n, "code": null, "level": "note", "spans": [], "children": [], "rendered": null}))
+                .map(|n| {
+                    json!({"message": one_line(n), "code": null, "level": "note", "spans": [], "children": [], "rendered": null})
+                })
                 .collect();
             if let Some(h) = &f.draft.help {
                 children.push(
-                    json!({"message": h, "code": null, "level": "help", "spans": [], "children": [], "rendered": null}),
+                    json!({"message": one_line(h), "code": null, "level": "help", "spans": [], "children": [], "rendered": null}),
                 );
             }
             let rendered = {
-                let mut r = format!("{level}[{}]: {}\n", f.code, f.draft.message);
+                let mut r = format!("{level}[{}]: {}\n", f.code, one_line(&f.draft.message));
                 if let Some((loc, _)) = &f.draft.primary {
-                    r.push_str(&format!("  --> {}:{}:{}\n", self.loc_path(loc), loc.line, loc.col));
+                    r.push_str(&format!("  --> {}:{}:{}\n", one_line(&self.loc_path(loc)), loc.line, loc.col));
                 }
                 r
             };
@@ -245,7 +252,7 @@ impl Report {
                     "children": children,
                     "code": {"code": f.code, "explanation": null},
                     "level": level,
-                    "message": format!("{} ({})", f.draft.message, f.name),
+                    "message": format!("{} ({})", one_line(&f.draft.message), f.name),
                     "spans": spans,
                 },
             });

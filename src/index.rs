@@ -282,6 +282,7 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
             children: Vec::new(),
         },
         children: HashMap::new(),
+        layout: HashMap::new(),
     };
     // The file of each `mod x;` (the candidates load found, the first one loaded).
     for decl in &sources.children {
@@ -389,6 +390,16 @@ pub fn build(ws: &Workspace, sources: Sources) -> Index {
 struct Builder {
     index: Index,
     children: HashMap<(FileId, u32), FileId>,
+    /// Per file, its items by parent (`None`: the file's top level) and the items that contain
+    /// items: worked out once per file, not once per inline module (a file of 30,000 inline
+    /// modules made that quadratic).
+    layout: HashMap<FileId, std::rc::Rc<FileLayout>>,
+}
+
+#[derive(Default)]
+struct FileLayout {
+    by_parent: HashMap<Option<u32>, Vec<u32>>,
+    containers: HashSet<u32>,
 }
 
 impl Builder {
@@ -458,13 +469,20 @@ impl Builder {
         let mod_test = mod_test || self.index.module(m).is_some_and(|md| md.test);
         // Items that contain items (a function whose body declares some), and this module's
         // path as text: each found once per module, not once per item.
-        let containers: HashSet<u32> = f.items.iter().filter_map(|it| it.parent).collect();
-        let mut path_text: Option<String> = None;
-        for (idx, item) in f.items.iter().enumerate() {
-            if item.parent != container {
-                continue;
+        let layout = std::rc::Rc::clone(self.layout.entry(file).or_insert_with(|| {
+            let mut layout = FileLayout::default();
+            for (idx, item) in f.items.iter().enumerate() {
+                layout.by_parent.entry(item.parent).or_default().push(idx as u32);
+                if let Some(p) = item.parent {
+                    layout.containers.insert(p);
+                }
             }
-            let idx = idx as u32;
+            std::rc::Rc::new(layout)
+        }));
+        let containers = &layout.containers;
+        let mut path_text: Option<String> = None;
+        for &idx in layout.by_parent.get(&container).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(item) = f.items.get(idx as usize) else { continue };
             let id = ItemId { file, idx };
             let item_test = mod_test || cfg_predicates(&item.attrs).iter().any(|p| cfg_is_test(p));
             match &item.kind {

@@ -689,8 +689,9 @@ impl Setup {
         let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags)
             .map_err(Error::UnknownRule)?;
         let profiles = profiles::load(&config.frameworks)?;
-        let jobs =
-            if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
+        // Never more threads than the machine runs at once (the command line says when it caps).
+        let available = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let jobs = if opts.jobs == 0 { available } else { opts.jobs.min(available) };
         let ctx = Context {
             parse: parse::ParseOptions { interesting_calls: profiles::interesting_calls(&profiles) },
             exclude: config.exclude_set()?,

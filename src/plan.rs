@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::actors::{Actor, State};
 use crate::compare;
+use crate::error::one_line;
 use crate::findings::Finding;
 use crate::matching;
 use crate::report::Report;
@@ -248,8 +249,8 @@ pub fn to_markdown(r: &Report, scope: &[String]) -> String {
             if kind == "dependency" { "package" } else { "item" }
         ));
         for e in rows {
-            let detail = if e.detail.is_empty() { String::new() } else { format!("<br>{}", e.detail.join("<br>")) };
-            s.push_str(&format!("| `{}` | {}{} |\n", e.subject, e.verdict, detail.replace('|', "\\|")));
+            let detail: String = e.detail.iter().map(|d| format!("<br>{}", cell(d))).collect();
+            s.push_str(&format!("| `{}` | {}{detail} |\n", cell(&e.subject), cell(&e.verdict)));
         }
         s.push('\n');
     }
@@ -264,6 +265,13 @@ pub fn to_markdown(r: &Report, scope: &[String]) -> String {
     s
 }
 
+/// Text from the user's files as one Markdown table cell: escaped to one line (no control
+/// character, no line break that would end the row), with the characters that would end the cell
+/// or open markup (`|`, `<`, `>`) escaped.
+fn cell(text: &str) -> String {
+    one_line(text).replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 fn short_head(h: &str) -> &str {
     if h.len() == 40 { crate::git::short(h) } else { h }
 }
@@ -273,7 +281,7 @@ pub fn to_json(r: &Report) -> Value {
         "schema": crate::report::SCHEMA_VERSION,
         "base": r.base,
         "head": r.head,
-        "plan": entries(r).into_iter().map(|e| json!({"kind": e.kind, "item": e.subject, "verdict": e.verdict, "detail": e.detail})).collect::<Vec<_>>(),
+        "plan": entries(r).into_iter().map(|e| json!({"kind": e.kind, "item": one_line(&e.subject), "verdict": one_line(&e.verdict), "detail": e.detail.iter().map(|d| one_line(d)).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "summary": {"deny": r.deny_count(), "warn": r.warn_count()},
     })
 }

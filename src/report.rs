@@ -12,6 +12,7 @@ use codespan_reporting::term;
 use serde_json::{Value, json};
 
 use crate::actors::State;
+use crate::error::{one_line, printable_source};
 use crate::findings::Finding;
 use crate::ir::Loc;
 use crate::model::Model;
@@ -80,7 +81,7 @@ impl Report {
                     "package": a.package.and_then(|p| m.ws.packages.get(p)).map(|p| p.name.clone()),
                     "file": file,
                     "line": line,
-                    "state": self.state_display(&a.state),
+                    "state": one_line(&self.state_display(&a.state)),
                     "stateless": matches!(a.state, State::Unit) || match a.state {
                         State::SelfType(t) | State::Local { ty: t, .. } => rules::data_fields(m, t) == Some(0),
                         _ => false,
@@ -110,14 +111,14 @@ impl Report {
                     "type": t.path,
                     "file": item.map(|i| self.file_path(i.loc.file)),
                     "line": item.map(|i| i.loc.line),
-                    "reasons": t.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>(),
+                    "reasons": t.reasons.iter().map(|r| one_line(&r.describe())).collect::<Vec<_>>(),
                     "remote": t.remote,
                     "migration": t.migration.as_ref().map(|mig| json!({"convention": mig.convention, "version": mig.version.to_json()})),
                     "shape": {
                         "types": t.closure.types.iter().filter_map(|x| m.index.type_entry(*x).map(|e| e.path.clone())).collect::<Vec<_>>(),
                         "external": t.closure.externals.iter().collect::<Vec<_>>(),
                         "versioned_nested": t.closure.boundaries.iter().filter_map(|x| m.index.type_entry(*x).map(|e| e.path.clone())).collect::<Vec<_>>(),
-                        "opaque": t.closure.opaque.iter().map(|(w, why)| json!({"item": w, "why": why})).collect::<Vec<_>>(),
+                        "opaque": t.closure.opaque.iter().map(|(w, why)| json!({"item": one_line(w), "why": one_line(why)})).collect::<Vec<_>>(),
                         "unresolved": t.closure.unresolved.iter().collect::<Vec<_>>(),
                         "truncated": t.closure.truncated,
                     },
@@ -159,7 +160,7 @@ impl Report {
         v.insert("code".into(), json!(f.code));
         v.insert("name".into(), json!(f.name));
         v.insert("level".into(), json!(f.level.as_str()));
-        v.insert("message".into(), json!(d.message));
+        v.insert("message".into(), json!(one_line(&d.message)));
         v.insert("package".into(), json!(d.package));
         match &d.primary {
             Some((loc, _)) => {
@@ -178,11 +179,13 @@ impl Report {
         let labels: Vec<Value> = d
             .labels
             .iter()
-            .map(|(l, msg)| json!({"file": self.file_path(l.file), "line": l.line, "column": l.col, "message": msg}))
+            .map(|(l, msg)| {
+                json!({"file": self.file_path(l.file), "line": l.line, "column": l.col, "message": one_line(msg)})
+            })
             .collect();
         v.insert("labels".into(), json!(labels));
-        v.insert("notes".into(), json!(d.notes));
-        v.insert("help".into(), json!(d.help));
+        v.insert("notes".into(), json!(d.notes.iter().map(|n| one_line(n)).collect::<Vec<_>>()));
+        v.insert("help".into(), json!(d.help.as_deref().map(one_line)));
         v.insert("fingerprint".into(), json!(f.fingerprint));
         Value::Object(v)
     }
@@ -207,7 +210,9 @@ impl Report {
                 Level::Deny => Severity::Error,
                 _ => Severity::Warning,
             };
-            let mut diag = Diagnostic::new(severity).with_code(f.code).with_message(&d.message);
+            // Text from the user's files (names, serialized names, paths) reaches the terminal
+            // escaped: no escape sequence, no line break that would forge another line.
+            let mut diag = Diagnostic::new(severity).with_code(f.code).with_message(one_line(&d.message));
             // The labels' files and original byte ranges, then each file's snippet.
             let all_labels: Vec<(bool, &Loc, &String)> = d
                 .primary
@@ -242,12 +247,12 @@ impl Report {
                 *n += 1;
                 let range = files.files.get(id).map(|s| s.display_range(range)).unwrap_or_default();
                 let label = if *primary { Label::primary(id, range) } else { Label::secondary(id, range) };
-                labels.push(label.with_message(*msg));
+                labels.push(label.with_message(one_line(msg)));
             }
             diag = diag.with_labels(labels);
-            let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {n}")).collect();
+            let mut notes: Vec<String> = d.notes.iter().map(|n| format!("note: {}", one_line(n))).collect();
             if let Some(h) = &d.help {
-                notes.push(format!("help: {h}"));
+                notes.push(format!("help: {}", one_line(h)));
             }
             let default = rules::by_code(f.code).map(|r| r.default_level);
             if default == Some(f.level) {
@@ -269,7 +274,7 @@ impl Report {
             }
             if d.primary.is_none() {
                 if let Some(p) = &d.package {
-                    notes.insert(0, format!("note: in package `{p}`"));
+                    notes.insert(0, format!("note: in package `{}`", one_line(p)));
                 }
             }
             diag = diag.with_notes(notes);
@@ -381,9 +386,13 @@ impl Snippet {
         if long {
             return None;
         }
+        let shown: std::sync::Arc<str> = match printable_source(text) {
+            std::borrow::Cow::Borrowed(_) => text.clone(),
+            std::borrow::Cow::Owned(s) => std::sync::Arc::from(s),
+        };
         Some(Snippet {
-            name: name.to_string(),
-            text: text.clone(),
+            name: one_line(name),
+            text: shown,
             line_starts: files::line_starts(text).collect(),
             cuts: BTreeMap::new(),
             original: text.clone(),
@@ -424,9 +433,10 @@ impl Snippet {
             cuts.insert(index, Cut { original_line: start..end, window: from..to, prefix: prefix.len() });
             start += line.len();
         }
-        let shown: std::sync::Arc<str> = std::sync::Arc::from(shown);
+        // Same byte lengths: the ranges computed above still hold.
+        let shown: std::sync::Arc<str> = std::sync::Arc::from(printable_source(&shown).into_owned());
         Snippet {
-            name: name.to_string(),
+            name: one_line(name),
             line_starts: files::line_starts(&shown).collect(),
             text: shown,
             cuts,

@@ -115,14 +115,39 @@ pub struct Resolver<'a> {
     /// own types) are asked in every module again and again. Kept per resolver, not shared: an
     /// answer worked out inside a cycle of glob imports (cut short by the cycle guard) can differ
     /// from a fresh one, and a shared cache made that depend on which thread asked first.
-    answers: RefCell<FxHashMap<u64, Vec<(Query, Res)>>>,
+    answers: RefCell<FxHashMap<u64, Vec<(Query, Res, bool)>>>,
     /// Answers of [`Resolver::resolve_all`].
     answers_all: RefCell<AllAnswers>,
     /// Module lookups made by the current [`Resolver::resolve`]: modules that glob-import each
     /// other all round make the paths through them exponential; past [`MAX_LOOKUPS`] the
     /// resolution gives up (unresolved) instead of hanging.
     lookups: std::cell::Cell<usize>,
+    /// Answers of one (module, name) lookup that no guard cut short (no cycle met, no limit
+    /// reached): a pure function of the index, so kept, with the externs it offered and the
+    /// length of the chain of imports behind it. A chain of 30,000 `pub use` re-exports asked at
+    /// every link is then linear, not quadratic; the length keeps [`MAX_CHAIN`] exact whichever
+    /// link is asked first.
+    memo: RefCell<FxHashMap<(ModId, Ns, Mode), FxHashMap<String, Memo>>>,
+    /// Guards tripped so far (a cycle met, a limit reached): a lookup during which one trips is
+    /// not kept in `memo`.
+    cuts: std::cell::Cell<usize>,
+    /// The longest chain of lookups below the one in progress (see `memo`).
+    below: std::cell::Cell<usize>,
+    /// Whether the current resolution reached a limit ([`MAX_CHAIN`], [`MAX_LOOKUPS`]).
+    limited: std::cell::Cell<bool>,
 }
+
+/// A kept lookup (see [`Resolver::memo`]).
+#[derive(Clone)]
+struct Memo {
+    found: Vec<Variant>,
+    externs: Vec<Vec<String>>,
+    depth: usize,
+}
+
+/// Lookups one resolution may nest (a `use` re-exporting a `use` re-exporting …): past it the
+/// path is unresolved and the resolution says it reached a limit (HL013 for a tracked shape).
+pub const MAX_CHAIN: usize = 256;
 
 /// The (module, name) lookups in progress in one resolution: a cycle of globs or re-exports
 /// comes back to one of them.
@@ -132,7 +157,7 @@ pub type Visited<'n> = FxHashSet<(ModId, &'n str)>;
 pub const MAX_LOOKUPS: usize = 20_000;
 
 /// The cache of [`Resolver::resolve_all`]: question hash → (question, answers).
-type AllAnswers = FxHashMap<u64, Vec<(Query, Vec<Variant>)>>;
+type AllAnswers = FxHashMap<u64, Vec<(Query, Vec<Variant>, bool)>>;
 
 /// A [`Resolver::resolve`] question, as its cache keeps it.
 #[derive(PartialEq, Eq, Hash)]
@@ -249,7 +274,18 @@ impl<'a> Resolver<'a> {
             answers: RefCell::new(FxHashMap::default()),
             answers_all: RefCell::new(FxHashMap::default()),
             lookups: std::cell::Cell::new(0),
+            memo: RefCell::new(FxHashMap::default()),
+            cuts: std::cell::Cell::new(0),
+            below: std::cell::Cell::new(0),
+            limited: std::cell::Cell::new(false),
         }
+    }
+
+    /// Whether the last [`Resolver::resolve`] or [`Resolver::resolve_all`] answer was cut short by
+    /// a resource limit (a chain of re-exports longer than [`MAX_CHAIN`], more than
+    /// [`MAX_LOOKUPS`] lookups): an unresolved answer then is not "nothing there".
+    pub fn limit_reached(&self) -> bool {
+        self.limited.get()
     }
 
     /// Resolve a type path written in module `scope` of an item with `generics`.
@@ -280,7 +316,8 @@ impl<'a> Resolver<'a> {
         }
         let key = query_key(scope, global, ns, segs);
         let same = |q: &Query| q.is(scope, global, ns, segs);
-        if let Some(hit) = self.answers.borrow().get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
+        if let Some(hit) = self.answers.borrow().get(&key).and_then(|v| v.iter().find(|(q, ..)| same(q))) {
+            self.limited.set(hit.2);
             return hit.1.clone();
         }
         let rest: Vec<String> = rest.iter().map(|s| s.as_ref().to_string()).collect();
@@ -291,7 +328,7 @@ impl<'a> Resolver<'a> {
             .map(|v| v.res)
             .unwrap_or(Res::Unresolved);
         let query = Query { scope, global, ns, segs: segs.iter().map(|s| s.as_ref().to_string()).collect() };
-        self.answers.borrow_mut().entry(key).or_default().push((query, res.clone()));
+        self.answers.borrow_mut().entry(key).or_default().push((query, res.clone(), self.limited.get()));
         res
     }
 
@@ -315,7 +352,8 @@ impl<'a> Resolver<'a> {
         }
         let key = query_key(scope, global, ns, segs);
         let same = |q: &Query| q.is(scope, global, ns, segs);
-        if let Some(hit) = self.answers_all.borrow().get(&key).and_then(|v| v.iter().find(|(q, _)| same(q))) {
+        if let Some(hit) = self.answers_all.borrow().get(&key).and_then(|v| v.iter().find(|(q, ..)| same(q))) {
+            self.limited.set(hit.2);
             return hit.1.clone();
         }
         let rest: Vec<String> = rest.iter().map(|s| s.as_ref().to_string()).collect();
@@ -324,7 +362,7 @@ impl<'a> Resolver<'a> {
             found = unresolved();
         }
         let query = Query { scope, global, ns, segs: segs.iter().map(|s| s.as_ref().to_string()).collect() };
-        self.answers_all.borrow_mut().entry(key).or_default().push((query, found.clone()));
+        self.answers_all.borrow_mut().entry(key).or_default().push((query, found.clone(), self.limited.get()));
         found
     }
 
@@ -338,6 +376,7 @@ impl<'a> Resolver<'a> {
         mode: Mode,
     ) -> Vec<Variant> {
         self.lookups.set(0);
+        self.limited.set(false);
         let mut visited = FxHashSet::default();
         let first_ns = if rest.is_empty() { ns } else { Ns::Type };
         let mut cur = if global {
@@ -489,12 +528,47 @@ impl<'a> Resolver<'a> {
         // already answered: the same (module, name) may be asked again on another path.
         self.lookups.set(self.lookups.get() + 1);
         let key = (m, name);
-        if self.lookups.get() > MAX_LOOKUPS || visited.len() > 256 || !visited.insert(key) {
+        let kept = self.memo.borrow().get(&(m, ns, mode)).and_then(|names| names.get(name).cloned());
+        if let Some(kept) = kept {
+            if visited.len() + 1 + kept.depth > MAX_CHAIN {
+                self.cut(true);
+                return Vec::new();
+            }
+            self.below.set(self.below.get().max(kept.depth + 1));
+            for e in kept.externs {
+                if !externs.contains(&e) {
+                    externs.push(e);
+                }
+            }
+            return kept.found;
+        }
+        if self.lookups.get() > MAX_LOOKUPS || visited.len() >= MAX_CHAIN {
+            self.cut(true);
             return Vec::new();
         }
+        if !visited.insert(key) {
+            self.cut(false);
+            return Vec::new();
+        }
+        let (cuts, outer_below, externs_before) = (self.cuts.get(), self.below.replace(0), externs.len());
         let r = self.lookup_definite_inner(m, name, ns, visited, externs, mode);
         visited.remove(&key);
-        if mode == Mode::All { merge(r) } else { r }
+        let r = if mode == Mode::All { merge(r) } else { r };
+        let depth = self.below.get();
+        self.below.set(outer_below.max(depth + 1));
+        if self.cuts.get() == cuts {
+            let memo = Memo { found: r.clone(), externs: externs.get(externs_before..).unwrap_or(&[]).to_vec(), depth };
+            self.memo.borrow_mut().entry((m, ns, mode)).or_default().insert(name.to_string(), memo);
+        }
+        r
+    }
+
+    /// A guard tripped: a cycle met, or (`limit`) a resource limit reached.
+    fn cut(&self, limit: bool) {
+        self.cuts.set(self.cuts.get() + 1);
+        if limit {
+            self.limited.set(true);
+        }
     }
 
     /// The items of `m` named `name` in namespace `ns` (any namespace that answers it when none

@@ -333,6 +333,11 @@ impl Tracker<'_> {
                             let what = self.macro_name(id);
                             c.opaque.insert((p.names().join("::"), format!("defined by `{what}!`")));
                         }
+                        Res::Unresolved if self.res.limit_reached() => {
+                            // A resource limit, not "nothing there" (HL013 says which limits).
+                            c.unresolved.insert(p.names().join("::"));
+                            c.truncated = true;
+                        }
                         Res::Unresolved => {
                             let name = p.names().join("::");
                             match self.macro_mentioning(scope, p.last_name().unwrap_or("")) {

@@ -685,6 +685,138 @@ fn current_umask() -> u32 {
     u32::from_str_radix(String::from_utf8_lossy(&out.stdout).trim(), 8).unwrap()
 }
 
+// =============================================================================================
+// Every string from the user's files is escaped in every output format.
+
+/// A serialized name holding an escape sequence (window title, clear screen), a line break and a
+/// forged summary line; a file name holding the same; raw control bytes in the source a snippet
+/// shows. No output format lets an ESC, a BEL or a bidirectional override through, and no
+/// line-based format gets a line hotlint did not write.
+#[test]
+fn user_strings_are_escaped_in_every_output_format() {
+    let repo = GitRepo::new();
+    repo.write("Cargo.toml", DEMO_MANIFEST_SERDE_ONLY);
+    repo.write("hotlint.toml", TRACK_COUNTER_STATE);
+    let evil = "c\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\nhotlint: 0 errors, 0 warnings\\u{202e}";
+    let lib = format!(
+        "pub mod evil;\n#[derive(serde::Serialize, serde::Deserialize)]\npub struct CounterState {{\n    #[serde(rename = \"{evil}\")]\n    pub count: u64, // \u{1b}]0;title\u{7}\n}}\n"
+    );
+    repo.write("src/lib.rs", &lib);
+    repo.write("src/evil.rs", "pub struct Fine;\n");
+    repo.commit("u64");
+    repo.write(
+        "src/lib.rs",
+        &lib.replace("u64", "u32").replace("pub mod evil;", "#[path = \"bad\u{1b}[2J\nname.rs\"]\npub mod evil;"),
+    );
+    std::fs::write(repo.path().join("src/bad\u{1b}[2J\nname.rs"), "pub struct Broken {\n").unwrap();
+    let forbidden = |c: char| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}';
+    for format in ["human", "json", "sarif", "github", "cargo-json"] {
+        let run = repo.hotlint(&["--base", "HEAD", "--format", format, "--color", "never"]);
+        assert_eq!(run.code(), 1, "{format}: {}", run.stderr());
+        let out = run.stdout();
+        assert!(!out.contains(forbidden), "{format}: a control character reached the output:\n{out:?}");
+        assert!(!out.lines().any(|l| l.starts_with("hotlint: 0 errors")), "{format}: a forged line:\n{out}");
+        match format {
+            "github" => assert!(out.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ")), "{out}"),
+            "cargo-json" => {
+                for line in out.lines() {
+                    serde_json::from_str::<Value>(line).unwrap();
+                }
+            }
+            "human" => assert!(
+                out.contains("c\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\nhotlint: 0 errors, 0 warnings\\u{202e}"),
+                "{out}"
+            ),
+            _ => {}
+        }
+    }
+    for args in [&["plan", "--base", "HEAD"][..], &["plan", "--base", "HEAD", "--format", "json"][..]] {
+        let out = repo.hotlint(args).stdout();
+        assert!(!out.contains(forbidden), "{args:?}: {out:?}");
+        assert!(!out.lines().any(|l| l.starts_with("hotlint: 0 errors")), "{args:?}: {out}");
+    }
+}
+
+// =============================================================================================
+// Never hang, abort or explode.
+
+/// `-j` beyond the machine's parallelism is capped, and said; the output is the same (a pool of N
+/// threads per stage made `-j 10000` take minutes and `-j 100000` never end).
+#[test]
+fn jobs_beyond_the_machines_parallelism_are_capped_and_said() {
+    let fixture = counter_crate().append("src/lib.rs", "pub mod other;\n").file("src/other.rs", OTHER_ACTOR);
+    let one = hotlint(fixture.path(), &["-j", "1", "--format", "json"]);
+    let started = Instant::now();
+    let bounded =
+        run_bounded(hotlint_command(fixture.path(), &["-j", "100000", "--format", "json"]), Duration::from_secs(60));
+    let run = bounded.run.expect("-j 100000 did not finish within 60 s");
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert_eq!(run.stdout(), one.stdout());
+    let err = run.stderr();
+    assert!(err.starts_with("warning: `-j 100000` is more than the "), "{err}");
+    assert!(err.contains("this machine runs at once; using "), "{err}");
+    assert!(one.stderr().is_empty(), "{}", one.stderr());
+}
+
+/// A chain of `pub use` re-exports (each module re-exporting the previous one's type): 30,000
+/// links take linear time (a file of inline modules was indexed in quadratic time, 67 s), and a
+/// type past the chain limit is HL013 naming the limit, not a path into nothing. A chain within
+/// the limit resolves, whichever link is asked first.
+#[test]
+fn re_export_chains_are_linear_and_past_the_limit_hl013() {
+    let chain = |n: usize, asked: &[usize]| {
+        let mut lib = String::from("pub mod m0 { pub struct Leaf { pub x: u64 } }\n");
+        for i in 1..n {
+            lib.push_str(&format!("pub mod m{i} {{ pub use super::m{}::Leaf; }}\n", i - 1));
+        }
+        let mut track = String::from("version = 1\n");
+        for (k, a) in asked.iter().enumerate() {
+            lib.push_str(&format!("pub struct State{k} {{ pub leaf: m{a}::Leaf }}\n"));
+            track.push_str(&format!("\n[[track]]\ntype = \"demo::State{k}\"\nencoding = \"positional\"\n"));
+        }
+        Fixture::new().file("Cargo.toml", DEMO_MANIFEST).file("src/lib.rs", &lib).file("hotlint.toml", &track)
+    };
+    let fixture = chain(30_000, &[29_999]);
+    let bounded = run_bounded(hotlint_command(fixture.path(), &["--format", "json"]), Duration::from_secs(60));
+    let run = bounded.run.expect("30,000 re-exports took more than 60 s");
+    let hl013 = run.only("HL013");
+    assert!(hl013["message"].as_str().unwrap().contains("through more than 256 re-exports"), "{hl013}");
+    let shape = &run.json()["tracked"][0]["shape"];
+    assert_eq!(shape["truncated"], true, "{shape}");
+    assert_eq!(shape["unresolved"], serde_json::json!(["m29999::Leaf"]), "{shape}");
+    assert_eq!(shape["external"], serde_json::json!([]), "{shape}");
+    // Within the limit: resolved, and the same whether a short link is asked before a long one.
+    for asked in [&[200, 10][..], &[10, 200][..]] {
+        let run = hotlint(chain(300, asked).path(), &["--format", "json", "-j", "1"]);
+        assert_eq!(run.codes(), Vec::<String>::new(), "{asked:?}");
+        for t in run.json()["tracked"].as_array().unwrap() {
+            assert_eq!(t["shape"]["types"][1], "demo::m0::Leaf", "{asked:?}: {t}");
+        }
+    }
+    // One past the limit beside one within it: each gets its own answer, in either order.
+    for asked in [&[290, 10][..], &[10, 290][..]] {
+        let run = hotlint(chain(300, asked).path(), &["--format", "json", "-j", "1"]);
+        let truncated: Vec<bool> = run.json()["tracked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["shape"]["truncated"].as_bool().unwrap())
+            .collect();
+        let expected: Vec<bool> = asked.iter().map(|a| *a >= 256).collect();
+        let mut by_name: Vec<(String, bool)> = run.json()["tracked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["type"].as_str().unwrap().to_string(), t["shape"]["truncated"].as_bool().unwrap()))
+            .collect();
+        by_name.sort();
+        let mut want: Vec<(String, bool)> =
+            asked.iter().enumerate().map(|(k, a)| (format!("demo::State{k}"), *a >= 256)).collect();
+        want.sort();
+        assert_eq!(by_name, want, "{asked:?} {truncated:?} {expected:?}");
+    }
+}
+
 const READ_ONLY_COMMANDS: &[&[&str]] = &[
     &["check", "--format", "json"],
     &["check", "--base", "HEAD~1", "--format", "json"],
@@ -735,6 +867,9 @@ fn fnv(bytes: &[u8]) -> u64 {
 }
 const DEMO_MANIFEST: &str = "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
                              [dependencies]\nractor = \"0.15\"\n\n[workspace]\n";
+
+const DEMO_MANIFEST_SERDE_ONLY: &str = "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+                                        [dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nbincode = \"1\"\n\n[workspace]\n";
 
 const TRACK_COUNTER_STATE: &str =
     "version = 1\n\n[[track]]\ntype = \"demo::CounterState\"\nencoding = \"positional\"\n";

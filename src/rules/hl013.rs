@@ -71,10 +71,12 @@ pub fn check(m: &Model) -> Vec<Draft> {
     for t in m.tracked.values().filter(|t| t.closure.truncated) {
         let Some(item) = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item)) else { continue };
         let mut d = Draft::new(format!(
-            "the shape of `{}` reaches a limit (more than {} definitions, or types nested deeper than {}); the rest is not checked",
+            "the shape of `{}` reaches a limit (more than {} definitions, types nested deeper than {}, or a type reached through more than {} re-exports or {} name lookups); the rest is not checked",
             t.path,
             crate::tracked::MAX_CLOSURE,
-            crate::tracked::MAX_TYPE_DEPTH
+            crate::tracked::MAX_TYPE_DEPTH,
+            crate::resolve::MAX_CHAIN,
+            crate::resolve::MAX_LOOKUPS
         ));
         d.package = m.package_of_file(item.loc.file);
         d.primary(item.loc, "tracked type");
