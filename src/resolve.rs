@@ -115,7 +115,7 @@ pub struct Resolver<'a> {
     /// own types) are asked in every module again and again. Kept per resolver, not shared: an
     /// answer worked out inside a cycle of glob imports (cut short by the cycle guard) can differ
     /// from a fresh one, and a shared cache made that depend on which thread asked first.
-    answers: RefCell<FxHashMap<u64, Vec<(Query, Res, bool)>>>,
+    answers: RefCell<Answers>,
     /// Answers of [`Resolver::resolve_all`].
     answers_all: RefCell<AllAnswers>,
     /// Module lookups made by the current [`Resolver::resolve`]: modules that glob-import each
@@ -127,7 +127,7 @@ pub struct Resolver<'a> {
     /// length of the chain of imports behind it. A chain of 30,000 `pub use` re-exports asked at
     /// every link is then linear, not quadratic; the length keeps [`MAX_CHAIN`] exact whichever
     /// link is asked first.
-    memo: RefCell<FxHashMap<(ModId, Ns, Mode), FxHashMap<String, Memo>>>,
+    memo: RefCell<Memos>,
     /// Guards tripped so far (a cycle met, a limit reached): a lookup during which one trips is
     /// not kept in `memo`.
     cuts: std::cell::Cell<usize>,
@@ -136,6 +136,12 @@ pub struct Resolver<'a> {
     /// Whether the current resolution reached a limit ([`MAX_CHAIN`], [`MAX_LOOKUPS`]).
     limited: std::cell::Cell<bool>,
 }
+
+/// The cache of [`Resolver::resolve`]: question hash → (question, answer, whether a limit cut it).
+type Answers = FxHashMap<u64, Vec<(Query, Res, bool)>>;
+
+/// Kept lookups by (module, namespace, mode), then name.
+type Memos = FxHashMap<(ModId, Ns, Mode), FxHashMap<String, Memo>>;
 
 /// A kept lookup (see [`Resolver::memo`]).
 #[derive(Clone)]
