@@ -395,7 +395,19 @@ fn plan(args: CheckArgs) -> Result<i32> {
         OutputFormat::Human => false,
         _ => return Err(Error::Usage("`plan` prints Markdown (the default) or `--format json`".into())),
     };
-    let report = crate::check(&options_of(&args)?)?;
+    // A baseline is read (and hides known findings from the counts) or written, as `check` does:
+    // never accepted and ignored.
+    let baseline = match &args.baseline {
+        Some(p) => Some(crate::baseline::read(p)?),
+        None => None,
+    };
+    let mut report = crate::check(&options_of(&args)?)?;
+    if let Some(p) = &args.write_baseline {
+        crate::baseline::write(p, &report.findings)?;
+    }
+    if let Some(b) = &baseline {
+        report.baseline = Some(crate::baseline::apply(b, &mut report.findings));
+    }
     let text = if json {
         let mut s = serde_json::to_string_pretty(&crate::plan::to_json(&report)).unwrap_or_default();
         s.push('\n');

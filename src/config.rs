@@ -407,6 +407,12 @@ fn apply(config: &mut Config, raw: RawConfig, t: &Text<'_>, pkg: Option<&Package
         if let Some(e) = &track.encoding {
             check_encoding(e).map_err(|m| Error::Config { location: origin.to_string(), message: m })?;
         }
+        if track.version.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(Error::Config {
+                location: origin.to_string(),
+                message: "`[[track]] version = \"\"` names nothing: write the path of the constant that versions the type (`crate::path::CONST`), or leave `version` out".into(),
+            });
+        }
         if let Some(c) = &track.compat {
             if !matches!(c.as_str(), "backward" | "forward" | "full") {
                 return Err(Error::Config {

@@ -15,8 +15,14 @@ pub enum Error {
     ManifestMissing(String),
     #[error("failed to read `{path}`: {message}")]
     Read { path: String, message: String },
-    #[error("invalid manifest `{path}`{}: {message}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
-    BadManifest { path: String, line: Option<usize>, message: String },
+    #[error("invalid manifest `{path}`{at}{}: {message}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    BadManifest {
+        path: String,
+        /// Where it was read when not from the working tree: ` at revision 1a2b3c4d5e6f`.
+        at: String,
+        line: Option<usize>,
+        message: String,
+    },
     #[error("package `{0}` is not a member of the workspace (see `cargo metadata --no-deps` for the members)")]
     UnknownPackage(String),
     #[error("{location}: {message}")]

@@ -605,6 +605,24 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Which of `paths` (workspace-relative) the index marks `skip-worktree`: outside a sparse
+    /// checkout's cone, so absent from the working tree on purpose.
+    pub fn skip_worktree(&self, paths: &[String]) -> HashSet<String> {
+        let mut cmd = self.git(&self.dir);
+        cmd.args(["ls-files", "-z", "-t", "--"]);
+        cmd.args(paths.iter().map(|p| format!(":(literal){p}")));
+        let Ok(out) = cmd.output() else { return HashSet::new() };
+        out.stdout
+            .split(|b| *b == 0)
+            .filter_map(|rec| match (rec.first(), rec.get(2..)) {
+                (Some(b'S'), Some(path)) => std::str::from_utf8(path).ok().map(str::to_string),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// See [`Repo::worktree_doubts`]; paths are workspace-relative.
 #[derive(Debug, Default)]
 pub struct WorktreeDoubts {

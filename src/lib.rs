@@ -183,7 +183,7 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         None => Setup::of(&head_ws, head_tree, opts)?,
     };
     let head_is_worktree = head_rev.is_none() && index_tree.is_none();
-    let head_sources = match early {
+    let mut head_sources = match early {
         Some(sources) if head_is_worktree => sources,
         _ => {
             let sources = load_tree(&head_ws, head_tree, &ctx, &load::Reuse::new());
@@ -191,6 +191,9 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             sources
         }
     };
+    if head_is_worktree {
+        explain_missing_modules(&mut head_sources.missing, repo.as_ref(), &ws_root);
+    }
     // The base: `--base` (merge base with the head, or exact); without it the shipped-shape lock
     // when it exists, else `HEAD` for `--staged`.
     // With `--staged`, the lock is the staged one: what the commit will hold.
@@ -262,6 +265,17 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         timer.absorb(base_timer, "base ");
         let base_lock = base_model.lock.clone();
         model.comparison = Some(on_threads(ctx.jobs, || compare::compare(base_model, &model, commit.clone())));
+        // A member outside the repository (`../other`) has no history in it: not "added".
+        if let Some(repo) = &repo {
+            model.outside_repository = model
+                .ws
+                .selected
+                .iter()
+                .filter_map(|&p| model.ws.packages.get(p))
+                .filter(|p| source::join(&repo.prefix, &p.dir).starts_with(".."))
+                .map(|p| (p.name.clone(), p.dir.clone()))
+                .collect();
+        }
         model.has_history = true;
         timer.lap("compare");
         // Dependencies whose locked version changed, for the types tracked types reach (HL007).
@@ -300,6 +314,31 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         (None, _) => None,
     };
     Ok(report::Report { model, findings, base: base_commit, head: head_label, baseline: None, base_how })
+}
+
+/// Modules whose file the working tree lacks because a sparse checkout left it out: git has it
+/// (`skip-worktree`), so "create the file" would be the wrong advice. git is asked only when a
+/// module's file is missing.
+fn explain_missing_modules(missing: &mut [load::MissingModule], repo: Option<&git::Repo>, root: &std::path::Path) {
+    if missing.iter().all(|m| m.found_at_both) {
+        return;
+    }
+    let opened;
+    let repo = match repo {
+        Some(repo) => repo,
+        None => match git::Repo::open(root) {
+            Ok(r) => {
+                opened = r;
+                &opened
+            }
+            Err(_) => return,
+        },
+    };
+    let tried: Vec<String> = missing.iter().flat_map(|m| m.tried.iter().cloned()).collect();
+    let sparse = repo.skip_worktree(&tried);
+    for m in missing.iter_mut() {
+        m.outside_sparse_cone = m.tried.iter().find(|t| sparse.contains(*t)).cloned();
+    }
 }
 
 /// `hotlint.lock` as the index holds it (`None` when it is not staged).
@@ -407,6 +446,26 @@ fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<m
         ctx.jobs,
         &load::Reuse::new(),
     );
+    // A recorded definition that does not parse (a brace lost in a hand edit or a merge) would
+    // take every type of its crate with it, and their changes would pass as additions.
+    if let Some(failed) = sources.files.iter().find_map(|f| f.error.as_ref()) {
+        let entry = lock.types.iter().find_map(|e| {
+            e.definitions.iter().find_map(|d| {
+                let (path, item) = d.split_once(" = ")?;
+                syn::parse_str::<syn::Item>(item).err().map(|err| (e.path.clone(), path.to_string(), err.to_string()))
+            })
+        });
+        let message = match entry {
+            Some((entry, path, why)) => format!(
+                "the definition of `{path}` recorded for `{entry}` does not parse ({why}); the file was edited by hand or merged badly: restore it from version control, or write it again with `cargo hotlint lock`"
+            ),
+            None => format!(
+                "its recorded definitions do not parse ({}); restore it from version control, or write it again with `cargo hotlint lock`",
+                failed.message
+            ),
+        };
+        return Err(Error::Config { location: lock::FILE.into(), message: error::one_line(&message) });
+    }
     let index = index::build(&ws, sources);
     let mut model = on_threads(ctx.jobs, || {
         model::analyse_to(model::Depth::Base, ws, index, head.config.clone(), head.profiles.clone(), &tree)
@@ -689,6 +748,23 @@ impl Setup {
         let levels = rules::level_table(&config.levels.iter().map(|(k, v)| (*k, v.value)).collect(), &opts.level_flags)
             .map_err(Error::UnknownRule)?;
         let profiles = profiles::load(&config.frameworks)?;
+        // An alias must lead to a framework a profile describes, or it silently follows nothing.
+        for alias in &config.alias_entries {
+            let krate = alias.value.split("::").next().unwrap_or("");
+            if !profiles.iter().any(|p| p.crates.iter().any(|c| c.replace('-', "_") == krate)) {
+                let mut known: Vec<&str> = profiles.iter().flat_map(|p| p.crates.iter().map(String::as_str)).collect();
+                known.sort_unstable();
+                known.dedup();
+                return Err(Error::Config {
+                    location: alias.origin.to_string(),
+                    message: format!(
+                        "`[frameworks] aliases` leads to `{}`, which is no framework's crate (known: {}); name the framework crate the re-export leads to, or add a `[[framework]]` profile for it",
+                        error::one_line(&alias.value),
+                        known.join(", ")
+                    ),
+                });
+            }
+        }
         // Never more threads than the machine runs at once (the command line says when it caps).
         let available = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let jobs = if opts.jobs == 0 { available } else { opts.jobs.min(available) };

@@ -55,6 +55,9 @@ pub struct MissingModule {
     /// Not missing but found at both `name.rs` and `name/mod.rs` (both in `tried`): rustc's
     /// E0761.
     pub found_at_both: bool,
+    /// Why it is missing when that is known and is not "it does not exist" (git says the file is
+    /// outside the sparse-checkout cone).
+    pub outside_sparse_cone: Option<String>,
 }
 
 /// A `mod name;` declaration and where its file may be.
@@ -197,6 +200,7 @@ pub fn load(
                             tried: vec![first, second],
                             cfg_gated: has_cfg_ancestor(&file, child.item),
                             found_at_both: true,
+                            outside_sparse_cone: None,
                         });
                     }
                 } else {
@@ -218,6 +222,7 @@ pub fn load(
                                     tried: child.candidates.iter().map(|(c, _)| c.clone()).collect(),
                                     cfg_gated: has_cfg_ancestor(&file, child.item),
                                     found_at_both: false,
+                                    outside_sparse_cone: None,
                                 });
                             }
                         }

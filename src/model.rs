@@ -48,6 +48,9 @@ pub struct Model {
     /// A base revision compared with the working tree: sources whose checked-out bytes a
     /// conversion makes differ from the stored blobs this model read (path, which; HL013).
     pub base_doubts: Vec<(String, String)>,
+    /// Selected packages outside the git repository compared with (name, workspace-relative
+    /// directory): they have no base there (HL013).
+    pub outside_repository: Vec<(String, String)>,
 }
 
 /// What an analysis computes.
@@ -132,6 +135,7 @@ pub fn analyse_to(
         deps: None,
         dep_changes: Vec::new(),
         base_doubts: Vec::new(),
+        outside_repository: Vec::new(),
     })
 }
 

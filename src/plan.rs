@@ -65,7 +65,12 @@ pub fn entries(r: &Report) -> Vec<Entry> {
         .filter(|f| f.error.is_some() && !cmp.base.is_dependency_file(f.id))
         .map(|f| f.rel_path.as_str())
         .collect();
+    let outside = |f: &str| m.outside_repository.iter().find(|(_, dir)| f.starts_with(&format!("{dir}/")));
     let added = |file: Option<String>| match file {
+        Some(f) if outside(&f).is_some() => format!(
+            "unknown: package `{}` is outside the git repository, so it has no base (HL013)",
+            outside(&f).map(|(n, _)| n.as_str()).unwrap_or_default()
+        ),
         Some(f) if unread.contains(f.as_str()) => {
             format!("unknown: `{f}` could not be read at the base (HL013), so whether it is new cannot be told")
         }

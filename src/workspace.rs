@@ -240,6 +240,19 @@ pub struct Selection {
 
 /// Find the manifest: `--manifest-path`, else `Cargo.toml` in `cwd` or a parent.
 pub fn find_manifest(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf> {
+    let found = find_manifest_anywhere(manifest_path, cwd)?;
+    // Every path hotlint reports is text, and `cargo metadata` cannot describe such a path
+    // either: said, rather than "no such file" for a path turned into another by the conversion.
+    if found.to_str().is_none() {
+        return Err(Error::Usage(format!(
+            "the workspace path `{}` is not valid UTF-8; hotlint, like `cargo metadata`, needs UTF-8 paths: rename the directory",
+            crate::error::one_line(&found.to_string_lossy())
+        )));
+    }
+    Ok(found)
+}
+
+fn find_manifest_anywhere(manifest_path: Option<&Path>, cwd: &Path) -> Result<PathBuf> {
     if let Some(p) = manifest_path {
         let p = if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
         if p.is_dir() {
@@ -331,6 +344,13 @@ fn select(packages: &[Package], sel: &Selection, current_dir: &str) -> Result<Ve
         } else {
             return Err(Error::UnknownPackage(name.clone()));
         }
+    }
+    // As cargo refuses it: nothing left to check is not a clean run.
+    if chosen.is_empty() && !sel.exclude.is_empty() {
+        return Err(Error::Usage(format!(
+            "`--exclude {}` leaves no package to check: every selected package is excluded",
+            sel.exclude.join(" --exclude ")
+        )));
     }
     Ok(chosen.into_iter().collect())
 }
@@ -471,12 +491,19 @@ fn sorted_targets(mut t: Vec<Target>) -> Vec<Target> {
 // ---- the manifest reader --------------------------------------------------------------------
 
 fn read_toml(tree: &dyn Tree, rel: &str) -> Result<toml::Table> {
-    let bytes = tree.read(rel).map_err(|e| Error::Read { path: rel.to_string(), message: e.to_string() })?;
+    // A manifest read from git names its revision: a broken one at the base is not the checkout's.
+    let describe = tree.describe();
+    let at = if describe == "the working tree" { String::new() } else { format!(" at {describe}") };
+    let bytes = tree.read(rel).map_err(|e| Error::Read {
+        path: rel.to_string(),
+        message: if at.is_empty() { e.to_string() } else { format!("{e} ({describe})") },
+    })?;
     let text = String::from_utf8_lossy(&bytes);
     text.parse::<toml::Table>().map_err(|e| {
         let line = e.span().map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1);
         Error::BadManifest {
             path: rel.to_string(),
+            at: at.clone(),
             line,
             message: e.message().lines().next().unwrap_or("").to_string(),
         }
@@ -589,8 +616,8 @@ fn find_workspace_root(manifest: &Path) -> Result<PathBuf> {
     let tree = source::Worktree::new("/");
     let rel = |p: &Path| p.to_string_lossy().trim_start_matches('/').to_string();
     let own = read_toml(&tree, &rel(manifest)).map_err(|e| match e {
-        Error::BadManifest { line, message, .. } => {
-            Error::BadManifest { path: manifest.display().to_string(), line, message }
+        Error::BadManifest { line, message, at, .. } => {
+            Error::BadManifest { path: manifest.display().to_string(), at, line, message }
         }
         Error::Read { message, .. } => Error::Read { path: manifest.display().to_string(), message },
         other => other,
@@ -694,6 +721,35 @@ fn expand_glob(tree: &dyn Tree, pattern: &str) -> Vec<String> {
     current
 }
 
+/// A `workspace.members` or `workspace.exclude` glob that does not parse is an error at its line,
+/// as cargo refuses it ("could not parse pattern"), not a member silently left out.
+fn check_member_globs(tree: &dyn Tree, root: &toml::Table) -> Result<()> {
+    for key in ["members", "exclude"] {
+        for pattern in str_list(root.get("workspace").and_then(|w| w.get(key))) {
+            let bad = source::join("", &pattern)
+                .split('/')
+                .filter(|seg| seg.contains(['*', '?', '[']))
+                .find_map(|seg| globset::Glob::new(seg).err());
+            let Some(e) = bad else { continue };
+            let text = tree.read("Cargo.toml").map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let quoted = format!("\"{pattern}\"");
+            let line = text.lines().position(|l| l.contains(&quoted)).map(|i| i + 1);
+            let describe = tree.describe();
+            return Err(Error::BadManifest {
+                path: "Cargo.toml".into(),
+                at: if describe == "the working tree" { String::new() } else { format!(" at {describe}") },
+                line,
+                message: format!(
+                    "invalid glob `{}` in `workspace.{key}`: {}",
+                    crate::error::one_line(&pattern),
+                    e.kind()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The one package whose manifest is `Cargo.toml` at the root of `tree` (a dependency's sources,
 /// whose manifest cargo has already normalised).
 pub fn read_package_at(tree: &dyn Tree) -> Option<Package> {
@@ -744,6 +800,7 @@ impl ManifestCache {
 /// [`with_packages`], the workspace as a git revision or the index has it.
 pub fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<Vec<Package>> {
     let root = cache.read(tree, "Cargo.toml")?;
+    check_member_globs(tree, &root)?;
     let ws_deps = root
         .get("workspace")
         .and_then(|w| w.get("dependencies"))
@@ -795,6 +852,10 @@ pub fn read_manifests_cached(tree: &dyn Tree, cache: &ManifestCache) -> Result<V
         let Some(name) = pkg.get("name").and_then(|n| n.as_str()) else {
             return Err(Error::BadManifest {
                 path: manifest_rel,
+                at: match tree.describe().as_str() {
+                    "the working tree" => String::new(),
+                    other => format!(" at {other}"),
+                },
                 line: None,
                 message: "`package.name` is missing".into(),
             });

@@ -53,11 +53,8 @@ fn output_is_identical_across_thread_counts_and_runs() {
             let mut again = workspace.run(&with(args, &["-j", jobs]), &[]);
             // `-j` beyond the machine's threads is capped and said on stderr: the one line that
             // may differ (the threads used do not).
-            let err: String = stderr(&again)
-                .lines()
-                .filter(|l| !l.starts_with("warning: `-j "))
-                .map(|l| format!("{l}\n"))
-                .collect();
+            let err: String =
+                stderr(&again).lines().filter(|l| !l.starts_with("warning: `-j ")).map(|l| format!("{l}\n")).collect();
             again.stderr = err.into_bytes();
             assert_same(name, &format!("-j 1 vs -j {jobs}"), &reference, &again);
         }

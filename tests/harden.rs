@@ -11,6 +11,7 @@
 //! name says what it needs; nothing passes silently.
 
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -815,6 +816,167 @@ fn re_export_chains_are_linear_and_past_the_limit_hl013() {
         want.sort();
         assert_eq!(by_name, want, "{asked:?} {truncated:?} {expected:?}");
     }
+}
+
+// =============================================================================================
+// Messages that are true, and nothing accepted in silence.
+
+/// Inputs that were accepted in silence are errors naming what is wrong: `--exclude` of every
+/// package (cargo refuses it), `plan --baseline` of a file that does not exist, an alias to no
+/// framework, an empty `[[track]] version`, a member glob that does not parse.
+#[test]
+fn inputs_accepted_in_silence_are_errors() {
+    let members = Fixture::new()
+        .file("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n")
+        .file("a/Cargo.toml", &DEMO_MANIFEST.replace("demo", "a").replace("\n[workspace]\n", ""))
+        .file("a/src/lib.rs", COUNTER_LIB)
+        .file("b/Cargo.toml", &DEMO_MANIFEST.replace("demo", "b").replace("\n[workspace]\n", ""))
+        .file("b/src/lib.rs", "pub struct B;\n");
+    let run = hotlint(members.path(), &["--workspace", "--exclude", "a", "--exclude", "b"]);
+    assert_eq!(
+        run.error_line(),
+        "error: `--exclude a --exclude b` leaves no package to check: every selected package is excluded"
+    );
+    assert_eq!(hotlint(members.path(), &["--workspace", "--exclude", "b", "--format", "json"]).code(), 0);
+
+    let repo = counter_repo_with_change();
+    let run = repo.hotlint(&["plan", "--base", "HEAD~1", "--baseline", "/nonexistent/baseline.json"]);
+    assert!(run.error_line().starts_with("error: failed to read `/nonexistent/baseline.json`: "), "{}", run.stderr());
+
+    let fixture = counter_crate()
+        .file("hotlint.toml", "version = 1\n\n[frameworks]\naliases = { \"sdk::actors\" = \"nosuch\" }\n");
+    let line = hotlint(fixture.path(), &[]).error_line();
+    assert!(
+        line.starts_with(
+            "error: hotlint.toml:4: `[frameworks] aliases` leads to `nosuch`, which is no framework's crate (known: "
+        ),
+        "{line}"
+    );
+    let fixture = counter_crate()
+        .file("hotlint.toml", "version = 1\n\n[frameworks]\naliases = { \"sdk::actors\" = \"ractor\" }\n");
+    assert_eq!(hotlint(fixture.path(), &["--format", "json"]).code(), 0);
+
+    let fixture = counter_crate()
+        .file("hotlint.toml", "version = 1\n\n[[track]]\ntype = \"demo::CounterState\"\nversion = \"\"\n");
+    let line = hotlint(fixture.path(), &[]).error_line();
+    assert!(line.starts_with("error: hotlint.toml:3: `[[track]] version = \"\"` names nothing"), "{line}");
+
+    let globs = Fixture::new()
+        .file("Cargo.toml", "[workspace]\nmembers = [\n    \"a\",\n    \"crates/[x\",\n]\n")
+        .file("a/Cargo.toml", &DEMO_MANIFEST.replace("demo", "a").replace("\n[workspace]\n", ""))
+        .file("a/src/lib.rs", COUNTER_LIB);
+    let line = hotlint(globs.path(), &[]).error_line();
+    assert!(
+        line.starts_with(
+            "error: invalid manifest `Cargo.toml` (line 4): invalid glob `crates/[x` in `workspace.members`"
+        ),
+        "{line}"
+    );
+}
+
+/// A broken `Cargo.toml` at the base names the revision (the checkout's is fine); a workspace in
+/// a directory whose name is not UTF-8 says so (it said "No such file").
+#[test]
+fn errors_name_the_revision_and_the_real_reason() {
+    let repo = GitRepo::new();
+    repo.write("Cargo.toml", &DEMO_MANIFEST.replace("edition = \"2021\"", "edition = \"2021\nbroken"));
+    repo.write("src/lib.rs", COUNTER_LIB);
+    repo.commit("broken manifest");
+    repo.write("Cargo.toml", DEMO_MANIFEST);
+    repo.commit("fixed");
+    let base = repo.git(&["rev-parse", "HEAD~1"]);
+    let line = repo.hotlint(&["--base", "HEAD~1"]).error_line();
+    assert!(
+        line.starts_with(&format!("error: invalid manifest `Cargo.toml` at revision {} (line 5): ", &base[..12])),
+        "{line}"
+    );
+
+    let dir = TempDir::new().unwrap();
+    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(odd.join("src")).unwrap();
+    std::fs::write(odd.join("Cargo.toml"), DEMO_MANIFEST).unwrap();
+    std::fs::write(odd.join("src/lib.rs"), COUNTER_LIB).unwrap();
+    let line = hotlint(&odd, &[]).error_line();
+    assert!(line.contains("is not valid UTF-8; hotlint, like `cargo metadata`, needs UTF-8 paths"), "{line}");
+}
+
+/// A module whose file a sparse checkout left out is said to be outside the cone, not "create
+/// the file".
+#[test]
+fn a_module_outside_the_sparse_cone_is_said_so() {
+    let repo = counter_repo_with_change();
+    repo.write("src/lib.rs", &format!("{COUNTER_LIB}pub mod other;\npub mod gone;\n"));
+    repo.write("src/other.rs", OTHER_ACTOR);
+    repo.commit("other");
+    repo.git(&["sparse-checkout", "set", "--no-cone", "/*", "!/src/other.rs"]);
+    let run = repo.hotlint(&["--format", "json"]);
+    let messages: Vec<String> = run
+        .findings()
+        .iter()
+        .filter(|f| f["code"] == "HL000")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "file `src/other.rs` for module `other` is outside the sparse-checkout cone (git has it, the working tree does not)",
+            "file not found for module `gone`"
+        ]
+    );
+}
+
+/// A `hotlint.lock` entry whose recorded definition lost a brace: an error naming the entry, not
+/// a comparison with nothing (a real HL002 vanished, exit 0).
+#[test]
+fn a_lock_entry_that_does_not_parse_is_an_error_naming_it() {
+    let fixture = counter_crate().file("hotlint.toml", TRACK_COUNTER_STATE);
+    assert_eq!(hotlint(fixture.path(), &["lock"]).code(), 0);
+    let lock = std::fs::read_to_string(fixture.path().join("hotlint.lock")).unwrap();
+    assert!(lock.contains("pub count: u64 }"), "{lock}");
+    std::fs::write(fixture.path().join("hotlint.lock"), lock.replace("pub count: u64 }", "pub count: u64")).unwrap();
+    std::fs::write(fixture.path().join("src/lib.rs"), COUNTER_LIB.replace("count: u64", "count: u32")).unwrap();
+    let line = hotlint(fixture.path(), &[]).error_line();
+    assert!(line.starts_with("error: hotlint.lock: the definition of `demo::CounterState` recorded for `demo::CounterState` does not parse"), "{line}");
+}
+
+/// A workspace member outside the git repository has no history there: HL013 says so, and `plan`
+/// does not call its types added.
+#[test]
+fn a_member_outside_the_repository_is_reported_not_added() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(&root).unwrap();
+    let repo = GitRepo { _dir: None, root: root.clone() };
+    repo.git(&["init", "-q", "-b", "main", "."]);
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"app\", \"../outside\"]\n");
+    repo.write("app/Cargo.toml", &DEMO_MANIFEST.replace("demo", "app").replace("\n[workspace]\n", ""));
+    repo.write("app/src/lib.rs", "pub struct App;\n");
+    repo.commit("app");
+    std::fs::create_dir_all(dir.path().join("outside/src")).unwrap();
+    std::fs::write(
+        dir.path().join("outside/Cargo.toml"),
+        DEMO_MANIFEST.replace("demo", "outside").replace("\n[workspace]\n", ""),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("outside/src/lib.rs"), COUNTER_LIB).unwrap();
+    repo.write(
+        "hotlint.toml",
+        "version = 1\n\n[[track]]\ntype = \"outside::CounterState\"\nencoding = \"positional\"\n",
+    );
+    let run = repo.hotlint(&["--base", "HEAD", "--format", "json"]);
+    let hl013 = run.only("HL013");
+    assert!(
+        hl013["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("package `outside` (`../outside`) is outside the git repository"),
+        "{hl013}"
+    );
+    let plan = repo.hotlint(&["plan", "--base", "HEAD"]).stdout();
+    assert!(
+        plan.contains("| `outside::CounterState` | unknown: package `outside` is outside the git repository"),
+        "{plan}"
+    );
 }
 
 const READ_ONLY_COMMANDS: &[&[&str]] = &[

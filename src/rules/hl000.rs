@@ -57,13 +57,29 @@ pub fn hl000_parse_failure(m: &Model) -> Vec<Draft> {
         if miss.cfg_gated {
             continue;
         }
-        let mut d = Draft::new(format!("file not found for module `{}`", miss.name));
+        let mut d = match &miss.outside_sparse_cone {
+            Some(path) => {
+                let mut d = Draft::new(format!(
+                    "file `{path}` for module `{}` is outside the sparse-checkout cone (git has it, the working tree does not)",
+                    miss.name
+                ));
+                d.help = Some(format!(
+                    "`git sparse-checkout add {}` checks it out; hotlint analysed the rest",
+                    crate::source::parent(path)
+                ));
+                d
+            }
+            None => {
+                let mut d = Draft::new(format!("file not found for module `{}`", miss.name));
+                d.help = Some(format!(
+                    "create one of {}, or add `#[path = \"…\"]`; hotlint analysed the rest",
+                    miss.tried.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or ")
+                ));
+                d
+            }
+        };
         d.package = m.package_of_file(miss.decl.file);
         d.primary(miss.decl, "declared here");
-        d.help = Some(format!(
-            "create one of {}, or add `#[path = \"…\"]`; hotlint analysed the rest",
-            miss.tried.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or ")
-        ));
         d.key = format!(
             "missing-mod:{}:{}",
             m.index.file(miss.decl.file).map(|f| f.rel_path.as_str()).unwrap_or(""),

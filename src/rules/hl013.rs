@@ -132,6 +132,16 @@ fn base_unread(m: &Model) -> Vec<Draft> {
         d.key = format!("base-unread:{}", f.rel_path);
         out.push(d);
     }
+    for (name, dir) in &m.outside_repository {
+        let mut d = Draft::new(format!(
+            "package `{name}` (`{dir}`) is outside the git repository: it has no history at the base `{revision}`, so changes to its types are not checked"
+        ));
+        d.package = Some(name.clone());
+        d.help =
+            Some("keep the package inside the repository, or compare it with a lock (`cargo hotlint lock`)".into());
+        d.key = format!("outside-repository:{name}");
+        out.push(d);
+    }
     if !base.base_doubts.is_empty() {
         let n = base.base_doubts.len();
         let mut d = Draft::new(format!(
