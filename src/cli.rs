@@ -611,6 +611,10 @@ fn explain(key: &str) -> Result<i32> {
         text.push('\n');
     }
     // The rules that judge shape changes print the verdict table they use (rules/compat.toml).
+    if rule.code == "HL001" {
+        text.push_str("\n## Rebuilt on start (rules/rebuilt-on-start.toml)\n\nA state whose every field is one of these holds no data: its actor is counted in the summary, not reported.\n\n");
+        text.push_str(&rules::rebuilt_on_start_markdown());
+    }
     if matches!(rule.code, "HL002" | "HL005" | "HL007") {
         text.push_str("\n## Verdict table (rules/compat.toml)\n\nB = backward (new code reads old data), F = forward (old code reads new data).\n\n");
         text.push_str(&crate::compare::table_markdown());

@@ -145,6 +145,9 @@ impl Report {
                 // As the human summary counts them: test-only actors are listed above
                 // (`test: true`) but never reported, so they are not counted.
                 "actors": m.actors.actors.iter().filter(|a| !a.test).count(),
+                // Actors without a migration whose state is only handles, resources and
+                // configuration (rules/rebuilt-on-start.toml): not HL001, counted here.
+                "handles_only": rules::handle_only_actors(m),
                 "tracked": m.tracked.len(),
                 "deny": self.deny_count(),
                 "warn": self.warn_count(),
@@ -287,8 +290,10 @@ impl Report {
         let m = &self.model;
         let actors = m.actors.actors.iter().filter(|a| !a.test).count();
         let migrated = m.actors.actors.iter().filter(|a| !a.test && m.migration_of_actor(a).is_some()).count();
+        let handles = rules::handle_only_actors(m);
+        let handles = if handles == 0 { String::new() } else { format!(", {handles} whose state is only handles") };
         let mut s = format!(
-            "hotlint: {} file{}, {} actor{} ({} with a migration), {} tracked type{}: {} error{}, {} warning{}\n",
+            "hotlint: {} file{}, {} actor{} ({} with a migration{handles}), {} tracked type{}: {} error{}, {} warning{}\n",
             m.workspace_files(),
             plural(m.workspace_files()),
             actors,

@@ -22,7 +22,8 @@ fn setup(config: Option<&str>) -> tempfile::TempDir {
         "app/Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\njobq = { path = \"../jobq\" }\n",
     );
-    write(root, "app/src/lib.rs", "pub fn run() {}\n");
+    // The workspace names the dependency's stateful actor: HL006 is about the actors it uses.
+    write(root, "app/src/lib.rs", "pub fn run(_scheduler: Option<jobq::Scheduler>) {}\n");
     write(
         root,
         "app/Cargo.lock",
@@ -102,9 +103,28 @@ fn hl006_names_where_the_workspace_starts_the_dependencys_actors() {
         notes.contains(&"`jobq::Scheduler` is started by this workspace at src/lib.rs:4 (`Scheduler::spawn`)"),
         "{v:#}"
     );
-    // Without the call, no such note.
+    // Without the call, no such note: the type is only named (here, in a parameter).
     let plain = run(setup(None).path(), &[]);
     assert!(!plain.to_string().contains("started by this workspace"), "{plain:#}");
+    assert!(
+        plain
+            .to_string()
+            .contains("`jobq::Scheduler` is named by this workspace at src/lib.rs:1 (a parameter of `run`)"),
+        "{plain:#}"
+    );
+}
+
+#[test]
+fn a_dependency_whose_actors_the_workspace_never_names_or_starts_is_not_hl006() {
+    // A framework's own internal actors, a library's test mocks: not this workspace's state.
+    let dir = setup(None);
+    write(dir.path(), "app/src/lib.rs", "pub fn run() -> u32 {\n    jobq::VERSION\n}\n");
+    let v = run(dir.path(), &[]);
+    assert!(!codes(&v).contains(&"HL006".to_string()), "{v:#}");
+    // Named in a body (a full path, no `use`), it counts.
+    write(dir.path(), "app/src/lib.rs", "pub fn run() {\n    let _ = std::mem::size_of::<jobq::Scheduler>();\n}\n");
+    let v = run(dir.path(), &[]);
+    assert!(codes(&v).contains(&"HL006".to_string()), "{v:#}");
 }
 
 #[test]
@@ -143,12 +163,16 @@ const ACTOR_LIB: &str = "use ractor::Actor;\npub struct Pool;\npub struct Slots 
 fn setup_locked(lock_entry: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    // The locked package's name; the workspace depends on it and names its actor `Pool`.
+    let name = lock_entry.split("name = \"").nth(1).and_then(|r| r.split('"').next()).unwrap();
     write(
         root,
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n",
+        &format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{name} = \"*\"\n"
+        ),
     );
-    write(root, "app/src/lib.rs", "pub fn run() {}\n");
+    write(root, "app/src/lib.rs", &format!("pub fn run(_pool: Option<{}::Pool>) {{}}\n", name.replace('-', "_")));
     write(
         root,
         "app/Cargo.lock",
@@ -255,8 +279,8 @@ fn the_second_run_reads_the_cache_and_a_corrupt_entry_is_a_miss() {
     let entry = cache.join(&entries[0]);
     // An entry edited by hand shows in the output: the second run read it instead of scanning.
     let text = std::fs::read_to_string(&entry).unwrap();
-    assert!(text.contains("workers::Pool"), "{text}");
-    std::fs::write(&entry, text.replace("workers::Pool", "workers::FromTheCache")).unwrap();
+    assert!(text.contains("workers::Slots"), "{text}");
+    std::fs::write(&entry, text.replace("workers::Slots", "workers::FromTheCache")).unwrap();
     let (_, second, _) = run_in(dir.path(), &[], &[]);
     assert!(hl006_notes(&second).iter().any(|n| n.contains("workers::FromTheCache")), "{second:#}");
     // Truncated, empty, or not JSON: a miss, the same result as a fresh scan, and the entry is

@@ -602,3 +602,195 @@ fn a_run_without_findings_says_what_it_compared_with() {
     let out = repo.run(&["--no-deps"]);
     assert!(out.stdout.contains("note: compared with `hotlint.lock` (the shipped shapes)"), "{}", out.stdout);
 }
+
+// =============================================================================================
+// Rules: HL001 for state that holds data.
+
+const HANDLES: &str = r#"use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use ractor::{Actor, ActorRef};
+
+pub struct Db {
+    pool: sqlx::PgPool,
+}
+
+pub struct AppSettings {
+    pub url: String,
+    pub retries: u32,
+}
+
+pub struct Stats {
+    pub seen: u64,
+}
+
+pub struct Router;
+
+pub struct RouterState {
+    peers: Vec<ActorRef<()>>,
+    by_name: HashMap<String, ActorRef<()>>,
+    db: Arc<Db>,
+    settings: AppSettings,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+    outbox: tokio::sync::mpsc::Sender<String>,
+    client: reqwest::Client,
+    _marker: std::marker::PhantomData<u8>,
+}
+
+impl Actor for Router {
+    type Msg = ();
+    type State = RouterState;
+    type Arguments = ();
+}
+
+pub struct Tally;
+
+pub struct TallyState {
+    db: Arc<Db>,
+    stats: Arc<Mutex<Stats>>,
+}
+
+impl Actor for Tally {
+    type Msg = ();
+    type State = TallyState;
+    type Arguments = ();
+}
+"#;
+
+#[test]
+fn hl001_reports_state_that_holds_data_and_counts_handles_only_state() {
+    let repo = Repo::new();
+    let deps = "ractor = \"0.16\"\nsqlx = \"0.8\"\ntokio = \"1\"\nreqwest = \"0.12\"\n";
+    repo.write("Cargo.toml", &manifest("handles", deps, false)).write("src/lib.rs", HANDLES);
+    let out = repo.run(&["--format", "json", "--no-deps"]);
+    let found = out.findings();
+    // `Router` holds only handles, a service and settings: not reported. `Tally`'s statistics
+    // are data behind an `Arc<Mutex<…>>`: reported.
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0 == "HL001" && found[0].1.contains("`Tally`"), "{found:?}");
+    assert_eq!(out.json()["summary"]["handles_only"], 1);
+    let human = repo.run(&["--no-deps"]).stdout;
+    assert!(human.contains("2 actors (0 with a migration, 1 whose state is only handles)"), "{human}");
+    // One field of data makes the router's state data too.
+    repo.write("src/lib.rs", &HANDLES.replace("    _marker:", "    routed: u64,\n    _marker:"));
+    let found = repo.run(&["--format", "json", "--no-deps"]).findings();
+    assert_eq!(found.iter().filter(|(c, _)| c == "HL001").count(), 2, "{found:?}");
+    // A workspace type that merely shares a handle's name is judged by its fields.
+    repo.write(
+        "src/lib.rs",
+        &format!("{HANDLES}\npub struct Client {{\n    pub balance: u64,\n}}\n")
+            .replace("client: reqwest::Client", "client: Client"),
+    );
+    let found = repo.run(&["--format", "json", "--no-deps"]).findings();
+    assert_eq!(found.iter().filter(|(c, _)| c == "HL001").count(), 2, "{found:?}");
+}
+
+// =============================================================================================
+// Rules: HL003 when the actor and its state disagree on the version; HL012 for a positional
+// candidate.
+
+const VERSIONED: &str = r#"use ractor::Actor;
+
+pub struct Counter;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct CounterState {
+    pub total: u32,
+}
+
+impl CounterState {
+    pub const STATE_VERSION: u32 = 2;
+
+    pub fn code_change(from: u32, _old: &[u8]) -> Result<Self, String> {
+        match from {
+            1 => Ok(CounterState { total: 0 }),
+            _ => Err(format!("no migration from {from}")),
+        }
+    }
+}
+
+impl Counter {
+    pub const STATE_VERSION: u32 = 2;
+
+    pub fn code_change(from: u32, _old: &[u8]) -> Result<CounterState, String> {
+        CounterState::code_change(from, _old)
+    }
+}
+
+impl Actor for Counter {
+    type Msg = ();
+    type State = CounterState;
+    type Arguments = ();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrates() {
+        let _ = super::CounterState::code_change(1, &[]);
+    }
+}
+"#;
+
+#[test]
+fn hl003_when_the_actor_and_its_state_declare_different_versions() {
+    let repo = Repo::new();
+    repo.write("Cargo.toml", &manifest("counter", RACTOR_BINCODE, false)).write("src/lib.rs", VERSIONED);
+    repo.commit("one");
+    // Equal versions: nothing.
+    let out = repo.run(&["--format", "json", "--no-deps", "--base", "HEAD"]);
+    assert!(out.codes().is_empty(), "{}", out.stdout);
+    // The actor says 3, the state 2.
+    repo.write(
+        "src/lib.rs",
+        &VERSIONED.replacen(
+            "STATE_VERSION: u32 = 2;\n\n    pub fn code_change(from: u32, _old: &[u8]) -> Result<CounterState",
+            "STATE_VERSION: u32 = 3;\n\n    pub fn code_change(from: u32, _old: &[u8]) -> Result<CounterState",
+            1,
+        ),
+    );
+    let out = repo.run(&["--format", "json", "--no-deps", "--base", "HEAD"]);
+    let found = out.findings();
+    let mismatch: Vec<&(String, String)> = found
+        .iter()
+        .filter(|(_, m)| m.contains("declares version 3 but its state `CounterState` declares version 2"))
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{found:?}");
+    assert_eq!(mismatch[0].0, "HL003");
+    assert_eq!(out.code, Some(1));
+}
+
+const TAGGED: &str = r#"use ractor::Actor;
+
+pub struct Router;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Route {
+    pub to: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Actor for Router {
+    type Msg = ();
+    type State = Route;
+    type Arguments = ();
+}
+"#;
+
+#[test]
+fn hl012_when_a_positional_format_is_among_the_candidates() {
+    let repo = Repo::new();
+    let both = format!("{RACTOR_BINCODE}serde_json = \"1\"\n");
+    repo.write("Cargo.toml", &manifest("router", &both, false)).write("src/lib.rs", TAGGED);
+    let found = repo.run(&["--format", "json", "--no-deps"]).findings();
+    let hl012: Vec<&String> = found.iter().filter(|(c, _)| c == "HL012").map(|(_, m)| m).collect();
+    assert_eq!(hl012.len(), 1, "{found:?}");
+    assert!(hl012[0].contains("`#[serde(skip_serializing_if)]`") && hl012[0].contains("bincode 1"), "{found:?}");
+    // Only a self-describing format among the dependencies, or the encoding configured: none.
+    let json_only = "ractor = \"0.16\"\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n";
+    repo.write("Cargo.toml", &manifest("router", json_only, false));
+    assert!(!repo.run(&["--format", "json", "--no-deps"]).codes().contains(&"HL012".to_string()));
+    repo.write("Cargo.toml", &manifest("router", &both, false))
+        .write("hotlint.toml", "version = 1\n\n[encoding]\n\"router::Route\" = \"named\"\n");
+    assert!(!repo.run(&["--format", "json", "--no-deps"]).codes().contains(&"HL012".to_string()));
+}

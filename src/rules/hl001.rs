@@ -1,10 +1,15 @@
 //! HL001 actor-without-migration: an actor whose state has data and no versioned migration.
 
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
 use crate::actors::State;
 use crate::findings::{Anchor, Draft};
-use crate::index::TypeId;
+use crate::index::{ModId, TypeId};
 use crate::ir::*;
 use crate::model::Model;
+use crate::resolve::{Res, Resolver};
 
 /// Number of fields of a workspace type (variants count for enums); `None` if it is not a
 /// struct, enum or union definition.
@@ -17,6 +22,171 @@ pub fn data_fields(m: &Model, t: TypeId) -> Option<usize> {
         }),
         ItemKind::Alias(_) => Some(1),
         _ => None,
+    }
+}
+
+/// `rules/rebuilt-on-start.toml`: what an actor's state rebuilds on start.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RebuiltOnStart {
+    wrappers: Vec<String>,
+    nothing: Vec<String>,
+    kind: Vec<HandleKind>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandleKind {
+    what: String,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    suffixes: Vec<String>,
+    /// The kind also covers workspace types of such a name (configuration).
+    #[serde(default)]
+    workspace: bool,
+}
+
+pub const REBUILT_ON_START: &str = include_str!("../../rules/rebuilt-on-start.toml");
+
+fn rebuilt_on_start() -> &'static RebuiltOnStart {
+    static TABLE: OnceLock<RebuiltOnStart> = OnceLock::new();
+    TABLE.get_or_init(|| toml::from_str(REBUILT_ON_START).unwrap_or_default())
+}
+
+impl HandleKind {
+    fn matches(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name) || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
+    }
+}
+
+/// The list as Markdown, for `explain HL001`: what counts as rebuilt on start.
+pub fn rebuilt_on_start_markdown() -> String {
+    let t = rebuilt_on_start();
+    let mut s = String::from("| kind | type names (last path segment) | name endings |\n|---|---|---|\n");
+    for k in &t.kind {
+        let names = k.names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        let suffixes = k.suffixes.iter().map(|n| format!("`…{n}`")).collect::<Vec<_>>().join(", ");
+        let what = if k.workspace { format!("{} (workspace types too)", k.what) } else { k.what.clone() };
+        s.push_str(&format!("| {what} | {names} | {suffixes} |\n"));
+    }
+    s.push_str(&format!(
+        "\nLooked through: {}. Holding nothing: {}. Closures, function pointers and trait objects are behaviour; a workspace struct made only of these is one too.\n",
+        t.wrappers.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+        t.nothing.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    ));
+    s
+}
+
+/// Actors (not test-only) with a state that has fields, no migration, and only handles in it:
+/// HL001 does not report them; the summary counts them.
+pub fn handle_only_actors(m: &Model) -> usize {
+    m.actors
+        .actors
+        .iter()
+        .filter(|a| !a.test && m.migration_of_actor(a).is_none())
+        .filter(|a| match &a.state {
+            State::SelfType(t) | State::Local { ty: t, .. } => data_fields(m, *t).unwrap_or(1) > 0,
+            State::Unit => false,
+            _ => true,
+        })
+        .filter(|a| !state_holds_data(m, &a.state))
+        .count()
+}
+
+/// Whether an actor's state holds data: at least one field that is not a handle, resource or
+/// configuration rebuilt on start (`rules/rebuilt-on-start.toml`). A state that cannot be seen
+/// (external, unresolved) holds data: HL001 is never dropped on a guess.
+pub fn state_holds_data(m: &Model, state: &State) -> bool {
+    let res = Resolver::new(&m.index, &m.config.aliases);
+    let judge = Judge { m, res: &res };
+    match state {
+        State::SelfType(t) | State::Local { ty: t, .. } => judge.type_holds_data(*t, &mut Vec::new()),
+        State::Unit => false,
+        State::Other { display } => {
+            // An external state type, as resolved: `ractor::ActorRef<…>`, `JoinHandle<()>`.
+            let head = display.split('<').next().unwrap_or(display);
+            let last = head.rsplit("::").next().unwrap_or(head).trim();
+            !rebuilt_on_start().kind.iter().any(|k| k.matches(last))
+        }
+        State::Unknown { .. } => true,
+    }
+}
+
+struct Judge<'a> {
+    m: &'a Model,
+    res: &'a Resolver<'a>,
+}
+
+impl Judge<'_> {
+    /// A workspace type holds data when one of its fields does; an enum of two or more variants
+    /// always does (which variant is the state).
+    fn type_holds_data(&self, t: TypeId, seen: &mut Vec<TypeId>) -> bool {
+        if seen.contains(&t) || seen.len() > 8 {
+            return true;
+        }
+        let Some(e) = self.m.index.type_entry(t) else { return true };
+        let Some(item) = self.m.index.item(e.item) else { return true };
+        match &item.kind {
+            ItemKind::Type(def) => {
+                if def.kind == TypeKind::Enum && def.variants.len() > 1 {
+                    return true;
+                }
+                seen.push(t);
+                let data = def.all_fields().any(|f| self.ty_holds_data(e.module, &f.ty, &def.generics, seen, 0));
+                seen.pop();
+                data
+            }
+            ItemKind::Alias(a) => {
+                seen.push(t);
+                let data = self.ty_holds_data(e.module, &a.ty, &a.generics, seen, 0);
+                seen.pop();
+                data
+            }
+            _ => true,
+        }
+    }
+
+    fn ty_holds_data(&self, scope: ModId, ty: &Ty, generics: &[String], seen: &mut Vec<TypeId>, depth: usize) -> bool {
+        if depth > 16 {
+            return true;
+        }
+        let table = rebuilt_on_start();
+        match ty {
+            // Behaviour, not data.
+            Ty::FnPtr(_) | Ty::ImplTrait(_) | Ty::TraitObject(_) => false,
+            Ty::Tuple(v) => v.iter().any(|t| self.ty_holds_data(scope, t, generics, seen, depth + 1)),
+            Ty::Path(p) => {
+                let Some(last) = p.last_name() else { return true };
+                let args: Vec<&Ty> = p.segments.last().map(|s| s.args.iter().collect()).unwrap_or_default();
+                match self.res.resolve_ty_path(scope, p, generics) {
+                    Res::Type(t) => {
+                        if table.kind.iter().any(|k| k.workspace && k.matches(last)) {
+                            return false;
+                        }
+                        self.type_holds_data(t, seen)
+                    }
+                    Res::Prim(_) | Res::Param(_) => true,
+                    _ => {
+                        if table.nothing.iter().any(|n| n == last) || table.kind.iter().any(|k| k.matches(last)) {
+                            return false;
+                        }
+                        if table.wrappers.iter().any(|w| w == last) && !args.is_empty() {
+                            // A map's keys name what its values reach: the values decide.
+                            let judged: Vec<&Ty> = if matches!(last, "HashMap" | "BTreeMap" | "IndexMap" | "DashMap") {
+                                args.last().copied().into_iter().collect()
+                            } else {
+                                args
+                            };
+                            return judged.iter().any(|a| self.ty_holds_data(scope, a, generics, seen, depth + 1));
+                        }
+                        true
+                    }
+                }
+            }
+            Ty::Array(t, _) | Ty::Slice(t) | Ty::Ref(t) => self.ty_holds_data(scope, t, generics, seen, depth + 1),
+            _ => true,
+        }
     }
 }
 
@@ -41,6 +211,11 @@ pub fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
             }
         };
         if n_fields == 0 {
+            continue;
+        }
+        // State made only of handles, resources and configuration is rebuilt on start by
+        // design: counted in the summary, not reported.
+        if !state_holds_data(m, &a.state) {
             continue;
         }
         if m.migration_of_actor(a).is_some() {
@@ -101,4 +276,14 @@ pub fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
         out.push(d);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_rebuilt_on_start_table_parses() {
+        let t: super::RebuiltOnStart = toml::from_str(super::REBUILT_ON_START).unwrap_or_default();
+        assert!(t.kind.iter().any(|k| k.names.iter().any(|n| n == "ActorRef")));
+        assert!(t.wrappers.iter().any(|w| w == "Arc") && t.nothing.iter().any(|n| n == "PhantomData"));
+    }
 }

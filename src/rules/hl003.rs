@@ -8,7 +8,7 @@ use crate::model::Model;
 
 pub fn check(m: &Model) -> Vec<Draft> {
     let Some(cmp) = &m.comparison else { return Vec::new() };
-    let mut out = Vec::new();
+    let mut out = actor_and_state_versions(m);
     for diff in &cmp.diffs {
         let Some(t) = diff.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
         let Some(mig) = &t.migration else { continue };
@@ -151,4 +151,47 @@ fn field_marks(
             out.push(d);
         }
     }
+}
+
+/// SPEC §2: when both the actor and its state declare a version and they differ, that is HL003.
+/// The version stored beside the state and the one a migration is written against disagree, so
+/// one of them names a layout that never existed.
+fn actor_and_state_versions(m: &Model) -> Vec<Draft> {
+    use crate::actors::State;
+    let mut out = Vec::new();
+    for a in m.actors.actors.iter().filter(|a| !a.test) {
+        let (Some(actor_ty), State::Local { ty: state_ty, .. }) = (a.ty, &a.state) else { continue };
+        if actor_ty == *state_ty {
+            continue;
+        }
+        let (Some(on_actor), Some(on_state)) = (m.migrations.get(&actor_ty), m.migrations.get(state_ty)) else {
+            continue;
+        };
+        if on_actor.version == on_state.version {
+            continue;
+        }
+        let actor = a.id.rsplit("::").next().unwrap_or(&a.id).to_string();
+        let state = m.index.type_entry(*state_ty).map(|e| e.name.clone()).unwrap_or_default();
+        let mut d = Draft::new(format!(
+            "actor `{actor}` declares version {} but its state `{state}` declares version {}",
+            on_actor.version, on_state.version
+        ));
+        d.package = m.package_of_file(on_actor.loc.file);
+        d.primary(on_actor.loc, &format!("the actor's version ({})", on_actor.convention));
+        d.label(on_state.loc, &format!("the state's version ({})", on_state.convention));
+        d.anchors.push(Anchor {
+            file: on_actor.loc.file,
+            first_line: on_actor.loc.line,
+            header_line: on_actor.loc.line,
+        });
+        d.notes.push("the version stored with the state and the one its migration is written against must be one number: with two, old data is read as the wrong layout".into());
+        d.actor = Some(a.id.clone());
+        d.ty = m.index.type_entry(*state_ty).map(|e| e.path.clone());
+        d.help = Some(format!(
+            "declare the version once, on the state type `{state}` (SPEC §2: on the actor only when the state type is not the crate's own), or make both the same"
+        ));
+        d.key = format!("actor-state-versions:{}:{}:{}", a.id, on_actor.version, on_state.version);
+        out.push(d);
+    }
+    out
 }

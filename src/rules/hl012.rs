@@ -10,7 +10,7 @@ use crate::ir::Loc;
 use crate::model::Model;
 
 /// An offending attribute: where, which, in which type, the tracked types it breaks, the format.
-type Hit = (Loc, &'static str, u32, Vec<String>, String);
+type Hit = (Loc, &'static str, u32, Vec<(String, bool)>, String);
 
 pub fn check(m: &Model) -> Vec<Draft> {
     // One finding per offending attribute, noting every tracked type it breaks.
@@ -28,7 +28,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 let slot = hits
                     .entry((loc.file, loc.line, loc.col))
                     .or_insert_with(|| (loc, attr, member, Vec::new(), format.clone()));
-                slot.3.push(t.path.clone());
+                slot.3.push((t.path.clone(), enc.ambiguous));
             }
         }
     }
@@ -44,8 +44,16 @@ pub fn check(m: &Model) -> Vec<Draft> {
         if let Some(item) = m.index.item(entry.item) {
             d.anchors.push(Anchor { file: item.loc.file, first_line: item.first_line, header_line: item.loc.line });
         }
-        for t in &tracked {
-            d.notes.push(format!("`{t}` is stored with {format} and reaches this type"));
+        let ambiguous = tracked.iter().any(|(_, a)| *a);
+        for (t, candidate) in &tracked {
+            d.notes.push(if *candidate {
+                format!("`{t}` reaches this type, and {format} is one of the formats that may store it (HL011): if it does, this does not read back")
+            } else {
+                format!("`{t}` is stored with {format} and reaches this type")
+            });
+        }
+        if ambiguous {
+            d.notes.push("if another of its candidate formats stores it, say so with `[encoding]` in hotlint.toml and this finding goes away".into());
         }
         d.ty = Some(entry.path.clone());
         d.help = Some(match attr {
@@ -61,11 +69,10 @@ pub fn check(m: &Model) -> Vec<Draft> {
 
 /// The positional format the type is (or may be) stored with, if any.
 fn positional_format(enc: &crate::encoding::Encoding) -> Option<String> {
-    // Several formats among the dependencies: which one stores the type is not known (HL011 says
-    // so); claiming "broken today" would be a guess.
-    if enc.ambiguous {
-        return None;
-    }
+    // Several formats among the dependencies (HL011): a positional one among them is enough
+    // (SPEC §1, "a positional candidate"): verdicts use the strictest candidate, and a type that
+    // the positional format cannot read back is broken if that format stores it. The finding says
+    // it is a candidate, and `[encoding]` settles it.
     if enc.candidates.is_empty() {
         return (enc.class.is_positional() && !enc.assumed).then(|| enc.class.as_str().to_string());
     }
