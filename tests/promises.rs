@@ -727,6 +727,7 @@ mod tests {
     #[test]
     fn migrates() {
         let _ = super::CounterState::code_change(1, &[]);
+        let _ = super::Counter::code_change(1, &[]);
     }
 }
 "#;
