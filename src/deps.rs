@@ -437,6 +437,7 @@ pub fn upgrade_changes(
             );
         }
         new.tracked = tracked;
+        new.rebuild_schemas();
         let cmp = crate::on_threads(jobs, || crate::compare::compare(old, &new, String::new()));
         for d in &cmp.diffs {
             let Some(ty) = d.head_ty.and_then(|t| found.get(&t)) else { continue };

@@ -490,6 +490,7 @@ fn lock_model(lock: &lock::Lock, head: &model::Model, ctx: &Context) -> Result<m
             });
         }
     }
+    model.rebuild_schemas();
     Ok(model)
 }
 

@@ -98,7 +98,7 @@ pub fn analyse_to(
     };
     let schemas = {
         let roots: Vec<TypeId> = tracked.keys().copied().collect();
-        crate::schema::build_all(&index, &config.aliases, &impls, &migrations, &roots)
+        crate::schema::build_all(&index, &config.aliases, &impls, &migrations, &roots, &memory_types(&tracked))
     };
     let encodings = if depth == Depth::Base {
         BTreeMap::new()
@@ -137,6 +137,11 @@ pub fn analyse_to(
         base_doubts: Vec::new(),
         outside_repository: Vec::new(),
     })
+}
+
+/// Tracked types carried in memory (`[[track]] encoding = "memory"`): every field counts.
+pub fn memory_types(tracked: &BTreeMap<TypeId, Tracked>) -> std::collections::BTreeSet<TypeId> {
+    tracked.iter().filter(|(_, t)| t.config_encoding.as_deref() == Some("memory")).map(|(k, _)| *k).collect()
 }
 
 /// `[[track]] version = "crate::path::CONST"`: a constant that versions the whole tree under a
@@ -266,8 +271,14 @@ impl Model {
     /// lock's, a dependency's reached types).
     pub fn rebuild_schemas(&mut self) {
         let roots: Vec<TypeId> = self.tracked.keys().copied().collect();
-        self.schemas =
-            crate::schema::build_all(&self.index, &self.config.aliases, &self.impls, &self.migrations, &roots);
+        self.schemas = crate::schema::build_all(
+            &self.index,
+            &self.config.aliases,
+            &self.impls,
+            &self.migrations,
+            &roots,
+            &memory_types(&self.tracked),
+        );
     }
 
     pub fn package_of_file(&self, file: u32) -> Option<String> {

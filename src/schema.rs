@@ -154,6 +154,10 @@ pub struct FieldDef {
     /// The name in Rust (a tuple field's position).
     pub rust: String,
     pub schema: Schema,
+    /// The type as written (for what is carried in memory, where the written type is the
+    /// layout); not part of what goes on the wire.
+    #[serde(skip)]
+    pub written: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     /// `#[serde(default)]` on the field or its container: a missing field reads.
@@ -341,6 +345,8 @@ pub struct Builder<'a> {
     pub res: &'a Resolver<'a>,
     pub impls: &'a BTreeMap<TypeId, Vec<usize>>,
     pub migrations: &'a BTreeMap<TypeId, migrations::Migration>,
+    /// Follow fields serde skips (a `memory` type carries them).
+    pub follow_skipped: bool,
     built: HashMap<TypeId, (String, Def, Vec<TypeId>)>,
 }
 
@@ -351,7 +357,7 @@ impl<'a> Builder<'a> {
         impls: &'a BTreeMap<TypeId, Vec<usize>>,
         migrations: &'a BTreeMap<TypeId, migrations::Migration>,
     ) -> Self {
-        Builder { index, res, impls, migrations, built: HashMap::new() }
+        Builder { index, res, impls, migrations, follow_skipped: false, built: HashMap::new() }
     }
 
     /// The schema of one tracked type, its definitions added to `out`.
@@ -442,7 +448,14 @@ impl<'a> Builder<'a> {
         let (params, body) = match &item.kind {
             ItemKind::Type(def) => {
                 let tracker = self.tracker();
-                let body = if let Some(fp) = tracker.hand_written_serde(t) {
+                let recorded = item.attrs.iter().find(|a| a.is("hotlint_opaque")).and_then(|a| match &a.args {
+                    AttrArgs::Value(v) => Some(v.clone()),
+                    _ => None,
+                });
+                let body = if let Some(fp) = recorded {
+                    // A lock's record of a hand-written impl: its fingerprint, as written then.
+                    Body::Opaque { fingerprint: fp, why: "hand-written serde impl".into() }
+                } else if let Some(fp) = tracker.hand_written_serde(t) {
                     Body::Opaque { fingerprint: hex(fp), why: "hand-written serde impl".into() }
                 } else if let Some((attr, proxy)) = proxy_of(&item.attrs) {
                     let schema = match syn::parse_str::<syn::Type>(&proxy) {
@@ -477,11 +490,38 @@ impl<'a> Builder<'a> {
         )
     }
 
+    /// The current version of an obake type (`#[obake(version("…"))]`), from its migration.
+    fn obake_version(&self, item: &Item) -> Option<String> {
+        if !item.attrs.iter().any(|a| a.is("obake")) {
+            return None;
+        }
+        let versions: Vec<String> = item
+            .attrs
+            .iter()
+            .filter(|a| a.is("obake"))
+            .flat_map(|a| a.list().iter())
+            .filter(|m| m.path == "version")
+            .filter_map(|m| m.list().first().and_then(|x| x.value_str()).map(str::to_string))
+            .collect();
+        let parse = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.trim().parse().unwrap_or(0)).collect() };
+        versions.into_iter().max_by_key(|v| parse(v))
+    }
+
     fn tracker(&self) -> crate::tracked::Tracker<'_> {
         crate::tracked::Tracker { index: self.index, res: self.res, migrations: self.migrations, impls: self.impls }
     }
 
     fn type_body(&self, scope: ModId, item: &Item, def: &TypeDef, w: &mut Walk) -> Body {
+        // obake declares every version's fields side by side: what goes on the wire now is the
+        // fields and variants that exist at the current version.
+        let obake_at;
+        let def = match self.obake_version(item) {
+            Some(v) => {
+                obake_at = obake_version_of(def, &v);
+                &obake_at
+            }
+            None => def,
+        };
         let attrs = &item.attrs;
         let serde_derived = migrations::has_serde_derive(self.res, scope, attrs, "Deserialize")
             || migrations::has_serde_derive(self.res, scope, attrs, "Serialize");
@@ -575,6 +615,11 @@ impl<'a> Builder<'a> {
                     None => i.to_string(),
                 };
                 let custom = custom_codec(&f.attrs);
+                // A field that is neither written nor read leads nowhere on the wire (except
+                // for what is carried in memory, where every field counts).
+                let skipped = matches!(skip_of(&f.attrs), Skip::Both | Skip::SkipDeserializing);
+                let mut throwaway = Walk::default();
+                let w: &mut Walk = if skipped && !self.follow_skipped { &mut throwaway } else { &mut *w };
                 let schema = match &custom {
                     Some(c) if c.iter().any(|s| s.contains("serde_bytes")) => {
                         let inner = self.ty(scope, &f.ty, generics, 0, w);
@@ -593,6 +638,7 @@ impl<'a> Builder<'a> {
                     name,
                     rust,
                     schema,
+                    written: crate::actors::written(&f.ty),
                     aliases: aliases(&f.attrs),
                     default: flag(&f.attrs, "default") || container_default,
                     optional,
@@ -836,6 +882,19 @@ impl<'a> Builder<'a> {
         }
         None
     }
+}
+
+/// The fields and variants of an obake type that exist at `version`.
+fn obake_version_of(def: &TypeDef, version: &str) -> TypeDef {
+    let keep = |attrs: &[Attr]| migrations::obake_active(attrs, version);
+    let mut out = def.clone();
+    out.fields = match &def.fields {
+        Fields::Named(f) => Fields::Named(f.iter().filter(|f| keep(&f.attrs)).cloned().collect()),
+        Fields::Tuple(f) => Fields::Tuple(f.iter().filter(|f| keep(&f.attrs)).cloned().collect()),
+        Fields::Unit => Fields::Unit,
+    };
+    out.variants = def.variants.iter().filter(|v| keep(&v.attrs)).cloned().collect();
+    out
 }
 
 /// What one walk over a definition found besides its schema.
@@ -1196,6 +1255,7 @@ pub fn build_all(
     impls: &BTreeMap<TypeId, Vec<usize>>,
     migrations: &BTreeMap<TypeId, migrations::Migration>,
     roots: &[TypeId],
+    memory: &BTreeSet<TypeId>,
 ) -> Schemas {
     use rayon::prelude::*;
     let parts: Vec<Schemas> = roots
@@ -1204,6 +1264,7 @@ pub fn build_all(
             || Resolver::new(index, aliases),
             |res, &root| {
                 let mut b = Builder::new(index, res, impls, migrations);
+                b.follow_skipped = memory.contains(&root);
                 let mut out = Schemas::default();
                 b.root(root, &mut out);
                 out

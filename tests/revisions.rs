@@ -567,11 +567,13 @@ fn run_cases(cases: &[Case]) -> Vec<String> {
 enum V {
     Ok,
     Breaks,
+    /// Data-dependent ("~"): HL002 at warn, naming the values that fail.
+    Partial,
     /// The change makes no sense for this class (serde attributes on a memory type).
     NotApplicable,
 }
 
-use V::{Breaks, NotApplicable, Ok as Fine};
+use V::{Breaks, NotApplicable, Ok as Fine, Partial};
 
 /// One change of a tracked type, with the verdict for a state type (backward) per class:
 /// named, positional, positional-varint, memory.
@@ -969,8 +971,8 @@ pub enum Stored {
         memory: Breaks,
     },
     Row {
-        kind: "variant-removed",
-        name: "variant removed",
+        kind: "variant-removed-last",
+        name: "last variant removed",
         base: ENUM_BASE,
         head: "#[derive(Serialize, Deserialize)]
 pub enum Stored {
@@ -1092,7 +1094,7 @@ pub struct Stored {
         memory: NotApplicable,
     },
     Row {
-        kind: "discriminant-changed",
+        kind: "repr-value-changed",
         name: "discriminant changed, `serde_repr` (nested enum)",
         base: REPR_BASE,
         head: "#[derive(Serialize, Deserialize)]
@@ -1177,6 +1179,548 @@ pub struct Count(pub u32);
         varint: Fine,
         memory: Breaks,
     },
+    Row {
+        kind: "tuple-field-added",
+        name: "field appended to a tuple variant (a sequence in every format)",
+        base: "#[derive(Serialize, Deserialize)]
+pub enum Stored {
+    Idle,
+    Running(u32, u32),
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub enum Stored {
+    Idle,
+    Running(u32, u32, Option<u8>),
+}
+",
+        words: &["`Stored::Running`", "sequence"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "tuple-field-removed",
+        name: "field removed from a tuple struct",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored(pub u32, pub u64);
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored(pub u32);
+",
+        words: &["`Stored`"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "option-added",
+        name: "`T` → `Option<T>`",
+        base: STRUCT_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: Option<u32>,
+    pub name: String,
+    pub items: Vec<u64>,
+}
+",
+        words: &["`count`", "`Option<u32>`"],
+        named: Fine,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "option-removed",
+        name: "`Option<T>` → `T`: only `Some` values read",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: Option<u32>,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+}
+",
+        words: &["`count`"],
+        named: Partial,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "float-widened",
+        name: "`f32` → `f64`",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub ratio: f32,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub ratio: f64,
+}
+",
+        words: &["`ratio`", "`f64`"],
+        named: Fine,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "array-to-vec",
+        name: "`[T; N]` → `Vec<T>`",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: [u8; 4],
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: Vec<u8>,
+}
+",
+        words: &["`id`", "`[u8; 4]`"],
+        named: Fine,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "vec-to-array",
+        name: "`Vec<T>` → `[T; N]`: only vectors of that length read",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: Vec<u8>,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: [u8; 4],
+}
+",
+        words: &["`id`"],
+        named: Partial,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "map-pairs",
+        name: "`BTreeMap<K, V>` → `Vec<(K, V)>`",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub by_id: std::collections::BTreeMap<u32, String>,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub by_id: Vec<(u32, String)>,
+}
+",
+        words: &["`by_id`"],
+        named: Breaks,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
+    Row {
+        kind: "char-to-string",
+        name: "`char` → `String`",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub mark: char,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub mark: String,
+}
+",
+        words: &["`mark`"],
+        named: Fine,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "string-to-char",
+        name: "`String` → `char`: only one-character strings read",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub mark: String,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub mark: char,
+}
+",
+        words: &["`mark`"],
+        named: Partial,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "unit-fields",
+        name: "unit variant gains fields",
+        base: ENUM_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub enum Stored {
+    Idle { since: Option<u64> },
+    Running(u32),
+    Done { code: i32 },
+}
+",
+        words: &["`Stored::Idle`", "unit"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "unit-to-empty-braces",
+        name: "`struct T;` → `struct T {}`",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored;
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {}
+",
+        words: &["`Stored`"],
+        named: Breaks,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
+    Row {
+        kind: "tuple-struct-variant",
+        name: "tuple variant → struct variant, same types",
+        base: "#[derive(Serialize, Deserialize)]
+pub enum Stored {
+    Idle,
+    Running(u32, u64),
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub enum Stored {
+    Idle,
+    Running { n: u32, m: u64 },
+}
+",
+        words: &["`Stored::Running`"],
+        named: Fine,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
+    Row {
+        kind: "struct-newtype",
+        name: "struct → newtype around a struct with the same fields",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+    pub name: String,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored(pub Inner);
+
+#[derive(Serialize, Deserialize)]
+pub struct Inner {
+    pub count: u32,
+    pub name: String,
+}
+",
+        words: &["`Stored`"],
+        named: Fine,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
+    Row {
+        kind: "variant-removed",
+        name: "variant removed from the middle (positional: silent)",
+        base: ENUM_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub enum Stored {
+    Idle,
+    Done { code: i32 },
+}
+",
+        words: &["`Running`"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "serde-repr-changed",
+        name: "`serde_repr` added to a nested enum",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub level: Level,
+}
+
+#[derive(Serialize, Deserialize)]
+pub enum Level {
+    Low = 1,
+    High = 2,
+}
+",
+        head: REPR_BASE,
+        words: &["serde_repr", "`Level`"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: NotApplicable,
+    },
+    Row {
+        kind: "transparent-changed",
+        name: "`transparent` added to a one-field struct",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: Count,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Count {
+    pub n: u32,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: Count,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Count {
+    pub n: u32,
+}
+",
+        words: &["transparent", "`Count`"],
+        named: Breaks,
+        positional: Fine,
+        varint: Fine,
+        memory: NotApplicable,
+    },
+    Row {
+        kind: "skip-deserializing-added",
+        name: "`skip_deserializing` added (the value is still written)",
+        base: STRUCT_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+    #[serde(skip_deserializing)]
+    pub name: String,
+    pub items: Vec<u64>,
+}
+",
+        words: &["`name`", "skip_deserializing"],
+        named: Fine,
+        positional: Breaks,
+        varint: Breaks,
+        memory: NotApplicable,
+    },
+    Row {
+        kind: "skip-serializing-added",
+        name: "`skip_serializing_if` added without `default`",
+        base: STRUCT_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+    #[serde(skip_serializing_if = \"String::is_empty\")]
+    pub name: String,
+    pub items: Vec<u64>,
+}
+",
+        words: &["`name`", "skip_serializing_if"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: NotApplicable,
+    },
+    Row {
+        kind: "skip-variant-not-last",
+        name: "`skip` added to a variant that is not the last",
+        base: ENUM_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub enum Stored {
+    Idle,
+    #[serde(skip)]
+    Running(u32),
+    Done { code: i32 },
+}
+",
+        words: &["`Running`", "skip"],
+        named: Fine,
+        positional: Breaks,
+        varint: Breaks,
+        memory: NotApplicable,
+    },
+    Row {
+        kind: "field-retyped-same-model",
+        name: "field retyped to an alias of the same type",
+        base: STRUCT_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+    pub name: String,
+    pub items: Items,
+}
+
+pub type Items = Vec<u64>;
+",
+        words: &["`items`"],
+        named: Fine,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
+    Row {
+        kind: "field-retyped-same-model",
+        name: "`[u8; 36]` → `[u8; LEN]` with `const LEN: usize = 36`",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: [u8; 36],
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: [u8; LEN],
+}
+
+pub const LEN: usize = 36;
+",
+        words: &["`id`"],
+        named: Fine,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
+    Row {
+        kind: "field-retyped",
+        name: "`[u8; LEN]` with `LEN` changed 36 → 37",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: [u8; LEN],
+}
+
+pub const LEN: usize = 36;
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub id: [u8; LEN],
+}
+
+pub const LEN: usize = 37;
+",
+        words: &["`id`", "`[u8; 36]`", "`[u8; 37]`"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "field-retyped",
+        name: "retyped to an alias of another type: the message says what the alias means",
+        base: STRUCT_BASE,
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: Count,
+    pub name: String,
+    pub items: Vec<u64>,
+}
+
+pub type Count = i64;
+",
+        words: &["`count`", "`u32` → `i64`"],
+        named: Breaks,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "integer-widened",
+        name: "`usize` → `u64`: serde writes `usize` as `u64`",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: usize,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u64,
+}
+",
+        words: &["`count`"],
+        named: Fine,
+        positional: Fine,
+        varint: Fine,
+        memory: Breaks,
+    },
+    Row {
+        kind: "integer-widened",
+        name: "`u8` → `u16`: postcard writes `u8` as a raw byte",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub small: u8,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub small: u16,
+}
+",
+        words: &["`small`"],
+        named: Fine,
+        positional: Breaks,
+        varint: Breaks,
+        memory: Breaks,
+    },
+    Row {
+        kind: "flatten-changed",
+        name: "`flatten` added to a field",
+        base: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub extra: Meta,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Meta {
+    pub tag: String,
+}
+",
+        head: "#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub count: u32,
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(flatten)]
+    pub extra: Meta,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Meta {
+    pub tag: String,
+}
+",
+        words: &["flatten", "`extra`"],
+        named: Breaks,
+        // `flatten` needs a self-describing format: the type is `named` whatever the
+        // dependencies say.
+        positional: NotApplicable,
+        varint: NotApplicable,
+        memory: NotApplicable,
+    },
 ];
 
 /// The HL002 finding (or none) a row gives under one encoding.
@@ -1185,6 +1729,7 @@ fn row_case(row: &Row, enc: Enc, verdict: V) -> Option<Case> {
         NotApplicable => return None,
         Fine => Vec::new(),
         Breaks => vec![deny("HL002", row.words)],
+        Partial => vec![warn("HL002", row.words)],
     };
     Some(Case {
         name: format!("{} — {} ({:?})", row.kind, row.name, enc),
@@ -1238,8 +1783,8 @@ fn the_rows_cover_the_table() {
     .unwrap();
     let kinds: Vec<String> =
         table["change"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap().to_string()).collect();
-    // `moved` and `opaque-changed` have tests of their own below.
-    for kind in kinds.iter().filter(|k| !matches!(k.as_str(), "moved" | "opaque-changed")) {
+    // `moved`, `opaque-changed` and `index-changed` (minicbor, prost) have tests of their own.
+    for kind in kinds.iter().filter(|k| !matches!(k.as_str(), "moved" | "opaque-changed" | "index-changed")) {
         assert!(ROWS.iter().any(|r| r.kind == kind), "no row exercises `{kind}`");
     }
     for row in ROWS {

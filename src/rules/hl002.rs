@@ -10,6 +10,7 @@ use crate::tracked::Reason;
 pub fn check(m: &Model) -> Vec<Draft> {
     let Some(cmp) = &m.comparison else { return Vec::new() };
     let mut out = Vec::new();
+    let mut seen: std::collections::BTreeMap<(String, &str, String), usize> = std::collections::BTreeMap::new();
     for diff in &cmp.diffs {
         let Some(t) = diff.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
         // Remote-only messages are HL005's.
@@ -22,11 +23,22 @@ pub fn check(m: &Model) -> Vec<Draft> {
         }
         let need = compare::directions(t);
         for c in &diff.changes {
-            let (b, f) = compare::breaks(c, enc.class, need);
-            if !(b || f) {
+            let judged = compare::judge(c, enc, need);
+            if !(judged.breaks() || judged.partial_only()) {
                 continue;
             }
-            out.push(finding(m, diff, t, c, enc, cmp.base_commit.as_str()));
+            // One finding per change: a definition reached by several tracked types is reported
+            // once, the others named in a note.
+            let key = (c.def_key.clone(), c.kind, c.what.clone());
+            if let Some(&i) = seen.get(&key) {
+                if let Some(d) = out.get_mut(i) {
+                    let d: &mut Draft = d;
+                    d.notes.push(format!("it also reaches the tracked type `{}`", t.path));
+                }
+                continue;
+            }
+            seen.insert(key, out.len());
+            out.push(finding(m, diff, t, c, enc, &judged, cmp.base_commit.as_str()));
         }
         // Adding a prefixing convention to data already stored unversioned changes its bytes.
         if diff.base_version.is_none() {
@@ -75,13 +87,23 @@ fn finding(
     t: &crate::tracked::Tracked,
     c: &Change,
     enc: &crate::encoding::Encoding,
+    judged: &compare::Judged,
     base: &str,
 ) -> Draft {
     let reading = match enc.class {
         crate::encoding::Class::Memory => "the state carried across a reload no longer fits".to_string(),
+        _ if judged.partial_only() => format!(
+            "some data written before ({}) cannot be read back: {}",
+            enc.source,
+            judged.partial.clone().unwrap_or_else(|| "it depends on the values stored".into())
+        ),
+        _ if judged.silent => {
+            format!("data written before ({}) decodes without error into wrong values (silent)", enc.source)
+        }
         _ => format!("data written before ({}) cannot be read back", enc.source),
     };
     let mut d = Draft::new(format!("{}; {reading}", c.what));
+    d.warn_only = judged.partial_only();
     d.package = c.head_loc.and_then(|l| m.package_of_file(l.file));
     if let Some(loc) = c.head_loc {
         d.primary(loc, "changed here");
@@ -96,7 +118,7 @@ fn finding(
     }
     d.ty = Some(t.path.clone());
     d.help = Some(help_for(c, enc.class, t, diff));
-    d.key = format!("changed:{}:{}:{}", t.path, c.kind, c.what);
+    d.key = format!("changed:{}:{}:{}", c.def_key, c.kind, c.what);
     d
 }
 

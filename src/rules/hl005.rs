@@ -2,7 +2,7 @@
 //! cannot read each other's messages (both directions), or its wire identity changed. A pure
 //! addition that only old readers reject is a warning: safe once every node runs the new version.
 
-use crate::compare;
+use crate::compare::{self, Outcome};
 use crate::findings::{Anchor, Draft};
 use crate::model::Model;
 use crate::tracked::Reason;
@@ -10,6 +10,7 @@ use crate::tracked::Reason;
 pub fn check(m: &Model) -> Vec<Draft> {
     let Some(cmp) = &m.comparison else { return Vec::new() };
     let mut out = Vec::new();
+    let mut seen: std::collections::BTreeMap<(String, &str, String), usize> = std::collections::BTreeMap::new();
     for diff in &cmp.diffs {
         let Some(t) = diff.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
         if !t.reasons.iter().any(|r| matches!(r, Reason::Remote { .. })) {
@@ -19,21 +20,45 @@ pub fn check(m: &Model) -> Vec<Draft> {
         let identity = identity_of(m, t);
         let name = t.path.rsplit("::").next().unwrap_or(&t.path).to_string();
         for c in &diff.changes {
-            let (b, f) = compare::breaks(c, enc.class, (true, true));
-            let identity_break = identity.as_deref() == Some("variant-name") && c.kind == "variant-renamed";
-            if !(b || f || identity_break) {
+            let judged = compare::judge(c, enc, (true, true));
+            let (b, f) = (judged.backward == Outcome::Breaks, judged.forward == Outcome::Breaks);
+            // A framework's identity rule is about the message type itself: a variant renamed in
+            // an enum nested in a message's payload is judged by the encoding.
+            let identity_break =
+                identity.as_deref() == Some("variant-name") && c.kind == "variant-renamed" && c.def_path == t.path;
+            if !(b || f || identity_break || judged.partial_only()) {
                 continue;
             }
+            let key = (c.def_key.clone(), c.kind, c.what.clone());
+            if let Some(&i) = seen.get(&key) {
+                if let Some(d) = out.get_mut(i) {
+                    let d: &mut Draft = d;
+                    d.notes.push(format!("it also reaches the remote message `{}`", t.path));
+                }
+                continue;
+            }
+            seen.insert(key, out.len());
+            let silent = if judged.silent { " (silent: it decodes without error into wrong values)" } else { "" };
             let mut d = if identity_break {
                 Draft::new(format!("{}: the variant name is the message's identity on the wire", c.what))
             } else if b && f {
-                Draft::new(format!("{}: old and new nodes cannot read each other's `{name}` messages", c.what))
+                Draft::new(format!("{}: old and new nodes cannot read each other's `{name}` messages{silent}", c.what))
             } else if f {
-                Draft::new(format!("{}: old nodes cannot read it; safe once every node runs the new version", c.what))
+                Draft::new(format!(
+                    "{}: old nodes cannot read it; safe once every node runs the new version{silent}",
+                    c.what
+                ))
+            } else if b {
+                Draft::new(format!("{}: new nodes cannot read messages from old nodes{silent}", c.what))
             } else {
-                Draft::new(format!("{}: new nodes cannot read messages from old nodes", c.what))
+                Draft::new(format!(
+                    "{}: some messages between old and new nodes do not read: {}",
+                    c.what,
+                    judged.partial.clone().unwrap_or_else(|| "it depends on the values sent".into())
+                ))
             };
-            d.warn_only = !identity_break && f && !b && matches!(c.kind, "variant-appended" | "field-added-optional");
+            d.warn_only = judged.partial_only()
+                || (!identity_break && f && !b && matches!(c.kind, "variant-appended" | "field-added-optional"));
             d.package = c.head_loc.and_then(|l| m.package_of_file(l.file));
             if let Some(loc) = c.head_loc {
                 d.primary(loc, "changed here");
@@ -63,7 +88,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 "add a new message type (or variant) for the new form and keep the old one until every node is upgraded"
                     .into()
             });
-            d.key = format!("message:{}:{}:{}", t.path, c.kind, c.what);
+            d.key = format!("message:{}:{}:{}", c.def_key, c.kind, c.what);
             out.push(d);
         }
         // kameo's default remote id contains the module path: a move changes it.

@@ -9,8 +9,13 @@ use crate::model::Model;
 
 pub fn check(m: &Model) -> Vec<Draft> {
     let mut out = Vec::new();
+    // One finding per changed definition of the dependency, whatever tracked types reach it.
+    let mut seen: std::collections::BTreeSet<(String, String, String)> = std::collections::BTreeSet::new();
     for dc in m.dep_changes.iter().filter(|d| d.unverifiable.is_none()) {
         for c in &dc.changes {
+            if !seen.insert((dc.package.clone(), c.def_key.clone(), c.what.clone())) {
+                continue;
+            }
             // Judge with the strictest encoding among the tracked types that reach it.
             let mut broken = None;
             for path in &dc.reached {
@@ -28,7 +33,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 dc.package,
                 dc.from,
                 dc.to,
-                dc.ty,
+                c.def_path,
                 c.what,
                 class.as_str()
             ));
@@ -41,7 +46,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 "keep `{}` at {} until the state is migrated, or bump the version of `{path}` with a migration that reads the old layout (a copy of the old type)",
                 dc.package, dc.from
             ));
-            d.key = format!("dep-upgrade:{}:{}:{}", dc.package, dc.ty, c.what);
+            d.key = format!("dep-upgrade:{}:{}:{}", dc.package, c.def_path, c.what);
             out.push(d);
         }
     }

@@ -10,9 +10,19 @@ use crate::model::Model;
 pub fn check(m: &Model) -> Vec<Draft> {
     let mut out = base_unread(m);
     if let Some(cmp) = &m.comparison {
+        // One finding per opaque part, whatever tracked types reach it (named in notes).
+        let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
         for diff in &cmp.diffs {
             let Some(t) = diff.head_ty.and_then(|h| m.tracked.get(&h)) else { continue };
             for (what, why) in &diff.opaque_changed {
+                if let Some(&i) = seen.get(what) {
+                    if let Some(d) = out.get_mut(i) {
+                        let d: &mut Draft = d;
+                        d.notes.push(format!("it also reaches the tracked type `{}`", t.path));
+                    }
+                    continue;
+                }
+                seen.insert(what.clone(), out.len());
                 let mut d = Draft::new(format!("`{what}` changed and hotlint cannot verify how: {why}"));
                 if let Some(item) = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item)) {
                     d.package = m.package_of_file(item.loc.file);
@@ -25,7 +35,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 }
                 d.ty = Some(t.path.clone());
                 d.help = Some("check by hand that data written before still reads (a round-trip test over stored bytes), or bump the version with a migration".into());
-                d.key = format!("opaque:{}:{what}", t.path);
+                d.key = format!("opaque:{what}");
                 out.push(d);
             }
         }
