@@ -727,7 +727,23 @@ impl<'a> Builder<'a> {
     }
 
     fn path(&self, scope: ModId, p: &TyPath, generics: &[String], depth: usize, w: &mut Walk) -> Schema {
-        let res = self.res.resolve_ty_path(scope, p, generics);
+        // Every definition the path may name across `#[cfg]` variants (of the type, or of a
+        // `use`, glob or `mod` on the way to it) is part of the schema: the first stands in the
+        // field, the others are compared as definitions of their own.
+        let mut variants = self.res.resolve_ty_path_all(scope, p, generics).into_iter();
+        let res = variants.next().map(|v| v.res).unwrap_or(Res::Unresolved);
+        for v in variants {
+            if let Res::Type(t) = v.res {
+                let is_alias = self
+                    .index
+                    .type_entry(t)
+                    .and_then(|e| self.index.item(e.item))
+                    .is_some_and(|i| matches!(i.kind, ItemKind::Alias(_)));
+                if !is_alias {
+                    w.next.extend(self.twins(t));
+                }
+            }
+        }
         // Arguments are walked with `w` so the types they name are followed.
         let args_w = |w: &mut Walk| -> Vec<Schema> {
             p.segments
