@@ -57,6 +57,8 @@ pub struct Message {
     pub generated: bool,
     /// Its remote id is written out (`#[remote_message("id")]`), so a move does not change it.
     pub pinned_id: bool,
+    /// That id, as written.
+    pub pinned: Option<String>,
 }
 
 /// A type that a framework persists on its own (coerce snapshots and journal messages).
@@ -333,6 +335,9 @@ pub fn find(index: &Index, res: &Resolver<'_>, profiles: &[Profile], remote_conf
             if x.path == y.path {
                 y.remote |= x.remote;
                 y.pinned_id |= x.pinned_id;
+                if y.pinned.is_none() {
+                    y.pinned = x.pinned.clone();
+                }
                 true
             } else {
                 false
@@ -504,6 +509,7 @@ impl Ctx<'_> {
                                         remote: false,
                                         generated: true,
                                         pinned_id: false,
+                                        pinned: None,
                                     });
                                 }
                             }
@@ -553,6 +559,7 @@ impl Ctx<'_> {
                     remote: false,
                     generated: false,
                     pinned_id: false,
+                    pinned: None,
                 })
             }
             r @ (Res::Extern(_) | Res::ExternCandidates(_) | Res::Prim(_)) => Some(Message {
@@ -561,6 +568,7 @@ impl Ctx<'_> {
                 remote: false,
                 generated: false,
                 pinned_id: false,
+                pinned: None,
             }),
             _ => None,
         }
@@ -601,6 +609,9 @@ impl Ctx<'_> {
                 if let Some(mut msg) = self.message_of(msg_scope, &msg_ty, &def.generics) {
                     msg.remote = remote_attr.is_some();
                     msg.pinned_id = remote_attr.is_some_and(|a| !a.list().is_empty());
+                    msg.pinned = remote_attr
+                        .and_then(|a| a.list().first())
+                        .map(|m| m.value_str().map(str::to_string).unwrap_or_else(|| crate::ir::meta_to_string(m)));
                     for &i in by_type.get(&actor_ty).into_iter().flatten() {
                         if let Some(a) = out.actors.get_mut(i) {
                             a.messages.push(msg.clone());
@@ -635,6 +646,7 @@ impl Ctx<'_> {
                                     remote: false,
                                     generated: true,
                                     pinned_id: false,
+                                    pinned: None,
                                 }),
                             };
                             if let Some(msg) = msg {

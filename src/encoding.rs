@@ -110,6 +110,13 @@ pub fn infer(ws: &Workspace, index: &Index, formats: &[Format], ty: TypeId, fact
     if let Some((c, name)) = facts.convention.and_then(|(c, n)| Class::parse(c).map(|c| (c, n))) {
         return done(c, format!("fixed by the `{name}` convention's own format"));
     }
+    // A derive that writes the bytes itself says how fields are identified, whatever the
+    // framework or the dependencies say: minicbor and prost by index (self-describing), borsh
+    // and bitcode by position.
+    if let Some(codec) = index.type_entry(ty).and_then(|e| index.item(e.item)).and_then(crate::schema::derive_codec) {
+        let class = if matches!(codec, "minicbor" | "prost") { Class::Named } else { Class::Positional };
+        return done(class, format!("its `{codec}` derive"));
+    }
     if let Some((c, name)) = facts.framework.and_then(|(c, n)| Class::parse(c).map(|c| (c, n))) {
         return done(c, format!("the wire encoding of {name}"));
     }

@@ -457,6 +457,8 @@ impl<'a> Builder<'a> {
                     Body::Opaque { fingerprint: fp, why: "hand-written serde impl".into() }
                 } else if let Some(fp) = tracker.hand_written_serde(t) {
                     Body::Opaque { fingerprint: hex(fp), why: "hand-written serde impl".into() }
+                } else if let Some((fp, which)) = tracker.hand_written_encoding(t) {
+                    Body::Opaque { fingerprint: hex(fp), why: format!("hand-written `{which}` impl") }
                 } else if let Some((attr, proxy)) = proxy_of(&item.attrs) {
                     let schema = match syn::parse_str::<syn::Type>(&proxy) {
                         Ok(pt) => self.ty(scope, &crate::parse::conv_ty(&pt, 0), &def.generics, 0, w),
@@ -525,7 +527,7 @@ impl<'a> Builder<'a> {
         let attrs = &item.attrs;
         let serde_derived = migrations::has_serde_derive(self.res, scope, attrs, "Deserialize")
             || migrations::has_serde_derive(self.res, scope, attrs, "Serialize");
-        let codec = codec_of(attrs, serde_derived);
+        let codec = codec_of(attrs, serde_derived, item);
         let tagging = match (flag(attrs, "untagged"), serde_value(attrs, "tag"), serde_value(attrs, "content")) {
             (true, _, _) => Tagging::Untagged,
             (false, Some(tag), Some(content)) => Tagging::Adjacent { tag, content },
@@ -1104,29 +1106,38 @@ fn proxy_of(attrs: &[Attr]) -> Option<(String, String)> {
 }
 
 /// The derive that writes a type's bytes when serde's does not.
-fn codec_of(attrs: &[Attr], serde: bool) -> Option<String> {
+fn codec_of(attrs: &[Attr], serde: bool, item: &Item) -> Option<String> {
+    let _ = attrs;
     if serde {
         return None;
     }
-    for (p, _) in derives(attrs) {
-        let first = p.first().map(String::as_str).unwrap_or("");
-        let last = p.last().map(String::as_str).unwrap_or("");
-        let codec = match (first, last) {
-            ("minicbor", _) | (_, "Encode" | "Decode" | "CborLen") if has_index_attrs(attrs) || first == "minicbor" => {
-                "minicbor"
-            }
-            ("prost", _) | (_, "Message" | "Oneof" | "Enumeration") if first == "prost" => "prost",
-            ("borsh", _) | (_, "BorshSerialize" | "BorshDeserialize") => "borsh",
-            ("bitcode", _) => "bitcode",
-            _ => continue,
-        };
-        return Some(codec.to_string());
-    }
-    None
+    derive_codec(item).map(str::to_string)
 }
 
-fn has_index_attrs(attrs: &[Attr]) -> bool {
-    attrs.iter().any(|a| a.is("cbor"))
+/// A non-serde derive that decides a type's bytes: `minicbor` (`#[n(k)]`/`#[b(k)]` indices),
+/// `prost` (`#[prost(…, tag = "k")]`), `borsh`, `bitcode`.
+pub fn derive_codec(item: &Item) -> Option<&'static str> {
+    let ItemKind::Type(def) = &item.kind else { return None };
+    let indexed = |name: &str| {
+        def.all_fields().any(|f| f.attrs.iter().any(|a| a.is(name)))
+            || def.variants.iter().any(|v| v.attrs.iter().any(|a| a.is(name)))
+    };
+    for (p, _) in derives(&item.attrs) {
+        let first = p.first().map(String::as_str).unwrap_or("");
+        let last = p.last().map(String::as_str).unwrap_or("");
+        match (first, last) {
+            ("minicbor", _) => return Some("minicbor"),
+            (_, "Encode" | "Decode" | "CborLen") if indexed("n") || indexed("b") || indexed("cbor") => {
+                return Some("minicbor");
+            }
+            ("prost", _) => return Some("prost"),
+            (_, "Message" | "Oneof") if indexed("prost") => return Some("prost"),
+            ("borsh", _) | (_, "BorshSerialize" | "BorshDeserialize") => return Some("borsh"),
+            ("bitcode", _) => return Some("bitcode"),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `#[n(k)]`/`#[b(k)]` (minicbor) or `#[prost(…, tag = "k")]`: the index that identifies a field

@@ -227,6 +227,34 @@ impl Tracker<'_> {
         fp
     }
 
+    /// Bytes written by a hand-written impl of another encoding's traits (ractor's
+    /// `BytesConvertable`, minicbor's `Encode`/`Decode`, borsh's, bitcode's): the fingerprint of
+    /// those impls' tokens and the trait's name.
+    pub fn hand_written_encoding(&self, ty: TypeId) -> Option<(u64, String)> {
+        let mut fp: Option<(u64, String)> = None;
+        for &i in self.impls.get(&ty).into_iter().flatten() {
+            let Some(imp) = self.index.impls.get(i) else { continue };
+            let Some(Item { kind: ItemKind::Impl(def), .. }) = self.index.item(imp.item) else { continue };
+            let Some(tp) = &def.trait_path else { continue };
+            let Some(last) = tp.last_name() else { continue };
+            if !matches!(last, "BytesConvertable" | "Encode" | "Decode" | "BorshSerialize" | "BorshDeserialize") {
+                continue;
+            }
+            let r = self.res.resolve(imp.module, tp.global, &tp.name_refs(), &def.generics, Ns::Type);
+            let known = r.extern_paths().iter().any(|p| {
+                ["ractor", "ractor_cluster", "minicbor", "borsh", "bitcode"]
+                    .iter()
+                    .any(|c| p.starts_with(&format!("{c}::")))
+            });
+            if known {
+                let body = def.fns.iter().fold(0u64, |acc, f| acc.rotate_left(5) ^ f.body.fingerprint);
+                let (old, _) = fp.take().unwrap_or((0, String::new()));
+                fp = Some((old.rotate_left(3) ^ body, last.to_string()));
+            }
+        }
+        fp
+    }
+
     /// The closure of `root`'s shape.
     pub fn closure(&self, root: TypeId, follow_skipped: bool) -> Closure {
         let mut c = Closure::default();

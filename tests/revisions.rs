@@ -4173,3 +4173,232 @@ fn native_model_paths_as_its_users_write_them() {
     ];
     assert_no_failures("native_model", &run_cases(&cases));
 }
+
+// =============================================================================================
+// Wire schemas: classes of changes judged by what goes on the wire (issue 15).
+
+/// A `[[track]]` type `demo::Stored` (and any extra `[[track]]` types) with these dependencies.
+fn wire_case(name: &str, deps: &str, extra_track: &[&str], base: &str, head: &str, expect: Vec<Expect>) -> Case {
+    let mut config = String::from("version = 1\n\n[[track]]\ntype = \"demo::Stored\"\n");
+    for t in extra_track {
+        config.push_str(&format!("\n[[track]]\ntype = \"{t}\"\n"));
+    }
+    Case {
+        name: format!("wire: {name}"),
+        base: single(deps, &config, base),
+        head: single(deps, &config, head),
+        expect,
+        modes: &[Mode::Worktree, Mode::Committed],
+    }
+}
+
+fn json_deps() -> String {
+    format!("{SERDE}serde_json = \"1\"\nbitflags = \"2\"\n")
+}
+
+fn bincode_deps() -> String {
+    format!("{SERDE}bincode = \"1\"\n")
+}
+
+const FLAGS_STATE: &str = "use serde::{Deserialize, Serialize};
+
+bitflags::bitflags! {
+    #[derive(Serialize, Deserialize)]
+    pub struct Flags: u32 {
+        const READ = 1;
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Stored {
+    pub flags: Flags,
+    pub count: u32,
+}
+";
+
+const MINICBOR_BASE: &str = "use minicbor::{Decode, Encode};
+
+#[derive(Encode, Decode)]
+pub struct Stored {
+    #[n(0)]
+    pub id: u64,
+    #[n(1)]
+    pub label: String,
+}
+";
+
+const BYTES_BASE: &str = "use ractor::BytesConvertable;
+
+pub struct Stored(pub Vec<u8>);
+
+impl BytesConvertable for Stored {
+    fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+    fn from_bytes(bytes: Vec<u8>) -> Self {
+        Stored(bytes)
+    }
+}
+";
+
+#[test]
+fn wire_schema_classes() {
+    let shared = |inner: &str| {
+        format!(
+            "use serde::{{Deserialize, Serialize}};\n\n#[derive(Serialize, Deserialize)]\npub struct Stored {{\n    pub inner: Inner,\n}}\n\n\
+             #[derive(Serialize, Deserialize)]\npub struct Other {{\n    pub inner: Inner,\n    pub note: String,\n}}\n\n\
+             #[derive(Serialize, Deserialize)]\npub struct Inner {{\n{inner}}}\n"
+        )
+    };
+    let minicbor_deps = "minicbor = { version = \"0.24\", features = [\"derive\"] }\n";
+    let ractor_deps = "ractor = \"0.15\"\n";
+    let cases = vec![
+        // A macro-defined type reached by a tracked type: its tokens changing is HL013.
+        wire_case(
+            "a bitflags! type changed",
+            &json_deps(),
+            &[],
+            FLAGS_STATE,
+            &FLAGS_STATE.replace("const READ = 1;", "const READ = 1;\n        const WRITE = 2;"),
+            vec![warn("HL013", &["`Flags`", "bitflags"])],
+        ),
+        wire_case(
+            "a bitflags! type unchanged, another field's comment changed",
+            &json_deps(),
+            &[],
+            FLAGS_STATE,
+            &FLAGS_STATE.replace("pub count: u32,", "// how many\n    pub count: u32,"),
+            vec![],
+        ),
+        // One changed definition reached by two tracked types is one finding.
+        wire_case(
+            "a definition shared by two tracked types changed: one finding",
+            &bincode_deps(),
+            &["demo::Other"],
+            &shared("    pub a: u32,\n    pub b: u32,\n"),
+            &shared("    pub a: u32,\n"),
+            vec![deny("HL002", &["`b`", "`Inner`"])],
+        ),
+        // minicbor: the index is the identity, the name is free.
+        wire_case(
+            "minicbor index changed",
+            minicbor_deps,
+            &[],
+            MINICBOR_BASE,
+            &MINICBOR_BASE.replace("#[n(1)]", "#[n(7)]"),
+            vec![deny("HL002", &["`label`", "index", "#1", "#7"])],
+        ),
+        wire_case(
+            "minicbor field renamed, index kept",
+            minicbor_deps,
+            &[],
+            MINICBOR_BASE,
+            &MINICBOR_BASE.replace("pub label: String", "pub name: String"),
+            vec![],
+        ),
+        wire_case(
+            "minicbor optional field added under a new index",
+            minicbor_deps,
+            &[],
+            MINICBOR_BASE,
+            &MINICBOR_BASE.replace(
+                "    pub label: String,\n",
+                "    pub label: String,\n    #[n(2)]\n    pub note: Option<String>,\n",
+            ),
+            vec![],
+        ),
+        // A hand-written BytesConvertable impl is opaque: its body changing is HL013.
+        wire_case(
+            "BytesConvertable body changed (a version header added)",
+            ractor_deps,
+            &[],
+            BYTES_BASE,
+            &BYTES_BASE.replace(
+                "        self.0\n",
+                "        let mut out = vec![1u8];\n        out.extend(self.0);\n        out\n",
+            ),
+            vec![warn("HL013", &["`demo::Stored`", "BytesConvertable"])],
+        ),
+        wire_case(
+            "BytesConvertable unchanged, a comment added",
+            ractor_deps,
+            &[],
+            BYTES_BASE,
+            &BYTES_BASE.replace("pub struct Stored", "/// Raw bytes.\npub struct Stored"),
+            vec![],
+        ),
+    ];
+    assert_no_failures("wire schema classes", &run_cases(&cases));
+}
+
+/// ractor cluster: a variant renamed in an enum nested in a message's payload is judged by the
+/// encoding (positional: names are not on the wire); the message enum's own variant names are
+/// its identity.
+#[test]
+fn cluster_identity_is_for_the_message_itself() {
+    let lib = |mode: &str, msg_variant: &str| {
+        ractor_cluster_lib(&format!(
+            "use serde::{{Deserialize, Serialize}};\n\n#[derive(RactorClusterMessage)]\npub enum NodeMsg {{\n    Ping(u32),\n    {msg_variant}(Mode),\n}}\n\n\
+             #[derive(Serialize, Deserialize)]\npub enum Mode {{\n    Fast,\n    {mode},\n}}\n"
+        ))
+    };
+    let deps = format!("{}{SERDE}", ractor_cluster_deps());
+    let case = |name: &str, head: String, expect: Vec<Expect>| Case {
+        name: format!("ractor cluster: {name}"),
+        base: single(&deps, "", &lib("Slow", "Set")),
+        head: single(&deps, "", &head),
+        expect,
+        modes: &[Mode::Worktree, Mode::Committed],
+    };
+    let cases = vec![
+        case("a nested enum's variant renamed", lib("Careful", "Set"), vec![]),
+        case(
+            "the message's own variant renamed",
+            lib("Slow", "Apply"),
+            vec![deny("HL005", &["`Set`", "`Apply`", "identity"])],
+        ),
+    ];
+    assert_no_failures("cluster identity", &run_cases(&cases));
+}
+
+/// kameo: dropping an explicit remote id (or adding one) changes the id nodes route by.
+#[test]
+fn kameo_explicit_remote_id() {
+    let pinned = |id: &str| {
+        kameo_lib(JOIN_CMD).replacen(
+            "#[remote_message]\nimpl Message<Join>",
+            &format!("#[remote_message({id})]\nimpl Message<Join>"),
+            1,
+        )
+    };
+    let join = "\n#[derive(Serialize, Deserialize)]\npub struct Join {\n    pub name: String,\n}\n";
+    let with = |s: String| format!("{s}{join}");
+    let cases = vec![
+        Case {
+            name: "kameo: explicit id dropped".into(),
+            base: single(&kameo_deps(), "", &with(pinned("\"join-v1\""))),
+            head: single(&kameo_deps(), "", &with(kameo_lib(JOIN_CMD))),
+            expect: vec![deny("HL005", &["`Join`", "explicit id", "join-v1"])],
+            modes: &[Mode::Worktree, Mode::Committed],
+        },
+        Case {
+            name: "kameo: explicit id changed".into(),
+            base: single(&kameo_deps(), "", &with(pinned("\"join-v1\""))),
+            head: single(&kameo_deps(), "", &with(pinned("\"join-v2\""))),
+            expect: vec![deny("HL005", &["`Join`", "`join-v1` → `join-v2`"])],
+            modes: &[Mode::Worktree],
+        },
+        Case {
+            name: "kameo: explicit id kept".into(),
+            base: single(&kameo_deps(), "", &with(pinned("\"join-v1\""))),
+            head: single(
+                &kameo_deps(),
+                "",
+                &with(pinned("\"join-v1\"")).replace("pub struct Hub;", "/// The hub.\npub struct Hub;"),
+            ),
+            expect: vec![],
+            modes: &[Mode::Worktree],
+        },
+    ];
+    assert_no_failures("kameo explicit id", &run_cases(&cases));
+}

@@ -91,6 +91,46 @@ pub fn check(m: &Model) -> Vec<Draft> {
             d.key = format!("message:{}:{}:{}", c.def_key, c.kind, c.what);
             out.push(d);
         }
+        // kameo's remote id: an explicit `#[remote_message("id")]`, else a hash of the package,
+        // its major version, the module path and the names. Dropping or adding the explicit id,
+        // or changing it, changes what old and new nodes route by.
+        if identity.as_deref() == Some("type-hash") {
+            let pinned_of = |actors: &crate::actors::Actors, ty: Option<u32>| -> Option<(Option<String>, String)> {
+                actors.actors.iter().flat_map(|a| a.messages.iter().map(move |msg| (a, msg))).find_map(|(a, msg)| {
+                    (msg.ty.is_some() && msg.ty == ty && msg.remote).then(|| (msg.pinned.clone(), a.id.clone()))
+                })
+            };
+            let head_pin = pinned_of(&m.actors, Some(t.ty));
+            let base_pin = diff.base_ty.and_then(|b| pinned_of(&cmp.base.actors, Some(b)));
+            if let (Some((hp, actor)), Some((bp, _))) = (head_pin, base_pin) {
+                let what = match (&bp, &hp) {
+                    (Some(b), None) => Some(format!(
+                        "`#[remote_message(\"{b}\")]` of `{name}` lost its explicit id: the id is now derived from the package, module and type names, and differs from `{b}`"
+                    )),
+                    (None, Some(h)) => Some(format!(
+                        "`{name}` now has the explicit remote id `{h}`: it differs from the id derived before from the package, module and type names"
+                    )),
+                    (Some(b), Some(h)) if b != h => {
+                        Some(format!("the explicit remote id of `{name}` changed: `{b}` → `{h}`"))
+                    }
+                    _ => None,
+                };
+                if let (Some(what), Some(item)) = (what, m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item))) {
+                    let mut d = Draft::new(format!(
+                        "{what}; old and new nodes no longer route each other's `{name}` messages to `{actor}`"
+                    ));
+                    d.package = m.package_of_file(item.loc.file);
+                    d.primary(item.loc, "remote message");
+                    d.ty = Some(t.path.clone());
+                    d.help = Some(match &bp {
+                        Some(b) => format!("keep the explicit id: `#[remote_message(\"{b}\")]`"),
+                        None => "keep the derived id (no explicit id) until every node is upgraded".into(),
+                    });
+                    d.key = format!("identity-pinned:{}", t.path);
+                    out.push(d);
+                }
+            }
+        }
         // kameo's default remote id contains the module path: a move changes it.
         let pinned = m.actors.actors.iter().flat_map(|a| &a.messages).any(|msg| msg.ty == Some(t.ty) && msg.pinned_id);
         if let (Some(from), Some("type-hash"), false) = (&diff.moved_from, identity.as_deref(), pinned) {
