@@ -475,9 +475,14 @@ impl<'a> Cx<'a> {
         found
     }
 
-    /// Two paths of workspace definitions name the same definition (the same path, or a move).
+    /// Two paths of workspace definitions name the same definition (the same path, a move, or
+    /// two `#[cfg]` variants of one written path: each variant is compared as a definition of
+    /// its own).
     fn same_path(&self, bpath: &str, hpath: &str) -> bool {
-        bpath == hpath || self.moved_from(hpath).as_deref() == Some(bpath)
+        bpath == hpath
+            || self.moved_from(hpath).as_deref() == Some(bpath)
+            || self.head.schemas.alternatives.get(hpath).is_some_and(|alts| alts.contains(bpath))
+            || self.base.schemas.alternatives.get(bpath).is_some_and(|alts| alts.contains(hpath))
     }
 
     /// What a schema reads as on the wire when it names a definition that is not itself on the

@@ -304,12 +304,19 @@ pub struct Root {
 pub struct Schemas {
     pub roots: BTreeMap<String, Root>,
     pub defs: BTreeMap<String, Def>,
+    /// For a definition one written path names under some `#[cfg]`, the paths it names under
+    /// the others (`arch::x86_64::State` ↔ `arch::aarch64::State`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub alternatives: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Schemas {
     /// Merge another set of schemas (built on another thread) into this one.
     pub fn absorb(&mut self, other: Schemas) {
         self.roots.extend(other.roots);
+        for (k, v) in other.alternatives {
+            self.alternatives.entry(k).or_default().extend(v);
+        }
         for (k, d) in other.defs {
             self.defs.entry(k).or_insert(d);
         }
@@ -347,7 +354,9 @@ pub struct Builder<'a> {
     pub migrations: &'a BTreeMap<TypeId, migrations::Migration>,
     /// Follow fields serde skips (a `memory` type carries them).
     pub follow_skipped: bool,
-    built: HashMap<TypeId, (String, Def, Vec<TypeId>)>,
+    /// Sets of paths one written path names across `#[cfg]` variants, met so far.
+    alternatives: Vec<BTreeSet<String>>,
+    built: HashMap<TypeId, (String, Def, Vec<TypeId>, Vec<BTreeSet<String>>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -357,7 +366,15 @@ impl<'a> Builder<'a> {
         impls: &'a BTreeMap<TypeId, Vec<usize>>,
         migrations: &'a BTreeMap<TypeId, migrations::Migration>,
     ) -> Self {
-        Builder { index, res, impls, migrations, follow_skipped: false, built: HashMap::new() }
+        Builder {
+            index,
+            res,
+            impls,
+            migrations,
+            follow_skipped: false,
+            alternatives: Vec::new(),
+            built: HashMap::new(),
+        }
     }
 
     /// The schema of one tracked type, its definitions added to `out`.
@@ -394,6 +411,11 @@ impl<'a> Builder<'a> {
         rest.dedup();
         r.defs = std::iter::once(first).chain(rest).filter(|k| !k.is_empty()).collect();
         r.boundaries = boundaries.into_iter().collect();
+        for set in self.alternatives.drain(..) {
+            for p in &set {
+                out.alternatives.entry(p.clone()).or_default().extend(set.iter().filter(|q| *q != p).cloned());
+            }
+        }
         out.roots.insert(path, r);
     }
 
@@ -408,12 +430,14 @@ impl<'a> Builder<'a> {
 
     /// One definition: its key, its schema and the workspace types it refers to.
     fn def(&mut self, t: TypeId) -> (String, Def, Vec<TypeId>, bool) {
-        if let Some((k, d, n)) = self.built.get(&t) {
+        if let Some((k, d, n, a)) = self.built.get(&t) {
+            self.alternatives.extend(a.iter().cloned());
             return (k.clone(), d.clone(), n.clone(), false);
         }
-        let mut w = Walk { next: Vec::new(), truncated: false };
+        let mut w = Walk::default();
         let (key, def) = self.build_def(t, &mut w);
-        self.built.insert(t, (key.clone(), def.clone(), w.next.clone()));
+        self.built.insert(t, (key.clone(), def.clone(), w.next.clone(), w.alternatives.clone()));
+        self.alternatives.extend(w.alternatives);
         (key, def, w.next, w.truncated)
     }
 
@@ -732,7 +756,18 @@ impl<'a> Builder<'a> {
         // Every definition the path may name across `#[cfg]` variants (of the type, or of a
         // `use`, glob or `mod` on the way to it) is part of the schema: the first stands in the
         // field, the others are compared as definitions of their own.
-        let mut variants = self.res.resolve_ty_path_all(scope, p, generics).into_iter();
+        let all = self.res.resolve_ty_path_all(scope, p, generics);
+        let paths: BTreeSet<String> = all
+            .iter()
+            .filter_map(|v| match v.res {
+                Res::Type(t) => self.index.type_entry(t).map(|e| e.path.clone()),
+                _ => None,
+            })
+            .collect();
+        if paths.len() > 1 {
+            w.alternatives.push(paths);
+        }
+        let mut variants = all.into_iter();
         let res = variants.next().map(|v| v.res).unwrap_or(Res::Unresolved);
         for v in variants {
             if let Res::Type(t) = v.res {
@@ -921,6 +956,8 @@ pub struct Walk {
     /// Workspace definitions referred to.
     pub next: Vec<TypeId>,
     pub truncated: bool,
+    /// Paths one written path names across `#[cfg]` variants.
+    pub alternatives: Vec<BTreeSet<String>>,
 }
 
 /// A string's integer value: decimal, hex, octal or binary, with `_` and a type suffix.
