@@ -349,7 +349,9 @@ fn staged_lock(index: &git::GitTree) -> Result<Option<lock::Lock>> {
     let read_error = |message: String| Error::Read { path: format!("{} (staged)", lock::FILE), message };
     let bytes = source::Tree::read(index, lock::FILE).map_err(|e| read_error(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|_| read_error("it is not valid UTF-8".into()))?;
-    lock::parse(&text).map(Some)
+    let lock = lock::parse(&text)?;
+    lock::warn_if_old(&lock, " (staged)");
+    Ok(Some(lock))
 }
 
 /// The model a lock stands for: its recorded definitions as an in-memory workspace, with the

@@ -23,7 +23,9 @@ use crate::model::Model;
 use crate::resolve::{Res, Resolver};
 
 pub const FILE: &str = "hotlint.lock";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The first format: one TOML string per definition.
+pub const OLD_FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -50,7 +52,8 @@ pub struct Entry {
     /// `from via = fingerprint` per migration path.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub migrations: Vec<String>,
-    /// `canonical::path = <normalised item>` for every definition of the shape.
+    /// Every definition of the shape, `canonical::path = <normalised item>`, one line per field or
+    /// variant (format 2).
     pub definitions: Vec<String>,
 }
 
@@ -62,7 +65,18 @@ pub fn read(root: &Path) -> Result<Option<Lock>> {
     }
     let text = crate::source::read_regular_text(&path, crate::source::MAX_TEXT_BYTES)
         .map_err(|e| Error::Read { path: FILE.into(), message: e.to_string() })?;
-    parse(&text).map(Some)
+    let lock = parse(&text)?;
+    warn_if_old(&lock, "");
+    Ok(Some(lock))
+}
+
+/// A lock in the first format is read, and said to be old on stderr: `lock` rewrites it.
+pub fn warn_if_old(lock: &Lock, which: &str) {
+    if lock.version == OLD_FORMAT_VERSION {
+        eprintln!(
+            "warning: {FILE}{which} is in the old format ({OLD_FORMAT_VERSION}, one line per definition); it is read as it is, and `cargo hotlint lock` rewrites it in format {FORMAT_VERSION} (one line per field or variant)"
+        );
+    }
 }
 
 pub fn parse(text: &str) -> Result<Lock> {
@@ -70,7 +84,7 @@ pub fn parse(text: &str) -> Result<Lock> {
         let line = e.span().map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1).unwrap_or(1);
         Error::Config { location: format!("{FILE}:{line}"), message: e.message().trim().replace('\n', " ") }
     })?;
-    if lock.version != FORMAT_VERSION {
+    if lock.version != FORMAT_VERSION && lock.version != OLD_FORMAT_VERSION {
         return Err(Error::Config {
             location: FILE.into(),
             message: format!(
@@ -103,10 +117,10 @@ pub fn from_model(m: &Model, previous: Option<&Lock>) -> Lock {
         if m.index.type_entry(t.ty).is_some_and(|e| e.test) {
             continue;
         }
-        let mut defs: BTreeSet<String> = BTreeSet::new();
+        let mut defs: BTreeSet<Vec<String>> = BTreeSet::new();
         for &d in t.closure.types.iter().chain(t.closure.boundaries.iter()) {
-            if let Some(text) = render_def(m, &res, d) {
-                defs.insert(text);
+            if let Some(lines) = render_def(m, &res, d) {
+                defs.insert(lines);
             }
         }
         let encoding = m.encodings.get(&t.ty).map(|e| e.class.as_str()).unwrap_or("named").to_string();
@@ -133,7 +147,7 @@ pub fn from_model(m: &Model, previous: Option<&Lock>) -> Lock {
                 retired: false,
                 accepted,
                 migrations,
-                definitions: defs.into_iter().collect(),
+                definitions: defs.into_iter().flatten().collect(),
             },
         );
     }
@@ -146,20 +160,40 @@ pub fn from_model(m: &Model, previous: Option<&Lock>) -> Lock {
 }
 
 /// One definition as `path = item`, with every type written by its canonical path.
-fn render_def(m: &Model, res: &Resolver<'_>, ty: TypeId) -> Option<String> {
+fn render_def(m: &Model, res: &Resolver<'_>, ty: TypeId) -> Option<Vec<String>> {
     let e = m.index.type_entry(ty)?;
     let item = m.index.item(e.item)?;
     let ItemKind::Type(def) = &item.kind else { return None };
     // A hand-written serde impl is recorded by its fingerprint: its bytes are its own business.
     let tracker = crate::tracked::Tracker { index: &m.index, res, migrations: &m.migrations, impls: &m.impls };
     if let Some(fp) = tracker.hand_written_serde(ty) {
-        return Some(format!("{} = #[hotlint_opaque = \"{fp:016x}\"] pub struct {};", e.path, def.name));
+        return Some(vec![format!("{} = #[hotlint_opaque = \"{fp:016x}\"] pub struct {};", e.path, def.name)]);
     }
     let generics = &def.generics;
     let params = if generics.is_empty() { String::new() } else { format!("<{}>", generics.join(", ")) };
     let canon = |t: &Ty| canon_ty(res, e.module, t, generics, 0);
     let mut s = format!("{} = ", e.path);
     s.push_str(&container_attrs(&item.attrs));
+    // One line per field or variant, so a one-field change is a one-line diff.
+    let lines = |fields: &Fields| -> Vec<String> {
+        match fields {
+            Fields::Named(v) => v
+                .iter()
+                .map(|f| {
+                    format!(
+                        "    {}pub {}: {},",
+                        field_attrs(&f.attrs),
+                        f.name.clone().unwrap_or_default(),
+                        canon(&f.ty)
+                    )
+                })
+                .collect(),
+            Fields::Tuple(v) => {
+                v.iter().map(|f| format!("    {}pub {},", field_attrs(&f.attrs), canon(&f.ty))).collect()
+            }
+            Fields::Unit => Vec::new(),
+        }
+    };
     let body = |fields: &Fields| -> String {
         match fields {
             Fields::Named(v) => format!(
@@ -186,25 +220,37 @@ fn render_def(m: &Model, res: &Resolver<'_>, ty: TypeId) -> Option<String> {
             Fields::Unit => String::new(),
         }
     };
+    let mut out = Vec::new();
     match def.kind {
         TypeKind::Enum => {
-            let variants: Vec<String> = def
-                .variants
-                .iter()
-                .map(|v| {
-                    let disc = v.discriminant.as_ref().map(|d| format!(" = {d}")).unwrap_or_default();
-                    format!("{}{}{}{}", field_attrs(&v.attrs), v.name, body(&v.fields), disc)
-                })
-                .collect();
-            s.push_str(&format!("pub enum {}{params} {{ {} }}", def.name, variants.join(", ")));
+            s.push_str(&format!("pub enum {}{params} {{", def.name));
+            out.push(s);
+            for v in &def.variants {
+                let disc = v.discriminant.as_ref().map(|d| format!(" = {d}")).unwrap_or_default();
+                out.push(format!("    {}{}{}{},", field_attrs(&v.attrs), v.name, body(&v.fields), disc));
+            }
+            out.push("}".into());
         }
-        _ => {
-            let b = body(&def.fields);
-            let semi = if matches!(def.fields, Fields::Named(_)) { "" } else { ";" };
-            s.push_str(&format!("pub struct {}{params}{b}{semi}", def.name));
-        }
+        _ => match &def.fields {
+            Fields::Named(_) => {
+                s.push_str(&format!("pub struct {}{params} {{", def.name));
+                out.push(s);
+                out.extend(lines(&def.fields));
+                out.push("}".into());
+            }
+            Fields::Tuple(_) => {
+                s.push_str(&format!("pub struct {}{params}(", def.name));
+                out.push(s);
+                out.extend(lines(&def.fields));
+                out.push(");".into());
+            }
+            Fields::Unit => {
+                s.push_str(&format!("pub struct {}{params};", def.name));
+                out.push(s);
+            }
+        },
     }
-    Some(s)
+    Some(out)
 }
 
 fn container_attrs(attrs: &[Attr]) -> String {
@@ -279,6 +325,24 @@ pub fn split_crate_name(krate: &str) -> (&str, crate::workspace::TargetKind) {
 }
 
 /// The in-memory workspace a lock stands for, and the migrations it records (by type path).
+/// The definitions of an entry, each one string: a line that starts without indentation begins
+/// a definition (`path = item…`), indented lines and closing lines continue it (format 2 writes
+/// one line per field or variant; format 1 wrote one line per definition).
+pub fn definitions_of(e: &Entry) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in &e.definitions {
+        let starts = line.contains(" = ") && !line.starts_with(' ') && !line.starts_with('}') && !line.starts_with(')');
+        match out.last_mut() {
+            Some(last) if !starts => {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+            _ => out.push(line.clone()),
+        }
+    }
+    out
+}
+
 /// Sources are keyed by crate name as canonical paths spell it (`svc`, `svc[bin]`); a suffixed
 /// crate's references to its own items are written `crate::…` (a suffix is no Rust syntax, and
 /// nothing outside a bin can name its items).
@@ -287,7 +351,7 @@ pub fn synthetic_sources(lock: &Lock) -> (BTreeMap<String, String>, BTreeMap<Str
     let mut crates: BTreeMap<String, BTreeMap<Vec<String>, BTreeSet<String>>> = BTreeMap::new();
     let mut migrations = BTreeMap::new();
     for e in &lock.types {
-        for d in &e.definitions {
+        for d in &definitions_of(e) {
             let Some((path, item)) = d.split_once(" = ") else { continue };
             let mut segs: Vec<String> = path.split("::").map(str::to_string).collect();
             segs.pop();

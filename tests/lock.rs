@@ -84,7 +84,7 @@ fn lock_records_shapes_and_check_compares_against_it() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = lock_text(dir.path());
     assert!(text.starts_with("# hotlint.lock"));
-    assert!(text.contains("version = 1"));
+    assert!(text.contains("version = 2"));
     assert!(text.contains("path = \"meter::MeterState\""));
     assert!(text.contains("pub total: u32"));
     assert!(text.find("meter::Journal").unwrap() < text.find("meter::MeterState").unwrap(), "sorted by path");
@@ -160,4 +160,51 @@ fn a_broken_lock_is_an_error_naming_it() {
     let out = run(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("hotlint.lock:"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Format 2 writes one line per field: a one-field change is a one-line diff of the lock.
+#[test]
+fn a_one_field_change_is_a_one_line_diff() {
+    let dir = setup(V1);
+    assert_eq!(run(dir.path(), &["lock"]).status.code(), Some(0));
+    let before = lock_text(dir.path());
+    // A compatible change (named format: an optional field) that `lock` records.
+    std::fs::write(dir.path().join("Cargo.toml"), MANIFEST.replace("bincode = \"1\"", "serde_json = \"1\"")).unwrap();
+    assert_eq!(run(dir.path(), &["lock"]).status.code(), Some(0));
+    let before = if before == lock_text(dir.path()) { before } else { lock_text(dir.path()) };
+    lib(dir.path(), &V1.replace("pub entries: Vec<u8>,", "pub entries: Vec<u8>,\n    pub note: Option<String>,"));
+    let out = run(dir.path(), &["lock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let after = lock_text(dir.path());
+    let old: Vec<&str> = before.lines().collect();
+    let new: Vec<&str> = after.lines().collect();
+    let added: Vec<&&str> = new.iter().filter(|l| !old.contains(l)).collect();
+    let removed: Vec<&&str> = old.iter().filter(|l| !new.contains(l)).collect();
+    assert_eq!(added.len(), 1, "added lines: {added:?}\n{after}");
+    assert!(added[0].contains("pub note:"), "{added:?}");
+    assert!(removed.is_empty(), "removed lines: {removed:?}");
+}
+
+/// A lock in the first format (one string per definition) is still read, with a note on stderr
+/// that `lock` rewrites it; `lock` writes format 2.
+#[test]
+fn an_old_format_lock_is_read_and_migrated() {
+    let dir = setup(V1);
+    let old = "version = 1\n\n[[type]]\npath = \"meter::Journal\"\nencoding = \"positional\"\ndefinitions = [\"meter::Journal = #[derive(::serde::Serialize, ::serde::Deserialize)] pub struct Journal { pub entries: ::std::vec::Vec<u8> }\"]\n";
+    std::fs::write(dir.path().join("hotlint.lock"), old).unwrap();
+    let out = run(dir.path(), &["--format", "json", "--no-deps"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("old format") && err.contains("`cargo hotlint lock` rewrites it"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["base"], "hotlint.lock");
+    // The recorded Journal is the same: nothing about it is reported.
+    let about_journal: Vec<&serde_json::Value> =
+        v["findings"].as_array().unwrap().iter().filter(|f| f["type"] == "meter::Journal").collect();
+    assert!(about_journal.is_empty(), "{about_journal:?}");
+    // A change against the old lock is still found.
+    lib(dir.path(), &V1.replace("pub entries: Vec<u8>,", "pub entries: Vec<u64>,"));
+    assert!(codes(dir.path()).contains(&"HL002".to_string()));
+    lib(dir.path(), V1);
+    assert_eq!(run(dir.path(), &["lock"]).status.code(), Some(0));
+    assert!(lock_text(dir.path()).contains("version = 2"));
 }
