@@ -345,6 +345,9 @@ pub fn def_key(path: &str, cfg: Option<&str>, twins: usize, n: usize) -> String 
     }
 }
 
+/// A definition built once: its key, itself, the types it refers to, its cfg alternatives.
+type Built = (String, Def, Vec<TypeId>, Vec<BTreeSet<String>>);
+
 /// Builds schemas on one thread. Definitions already built are kept (a definition shared by
 /// many tracked types is built once per builder).
 pub struct Builder<'a> {
@@ -356,7 +359,7 @@ pub struct Builder<'a> {
     pub follow_skipped: bool,
     /// Sets of paths one written path names across `#[cfg]` variants, met so far.
     alternatives: Vec<BTreeSet<String>>,
-    built: HashMap<TypeId, (String, Def, Vec<TypeId>, Vec<BTreeSet<String>>)>,
+    built: HashMap<TypeId, Built>,
 }
 
 impl<'a> Builder<'a> {
