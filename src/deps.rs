@@ -317,21 +317,39 @@ pub struct DepChange {
     pub unverifiable: Option<String>,
 }
 
+/// Where a locked package comes from (`Cargo.lock`'s `source`).
+enum Source {
+    Registry { crates_io: bool },
+    Git { rev: String },
+}
+
+impl Source {
+    fn of(source: &str) -> Source {
+        if let Some(rest) = source.strip_prefix("git+") {
+            return Source::Git { rev: rest.rsplit_once('#').map(|(_, r)| r.to_string()).unwrap_or_default() };
+        }
+        let crates_io = source == "registry+https://github.com/rust-lang/crates.io-index"
+            || source == "sparse+https://index.crates.io/";
+        Source::Registry { crates_io }
+    }
+}
+
 /// Compare, between two `Cargo.lock`s, the dependency types that tracked types reach.
 ///
 /// An old (or new) version whose sources are not on disk is fetched through cargo
 /// ([`crate::workspace::fetch_registry_package`]) unless `offline`; what cannot be had is HL013.
 pub fn upgrade_changes(
     head: &crate::model::Model,
-    base_lock: &BTreeMap<String, Vec<String>>,
+    base_lock: &crate::model::LockSources,
     jobs: usize,
     offline: bool,
 ) -> Vec<DepChange> {
     let mut out = Vec::new();
     let mut locator = locate::Locator::new(&head.ws.root);
-    for (name, versions) in &head.lock {
+    for (name, entries) in &head.lock_sources {
         let Some(before) = base_lock.get(name) else { continue };
-        if before == versions {
+        // A change of version or of source (a git revision moves under an unchanged version).
+        if before == entries {
             continue;
         }
         let krate = name.replace('-', "_");
@@ -348,60 +366,86 @@ pub fn upgrade_changes(
             continue;
         }
         let (Some(from), Some(to)) = (
-            before.iter().find(|v| !versions.contains(v)).or(before.first()),
-            versions.iter().find(|v| !before.contains(v)).or(versions.first()),
+            before.iter().find(|v| !entries.contains(v)).or(before.first()),
+            entries.iter().find(|v| !before.contains(v)).or(entries.first()),
         ) else {
             continue;
         };
-        let unverifiable = |why: String| -> Vec<DepChange> {
-            reached
-                .iter()
-                .map(|(ty, by)| DepChange {
-                    package: name.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                    ty: ty.clone(),
-                    reached: by.iter().cloned().collect(),
-                    changes: Vec::new(),
-                    unverifiable: Some(why.clone()),
-                })
-                .collect()
+        let shown = |(version, source): &(String, Option<String>)| match source.as_deref().map(Source::of) {
+            Some(Source::Git { rev }) => format!("{version} (git {})", rev.get(..12).unwrap_or(&rev)),
+            Some(Source::Registry { .. }) => version.clone(),
+            None => format!("{version} (path)"),
         };
-        // Sources not on disk are fetched through cargo, unless offline.
-        let mut dirs = [(from, locator.registry(name, from)), (to, locator.registry(name, to))];
-        let mut fetch_error = None;
-        if dirs.iter().any(|(_, d)| d.is_none()) && !offline {
-            for (v, d) in dirs.iter_mut().filter(|(_, d)| d.is_none()) {
-                match crate::workspace::fetch_registry_package(name, v) {
-                    Ok(()) => {
-                        locator.refresh();
-                        *d = locator.registry(name, v);
-                    }
-                    Err(e) => fetch_error = Some(e),
-                }
+        let (from_shown, to_shown) = (shown(from), shown(to));
+        // Sources hotlint cannot read are one HL013 for the package, naming every type reached.
+        let unverifiable = |why: String| -> DepChange {
+            DepChange {
+                package: name.clone(),
+                from: from_shown.clone(),
+                to: to_shown.clone(),
+                ty: reached.keys().cloned().collect::<Vec<_>>().join("`, `"),
+                reached: reached.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect(),
+                changes: Vec::new(),
+                unverifiable: Some(why),
             }
-        }
-        let [(_, Some(old_dir)), (_, Some(new_dir))] = dirs.clone() else {
-            let missing: Vec<String> =
-                dirs.iter().filter(|(_, d)| d.is_none()).map(|(v, _)| format!("{name} {v}")).collect();
-            let why = match (offline, fetch_error) {
-                (true, _) => format!(
-                    "the sources of {} are not on disk, and `--offline` forbids fetching them (run without `--offline`, or `cargo fetch` at that revision)",
-                    missing.join(" and ")
-                ),
-                (false, Some(e)) => format!("the sources of {} could not be fetched: {e}", missing.join(" and ")),
-                (false, None) => {
-                    format!("the sources of {} are not where cargo's fetch put them", missing.join(" and "))
+        };
+        // Each side from where cargo put it. Only a package of the default registry is ever
+        // fetched (through cargo, unless offline): a git or path source is never looked up on
+        // the registry, where a package of the same name is another crate.
+        let mut dirs: Vec<Option<PathBuf>> = Vec::new();
+        let mut why_missing: Vec<String> = Vec::new();
+        for (version, source) in [from, to] {
+            let found = match source.as_deref().map(Source::of) {
+                Some(Source::Registry { crates_io }) => {
+                    let mut dir = locator.registry(name, version);
+                    if dir.is_none() && crates_io && !offline {
+                        match crate::workspace::fetch_registry_package(name, version) {
+                            Ok(()) => {
+                                locator.refresh();
+                                dir = locator.registry(name, version);
+                                if dir.is_none() {
+                                    why_missing.push(format!(
+                                        "the sources of {name} {version} are not where cargo's fetch put them"
+                                    ));
+                                }
+                            }
+                            Err(e) => {
+                                why_missing.push(format!("the sources of {name} {version} could not be fetched: {e}"))
+                            }
+                        }
+                    } else if dir.is_none() && offline {
+                        why_missing.push(format!("the sources of {name} {version} are not on disk, and `--offline` forbids fetching them (run without `--offline`, or `cargo fetch` at that revision)"));
+                    } else if dir.is_none() {
+                        why_missing.push(format!("the sources of {name} {version} (from a registry other than crates.io) are not on disk (`cargo fetch` at that revision puts them there)"));
+                    }
+                    dir
+                }
+                Some(Source::Git { .. }) => {
+                    let dir = source.as_deref().and_then(|s| locator.git(name, s));
+                    if dir.is_none() {
+                        why_missing.push(format!("the git checkout of {name} at {} is not on disk (hotlint never fetches it; `cargo fetch` at that revision puts it there)", shown(&(version.clone(), source.clone()))));
+                    }
+                    dir
+                }
+                None => {
+                    why_missing.push(format!(
+                        "{name} is a path dependency: hotlint does not read its sources at the base revision"
+                    ));
+                    None
                 }
             };
-            out.extend(unverifiable(why));
+            dirs.push(found);
+        }
+        let (Some(Some(old_dir)), Some(Some(new_dir))) = (dirs.first().cloned(), dirs.get(1).cloned()) else {
+            out.push(unverifiable(why_missing.join("; ")));
             continue;
         };
+        let (from, to) = (&from_shown, &to_shown);
         let (Some(old), Some(mut new)) = (
             package_model(&old_dir, &head.config, &head.profiles, jobs),
             package_model(&new_dir, &head.config, &head.profiles, jobs),
         ) else {
-            out.extend(unverifiable(format!("the sources of {name} could not be analysed")));
+            out.push(unverifiable(format!("the sources of {name} could not be analysed")));
             continue;
         };
         // Make the reached types the new model's tracked types, so one comparison judges them.
@@ -469,13 +513,15 @@ fn scan_package(dir: &Path, config: &Config, profiles: &[Profile], jobs: usize) 
     let parse_failures = model.index.files.iter().filter(|f| f.error.is_some()).count();
     let mut actors = Vec::new();
     for a in model.actors.actors.iter().filter(|a| !a.test) {
+        // The same test as HL001: state that holds data, not only handles rebuilt on start.
+        let holds = crate::rules::state_holds_data(&model, &a.state);
         let (has_data, state) = match &a.state {
             State::SelfType(t) | State::Local { ty: t, .. } => (
-                crate::rules::data_fields(&model, *t).unwrap_or(1) > 0,
+                holds && crate::rules::data_fields(&model, *t).unwrap_or(1) > 0,
                 model.index.type_entry(*t).map(|e| e.path.clone()).unwrap_or_default(),
             ),
             State::Unit => (false, "()".into()),
-            State::Other { display } => (true, display.clone()),
+            State::Other { display } => (holds, display.clone()),
             State::Unknown { written } => (!written.starts_with('<'), written.clone()),
         };
         if !has_data || model.migration_of_actor(a).is_some() {

@@ -251,19 +251,11 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         (model, base)
     });
     let mut model = model?;
-    // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
-    if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
-        let scan_options = deps::ScanOptions { progress: opts.progress, cache_dir: None };
-        let scan = deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs, &scan_options);
-        timer.lap(&format!("deps ({} packages, {} from cache)", scan.scanned.len(), scan.from_cache));
-        warn_about(scan.lock_problem.iter().cloned().collect::<Vec<_>>().as_slice());
-        model.deps = Some(scan);
-    }
     if let (Some(base), Some(commit)) = (base, &base_commit) {
         let (base_model, warnings, base_timer) = base?;
         warn_about(&warnings);
         timer.absorb(base_timer, "base ");
-        let base_lock = base_model.lock.clone();
+        let base_lock = base_model.lock_sources.clone();
         model.comparison = Some(on_threads(ctx.jobs, || compare::compare(base_model, &model, commit.clone())));
         // A member outside the repository (`../other`) has no history in it: not "added".
         if let Some(repo) = &repo {
@@ -288,7 +280,25 @@ pub fn check(opts: &Options) -> Result<report::Report> {
         model.comparison = Some(on_threads(ctx.jobs, || compare::compare(base_model, &model, lock::FILE.to_string())));
         model.has_history = true;
         timer.lap("compare");
-        let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
+    }
+    // Dependencies that define actors (HL006): read from Cargo.lock and cargo's unpacked sources.
+    // After HL007's fetches, so what a run finds never depends on what an earlier run fetched:
+    // the scan sees the same disk on the first run as on the second.
+    if opts.deps.unwrap_or(!opts.staged) && head_commit.is_none() {
+        let scan_options = deps::ScanOptions { progress: opts.progress, cache_dir: None };
+        let scan = deps::scan(&model.ws, &model.config, &model.profiles, ctx.jobs, &scan_options);
+        timer.lap(&format!("deps ({} packages, {} from cache)", scan.scanned.len(), scan.from_cache));
+        warn_about(scan.lock_problem.iter().cloned().collect::<Vec<_>>().as_slice());
+        model.deps = Some(scan);
+    }
+    let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
+    timer.lap("rules");
+    let head_what = match (&opts.head, opts.staged) {
+        (Some(rev), _) => format!("`{rev}`"),
+        (None, true) => "the index".to_string(),
+        (None, false) => "`HEAD`".to_string(),
+    };
+    if lock.is_some() && base_commit.is_none() {
         let base_how =
             Some(if index_tree.is_some() { "the shipped shapes, as staged" } else { "the shipped shapes" }.to_string());
         return Ok(report::Report {
@@ -300,13 +310,6 @@ pub fn check(opts: &Options) -> Result<report::Report> {
             base_how,
         });
     }
-    let findings = on_threads(ctx.jobs, || run_rules(&model, &levels));
-    timer.lap("rules");
-    let head_what = match (&opts.head, opts.staged) {
-        (Some(rev), _) => format!("`{rev}`"),
-        (None, true) => "the index".to_string(),
-        (None, false) => "`HEAD`".to_string(),
-    };
     let base_how = match (&opts.base, opts.base_exact) {
         (Some(rev), true) => Some(format!("`{rev}` itself, `--base-exact`")),
         (Some(rev), false) => Some(format!("the merge base of `{rev}` and {head_what}")),

@@ -41,6 +41,9 @@ pub struct Model {
     pub comparison: Option<crate::compare::Comparison>,
     /// `Cargo.lock` of this tree: package name → locked versions.
     pub lock: BTreeMap<String, Vec<String>>,
+    /// The same with each version's source (registry, git revision, none for a path), which
+    /// HL007 needs: a git revision can change under an unchanged version.
+    pub lock_sources: LockSources,
     /// The dependency scan (HL006), when it ran.
     pub deps: Option<crate::deps::Scan>,
     /// Dependency upgrades between base and head that reach tracked types (HL007, HL013).
@@ -116,7 +119,7 @@ pub fn analyse_to(
             .collect()
     };
     let golden = if depth == Depth::Base { BTreeMap::new() } else { golden_fixtures(&ws, tree) };
-    let lock = read_lock(tree);
+    let (lock, lock_sources) = read_lock(tree);
     Ok(Model {
         ws,
         index,
@@ -132,6 +135,7 @@ pub fn analyse_to(
         has_history: false,
         comparison: None,
         lock,
+        lock_sources,
         deps: None,
         dep_changes: Vec::new(),
         base_doubts: Vec::new(),
@@ -232,22 +236,32 @@ fn encoding_facts<'a>(
 }
 
 /// `Cargo.lock` at the workspace root of `tree`: package → versions (empty when absent or broken).
-fn read_lock(tree: &dyn Tree) -> BTreeMap<String, Vec<String>> {
+fn read_lock(tree: &dyn Tree) -> (BTreeMap<String, Vec<String>>, LockSources) {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let Ok(bytes) = tree.read("Cargo.lock") else { return out };
-    let Ok(table) = String::from_utf8_lossy(&bytes).parse::<toml::Table>() else { return out };
+    let mut sources: LockSources = BTreeMap::new();
+    let Ok(bytes) = tree.read("Cargo.lock") else { return (out, sources) };
+    let Ok(table) = String::from_utf8_lossy(&bytes).parse::<toml::Table>() else { return (out, sources) };
     for p in table.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
         if let (Some(n), Some(v)) = (p.get("name").and_then(|x| x.as_str()), p.get("version").and_then(|x| x.as_str()))
         {
             out.entry(n.to_string()).or_default().push(v.to_string());
+            let source = p.get("source").and_then(|x| x.as_str()).map(str::to_string);
+            sources.entry(n.to_string()).or_default().push((v.to_string(), source));
         }
     }
     for v in out.values_mut() {
         v.sort();
         v.dedup();
     }
-    out
+    for v in sources.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    (out, sources)
 }
+
+/// `Cargo.lock` by package name: every locked (version, source); no source for a path package.
+pub type LockSources = BTreeMap<String, Vec<(String, Option<String>)>>;
 
 /// `tests/hotlint/<Type>/` golden fixture files of each selected member.
 fn golden_fixtures(ws: &Workspace, tree: &dyn Tree) -> BTreeMap<usize, BTreeMap<String, Vec<String>>> {

@@ -216,3 +216,126 @@ fn no_deps_skips_the_comparison() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
 }
+
+// =============================================================================================
+// Side effects: what HL007 fetches, and that a run never depends on an earlier run's fetches.
+
+const GIT_REV: &str = "0123456789abcdef0123456789abcdef01234567";
+const GIT_REV_2: &str = "89abcdef0123456789abcdef0123456789abcdef";
+
+fn lock_with_billing(entry: &str) -> String {
+    format!(
+        "version = 4\n\n[[package]]\nname = \"billing\"\n{entry}\n\n\
+         [[package]]\nname = \"bincode\"\nversion = \"1.3.3\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+         [[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+         [[package]]\nname = \"wallet\"\nversion = \"0.1.0\"\ndependencies = [\"billing\", \"bincode\", \"serde\"]\n"
+    )
+}
+
+/// A git checkout of `billing` at `rev` as cargo leaves it, with `cents` of type `cents`.
+fn git_checkout(home: &Path, rev: &str, cents: &str) {
+    let dir = format!("git/checkouts/billing-0a1b2c3d4e5f6a7b/{}", &rev[..7]);
+    write(
+        home,
+        &format!("{dir}/Cargo.toml"),
+        "[package]\nname = \"billing\"\nversion = \"1.1.0\"\nedition = \"2021\"\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\n",
+    );
+    write(
+        home,
+        &format!("{dir}/src/lib.rs"),
+        &format!(
+            "use serde::{{Deserialize, Serialize}};\n#[derive(Serialize, Deserialize)]\npub struct Money {{ pub cents: {cents}, pub currency: String }}\n"
+        ),
+    );
+}
+
+/// A `cargo` that records whether it was asked to fetch, and fails.
+fn recording_cargo(home: &Path) -> std::path::PathBuf {
+    let fake = home.join("cargo-records");
+    write(home, "cargo-records", "#!/bin/sh\n[ \"$1\" = fetch ] && touch \"$0.ran\"\nexit 1\n");
+    make_executable(&fake);
+    fake
+}
+
+#[test]
+fn a_git_source_is_never_looked_up_on_the_registry() {
+    let (repo, home) = setup("1.0.0");
+    let git = format!("version = \"1.1.0\"\nsource = \"git+https://example.invalid/billing?branch=main#{GIT_REV}\"");
+    write(repo.path(), "Cargo.lock", &lock_with_billing(&git));
+    let fake = recording_cargo(home.path());
+    // No checkout on disk: one HL013 for the package, and no fetch from crates.io (whose
+    // `billing` would be another crate).
+    let f = findings_with(repo.path(), home.path(), &[], &[("CARGO", fake.to_str().unwrap())]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "HL013");
+    assert!(f[0].1.contains("git checkout of billing") && f[0].1.contains("not on disk"), "{}", f[0].1);
+    assert!(!home.path().join("cargo-records.ran").exists(), "cargo fetch ran for a git source");
+    // The checkout cargo made: compared from it.
+    git_checkout(home.path(), GIT_REV, "u64");
+    let f = findings_with(repo.path(), home.path(), &[], &[("CARGO", fake.to_str().unwrap())]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "HL007");
+    assert!(f[0].1.contains("billing 1.0.0 → 1.1.0 (git 0123456789ab)") && f[0].1.contains("`cents`"), "{}", f[0].1);
+    assert!(!home.path().join("cargo-records.ran").exists());
+}
+
+#[test]
+fn a_git_revision_that_moved_under_the_same_version_is_compared() {
+    let (repo, home) = setup("1.0.0");
+    let at = |rev: &str| format!("version = \"1.1.0\"\nsource = \"git+https://example.invalid/billing#{rev}\"");
+    write(repo.path(), "Cargo.lock", &lock_with_billing(&at(GIT_REV)));
+    git(repo.path(), &["commit", "--quiet", "--all", "-m", "billing from git"]);
+    write(repo.path(), "Cargo.lock", &lock_with_billing(&at(GIT_REV_2)));
+    git_checkout(home.path(), GIT_REV, "u32");
+    git_checkout(home.path(), GIT_REV_2, "u64");
+    let f = findings(repo.path(), home.path());
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "HL007");
+    assert!(f[0].1.contains("(git 0123456789ab) → 1.1.0 (git 89abcdef0123)"), "{}", f[0].1);
+    // The same revision on both sides: nothing.
+    write(repo.path(), "Cargo.lock", &lock_with_billing(&at(GIT_REV)));
+    assert_eq!(findings(repo.path(), home.path()), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn a_run_does_not_depend_on_what_an_earlier_run_fetched() {
+    // `billing` defines an actor the workspace names and a type its state reaches; the head's
+    // version is not on disk until HL007 fetches it. The first run (cold) and the second (warm)
+    // must say the same.
+    let (repo, home) = setup("1.3.0");
+    let actor_lock = |version: &str| {
+        format!(
+            "version = 4\n\n[[package]]\nname = \"billing\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\"ractor\"]\n\n\
+             [[package]]\nname = \"ractor\"\nversion = \"0.16.5\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+             [[package]]\nname = \"wallet\"\nversion = \"0.1.0\"\ndependencies = [\"billing\"]\n"
+        )
+    };
+    write(repo.path(), "Cargo.lock", &actor_lock("1.0.0"));
+    write(
+        repo.path(),
+        "src/lib.rs",
+        "use serde::{Deserialize, Serialize};\n#[derive(Serialize, Deserialize)]\npub struct WalletState { pub balance: billing::Money }\n\nimpl WalletState {\n    pub const STATE_VERSION: u32 = 1;\n    pub fn code_change(from: u32) -> Result<Self, String> { Err(format!(\"{from}\")) }\n}\n\npub fn audit(_ledger: Option<billing::Ledger>) {}\n\n#[cfg(test)]\nmod tests { #[test] fn t() { let _ = super::WalletState::code_change(1); } }\n",
+    );
+    git(repo.path(), &["commit", "--quiet", "--all", "-m", "actor-defining billing"]);
+    write(repo.path(), "Cargo.lock", &actor_lock("1.3.0"));
+    let reg = home.path().join("registry/src/index.crates.io-0000000000000000/billing-1.3.0");
+    let fake = home.path().join("fake-cargo");
+    write(
+        home.path(),
+        "fake-cargo",
+        &format!(
+            "#!/bin/sh\n[ \"$1\" = fetch ] || exit 3\nmkdir -p '{reg}/src'\n\
+             printf '[package]\\nname = \"billing\"\\nversion = \"1.3.0\"\\nedition = \"2021\"\\n\\n[dependencies]\\nractor = \"0.16\"\\n' > '{reg}/Cargo.toml'\n\
+             printf 'use serde::{{Deserialize, Serialize}};\\n#[derive(Serialize, Deserialize)]\\npub struct Money {{ pub cents: u64, pub currency: String }}\\npub struct Ledger;\\npub struct Book {{ pub lines: Vec<u64> }}\\nimpl ractor::Actor for Ledger {{ type Msg = (); type State = Book; type Arguments = (); }}\\n' > '{reg}/src/lib.rs'\n",
+            reg = reg.display()
+        ),
+    );
+    make_executable(&fake);
+    let run = || findings_with(repo.path(), home.path(), &[], &[("CARGO", fake.to_str().unwrap())]);
+    let cold = run();
+    assert!(reg.join("src/lib.rs").is_file(), "the head's version was fetched");
+    let warm = run();
+    assert_eq!(cold, warm);
+    assert!(cold.iter().any(|(c, m)| c == "HL007" && m.contains("`cents`")), "{cold:?}");
+    assert!(cold.iter().any(|(c, m)| c == "HL006" && m.contains("`billing 1.3.0`")), "{cold:?}");
+}

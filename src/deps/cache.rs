@@ -15,7 +15,7 @@ use super::Scanned;
 
 /// Bump when what a scan records, or how it is computed, changes in a way the hotlint build
 /// identity below would not catch.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The cache of one run: a directory and what every key shares (the profiles the scan used and
 /// the hotlint build).

@@ -25,7 +25,7 @@ mod hl011;
 mod hl012;
 mod hl013;
 
-pub use hl001::{data_fields, handle_only_actors, rebuilt_on_start_markdown};
+pub use hl001::{data_fields, handle_only_actors, rebuilt_on_start_markdown, state_holds_data};
 pub use hl002::bumped;
 
 use crate::findings::{Draft, Finding};
