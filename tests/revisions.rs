@@ -4402,3 +4402,34 @@ fn kameo_explicit_remote_id() {
     ];
     assert_no_failures("kameo explicit id", &run_cases(&cases));
 }
+
+/// A prefixing convention dropped (vm-superio-ser removed `Versionize` and kept serde): what
+/// was stored with the version prefix no longer reads (HL002); kept, nothing.
+#[test]
+fn a_prefixing_convention_dropped_is_a_change_of_bytes() {
+    let deps = format!("{SERDE}bincode = \"1\"\nversionize = \"0.2\"\nversionize_derive = \"0.1\"\n");
+    let lib = |derive: &str, doc: &str| {
+        format!(
+            "use serde::{{Deserialize, Serialize}};\nuse versionize_derive::Versionize;\n\n{doc}#[derive(Clone, Deserialize, Serialize{derive})]\npub struct Stored {{\n    pub divisor: u8,\n    pub scratch: u8,\n}}\n"
+        )
+    };
+    let cases = vec![
+        wire_case(
+            "`Versionize` derive removed, serde kept",
+            &deps,
+            &[],
+            &lib(", Versionize", ""),
+            &lib("", ""),
+            vec![deny("HL002", &["`Stored`", "no longer `versionize`-versioned"])],
+        ),
+        wire_case(
+            "`Versionize` derive kept",
+            &deps,
+            &[],
+            &lib(", Versionize", ""),
+            &lib(", Versionize", "/// State.\n"),
+            vec![],
+        ),
+    ];
+    assert_no_failures("prefixing convention dropped", &run_cases(&cases));
+}

@@ -63,6 +63,37 @@ pub fn check(m: &Model) -> Vec<Draft> {
                 }
             }
         }
+        // Dropping a prefixing convention (its derive removed, serde left alone) changes the
+        // bytes the other way: what was stored with the version prefix no longer reads.
+        if t.migration.is_none() {
+            if let Some(conv) = &diff.base_convention {
+                let prefixing = crate::migrations::conventions()
+                    .ok()
+                    .and_then(|cs| cs.into_iter().find(|c| &c.name == conv))
+                    .is_some_and(|c| c.prefixing);
+                let item = m.index.type_entry(t.ty).and_then(|e| m.index.item(e.item));
+                if let (true, Some(item)) = (prefixing, item) {
+                    let mut d = Draft::new(format!(
+                        "`{}` is no longer `{conv}`-versioned: data stored before, with `{conv}`'s version prefix and format, cannot be read by its serde derive",
+                        short(&t.path)
+                    ));
+                    d.package = m.package_of_file(item.loc.file);
+                    d.primary(item.loc, "versioning removed here");
+                    d.anchors.push(Anchor {
+                        file: item.loc.file,
+                        first_line: item.first_line,
+                        header_line: item.loc.line,
+                    });
+                    d.ty = Some(t.path.clone());
+                    d.help = Some(format!(
+                        "keep reading the old data through `{conv}` once and rewrite it (a one-off migration), or declare it gone: `[[track]] type = \"{}\"` with `compat = \"forward\"`",
+                        t.path
+                    ));
+                    d.key = format!("prefix-removed:{}:{conv}", t.path);
+                    out.push(d);
+                }
+            }
+        }
     }
     out
 }
