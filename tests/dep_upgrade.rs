@@ -339,3 +339,51 @@ fn a_run_does_not_depend_on_what_an_earlier_run_fetched() {
     assert!(cold.iter().any(|(c, m)| c == "HL007" && m.contains("`cents`")), "{cold:?}");
     assert!(cold.iter().any(|(c, m)| c == "HL006" && m.contains("`billing 1.3.0`")), "{cold:?}");
 }
+
+/// One changed definition of a dependency reached through two of its types (`Money` directly
+/// and inside `Invoice`) is one finding, not one per reaching type.
+#[test]
+fn one_changed_definition_is_one_finding() {
+    let home = tempfile::tempdir().unwrap();
+    let reg = "registry/src/index.crates.io-0000000000000000";
+    for (v, cents) in [("1.0.0", "u32"), ("1.1.0", "u64")] {
+        write(
+            home.path(),
+            &format!("{reg}/billing-{v}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"billing\"\nversion = \"{v}\"\nedition = \"2021\"\n\n[dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\n"
+            ),
+        );
+        write(
+            home.path(),
+            &format!("{reg}/billing-{v}/src/lib.rs"),
+            &format!(
+                "use serde::{{Deserialize, Serialize}};\n#[derive(Serialize, Deserialize)]\npub struct Money {{ pub cents: {cents}, pub currency: String }}\n\
+                 #[derive(Serialize, Deserialize)]\npub struct Invoice {{ pub total: Money }}\n"
+            ),
+        );
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    write(
+        r,
+        "Cargo.toml",
+        "[package]\nname = \"wallet\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nbilling = \"1\"\nserde = { version = \"1\", features = [\"derive\"] }\nbincode = \"1\"\n",
+    );
+    write(
+        r,
+        "src/lib.rs",
+        "use serde::{Deserialize, Serialize};\n#[derive(Serialize, Deserialize)]\npub struct WalletState { pub balance: billing::Money, pub last: billing::Invoice }\n\n\
+         impl WalletState {\n    pub const STATE_VERSION: u32 = 1;\n    pub fn code_change(from: u32) -> Result<Self, String> { Err(format!(\"{from}\")) }\n}\n\n\
+         #[cfg(test)]\nmod tests { #[test] fn t() { let _ = super::WalletState::code_change(1); } }\n",
+    );
+    write(r, "Cargo.lock", &lock("1.0.0"));
+    git(r, &["init", "--quiet"]);
+    git(r, &["add", "--all"]);
+    git(r, &["commit", "--quiet", "-m", "base"]);
+    write(r, "Cargo.lock", &lock("1.1.0"));
+    let f = findings(r, home.path());
+    let hl007: Vec<&(String, String)> = f.iter().filter(|(c, _)| c == "HL007").collect();
+    assert_eq!(hl007.len(), 1, "{f:?}");
+    assert!(hl007[0].1.contains("`cents`") && hl007[0].1.contains("`billing::Money`"), "{}", hl007[0].1);
+}
