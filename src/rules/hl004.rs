@@ -13,7 +13,26 @@ pub fn check(m: &Model) -> Vec<Draft> {
     // Every identifier any test mentions, once: asking each test per tracked type would grow with
     // their product.
     let tested: HashSet<u64> = test_bodies(m).iter().flat_map(|b| b.idents.iter().copied()).collect();
-    let fn_names = function_name_counts(m);
+    let wanted: HashSet<&str> = m
+        .tracked
+        .values()
+        .filter_map(|t| t.migration.as_ref())
+        .flat_map(|mig| mig.paths.iter().flat_map(|p| &p.functions))
+        .map(String::as_str)
+        .collect();
+    let fn_names = function_name_counts(m, &wanted);
+    // The names imports give to other names (`use crate::Ledger as L;`), and every type name:
+    // found once, not once per versioned type.
+    let mut aliases: HashMap<&str, Vec<&str>> = HashMap::new();
+    for imp in m.index.modules.iter().flat_map(|md| &md.imports) {
+        if let (Some(last), Some(alias)) = (imp.entry.path.last(), imp.entry.alias.as_deref()) {
+            if alias != last && alias != "_" {
+                aliases.entry(last.as_str()).or_default().push(alias);
+            }
+        }
+    }
+    let type_names: HashSet<&str> = m.index.types.iter().map(|t| t.name.as_str()).collect();
+    let known = Known { fn_names: &fn_names, aliases: &aliases, type_names: &type_names };
     let mut out = Vec::new();
     for (ty, t) in &m.tracked {
         let Some(mig) = &t.migration else { continue };
@@ -31,7 +50,7 @@ pub fn check(m: &Model) -> Vec<Draft> {
         if versions.len() < 2 {
             continue;
         }
-        let names = names_of(m, &entry.name, mig, &fn_names);
+        let names = names_of(&entry.name, mig, &known);
         if names.iter().any(|n| tested.contains(&ident_hash(n))) {
             continue;
         }
@@ -83,21 +102,10 @@ pub fn check(m: &Model) -> Vec<Draft> {
 /// the types its paths convert from, and the functions that carry its paths when no other
 /// function of the workspace has their name. A name every such type shares (`code_change`)
 /// says nothing about which type a test exercises.
-fn names_of(
-    m: &Model,
-    name: &str,
-    mig: &crate::migrations::Migration,
-    fn_names: &HashMap<&str, usize>,
-) -> BTreeSet<String> {
+fn names_of(name: &str, mig: &crate::migrations::Migration, known: &Known<'_>) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = BTreeSet::new();
     names.insert(name.to_string());
-    for module in &m.index.modules {
-        for imp in &module.imports {
-            if imp.entry.path.last().is_some_and(|l| l == name) {
-                names.extend(imp.entry.alias.iter().filter(|a| *a != "_").cloned());
-            }
-        }
-    }
+    names.extend(known.aliases.get(name).into_iter().flatten().map(|a| a.to_string()));
     if mig.convention == "obake" {
         names.insert(format!("Versioned{name}"));
         for v in mig.history.iter().chain(std::iter::once(&mig.version)) {
@@ -108,31 +116,42 @@ fn names_of(
         }
     }
     for f in mig.paths.iter().flat_map(|p| &p.functions) {
-        let is_type = m.index.types.iter().any(|t| t.name == *f);
-        if is_type || fn_names.get(f.as_str()) == Some(&1) {
+        if known.type_names.contains(f.as_str()) || known.fn_names.get(f.as_str()) == Some(&1) {
             names.insert(f.clone());
         }
     }
     names
 }
 
-/// How many functions of the workspace (free functions and methods) have each name; a file
-/// compiled into two crates counts once.
-fn function_name_counts(m: &Model) -> HashMap<&str, usize> {
+/// What [`names_of`] needs to know about the whole workspace.
+struct Known<'m> {
+    /// How many functions have each name.
+    fn_names: &'m HashMap<&'m str, usize>,
+    /// Names imports give to a name.
+    aliases: &'m HashMap<&'m str, Vec<&'m str>>,
+    type_names: &'m HashSet<&'m str>,
+}
+
+/// How many functions of the workspace (free functions and methods) have each of the `wanted`
+/// names; a file compiled into two crates counts once.
+fn function_name_counts<'m>(m: &'m Model, wanted: &HashSet<&str>) -> HashMap<&'m str, usize> {
+    let mut seen: HashSet<(crate::index::ItemId, usize)> = HashSet::new();
     let mut out: HashMap<&str, usize> = HashMap::new();
-    let mut seen = HashSet::new();
-    for id in m.index.fns.iter().map(|f| f.item).chain(m.index.impls.iter().map(|i| i.item)) {
-        if !seen.insert(id) {
-            continue;
+    let mut count = |id, n: usize, name: &'m str| {
+        if wanted.contains(name) && seen.insert((id, n)) {
+            *out.entry(name).or_default() += 1;
         }
-        match m.index.item(id).map(|i| &i.kind) {
-            Some(ItemKind::Fn(def)) => *out.entry(def.name.as_str()).or_default() += 1,
-            Some(ItemKind::Impl(def)) => {
-                for f in &def.fns {
-                    *out.entry(f.name.as_str()).or_default() += 1;
-                }
+    };
+    for f in &m.index.fns {
+        if let Some(Item { kind: ItemKind::Fn(def), .. }) = m.index.item(f.item) {
+            count(f.item, 0, def.name.as_str());
+        }
+    }
+    for imp in &m.index.impls {
+        if let Some(Item { kind: ItemKind::Impl(def), .. }) = m.index.item(imp.item) {
+            for (n, f) in def.fns.iter().enumerate() {
+                count(imp.item, n, f.name.as_str());
             }
-            _ => {}
         }
     }
     out
