@@ -459,3 +459,33 @@ fn no_cache_where_a_repository_points_the_target_directory_at_git_or_sources() {
     run_in(dir.path(), &[], &[]);
     assert_eq!(files_under(&dir.path().join("app/out/hotlint/deps")).len(), 1);
 }
+
+/// A cache entry that is a named pipe (planted, or left by another tool) is a miss: the run
+/// scans the package again and finishes; reading it blocked forever.
+#[test]
+fn a_cache_entry_that_is_a_named_pipe_is_a_miss() {
+    let dir = setup_workers(true);
+    let cache = dir.path().join("app/target/hotlint/deps");
+    let (_, first, _) = run_in(dir.path(), &[], &[]);
+    let entries = files_under(&cache);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = cache.join(&entries[0]);
+    std::fs::remove_file(&entry).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(&entry).status().unwrap().success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let root = dir.path().to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(run_in(&root, &[], &[]));
+    });
+    let (_, again, stderr) =
+        rx.recv_timeout(std::time::Duration::from_secs(60)).expect("hotlint blocked on a named pipe in its cache");
+    assert_eq!(again, first, "{stderr}");
+    // A link planted in the cache is not written through.
+    std::fs::remove_file(&entry).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&victim, &entry).unwrap();
+    let (_, again, stderr) = run_in(dir.path(), &[], &[]);
+    assert_eq!(again, first, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}

@@ -60,6 +60,11 @@ impl Cache {
         if std::fs::create_dir_all(&self.dir).is_err() {
             return;
         }
+        // An entry that is not a regular file (a named pipe, a link planted in the cache) is left
+        // alone: hotlint's own directory is never written through, and a pipe would block.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            return;
+        }
         // Atomic, as every write of hotlint's; a failure leaves the cache as it was.
         let _ = crate::output::write_file(&path, &bytes);
     }
