@@ -131,6 +131,8 @@ pub struct Resolver<'a> {
     /// Guards tripped so far (a cycle met, a limit reached): a lookup during which one trips is
     /// not kept in `memo`.
     cuts: std::cell::Cell<usize>,
+    /// The guards in `cuts` that were the chain limit.
+    depth_cuts: std::cell::Cell<usize>,
     /// The longest chain of lookups below the one in progress (see `memo`).
     below: std::cell::Cell<usize>,
     /// Whether the current resolution reached a limit ([`MAX_CHAIN`], [`MAX_LOOKUPS`]).
@@ -141,7 +143,27 @@ pub struct Resolver<'a> {
 type Answers = FxHashMap<u64, Vec<(Query, Res, bool)>>;
 
 /// Kept lookups by (module, namespace, mode), then name.
-type Memos = FxHashMap<(ModId, Ns, Mode), FxHashMap<String, Memo>>;
+type Memos = FxHashMap<(ModId, Ns, Mode), FxHashMap<String, Kept>>;
+
+/// What one (module, name) lookup left for the next time it is asked.
+#[derive(Clone)]
+enum Kept {
+    /// Its answer, which no guard cut short.
+    Found(Memo),
+    /// Nothing, because the chain below it is at least this long: cut whenever asked so deep
+    /// that the chain would pass [`MAX_CHAIN`].
+    TooDeep(usize),
+}
+
+/// Why a lookup was cut short.
+enum Cut {
+    /// A cycle of globs or re-exports.
+    Cycle,
+    /// A chain of imports longer than [`MAX_CHAIN`].
+    Depth,
+    /// More than [`MAX_LOOKUPS`] lookups in one resolution.
+    Lookups,
+}
 
 /// A kept lookup (see [`Resolver::memo`]).
 #[derive(Clone)]
@@ -282,6 +304,7 @@ impl<'a> Resolver<'a> {
             lookups: std::cell::Cell::new(0),
             memo: RefCell::new(FxHashMap::default()),
             cuts: std::cell::Cell::new(0),
+            depth_cuts: std::cell::Cell::new(0),
             below: std::cell::Cell::new(0),
             limited: std::cell::Cell::new(false),
         }
@@ -535,45 +558,72 @@ impl<'a> Resolver<'a> {
         self.lookups.set(self.lookups.get() + 1);
         let key = (m, name);
         let kept = self.memo.borrow().get(&(m, ns, mode)).and_then(|names| names.get(name).cloned());
-        if let Some(kept) = kept {
-            if visited.len() + 1 + kept.depth > MAX_CHAIN {
-                self.cut(true);
+        match kept {
+            Some(Kept::Found(kept)) => {
+                if visited.len() + 1 + kept.depth > MAX_CHAIN {
+                    self.cut(Cut::Depth);
+                    return Vec::new();
+                }
+                self.below.set(self.below.get().max(kept.depth + 1));
+                for e in kept.externs {
+                    if !externs.contains(&e) {
+                        externs.push(e);
+                    }
+                }
+                return kept.found;
+            }
+            Some(Kept::TooDeep(at_least)) if visited.len() + at_least >= MAX_CHAIN => {
+                self.cut(Cut::Depth);
                 return Vec::new();
             }
-            self.below.set(self.below.get().max(kept.depth + 1));
-            for e in kept.externs {
-                if !externs.contains(&e) {
-                    externs.push(e);
-                }
-            }
-            return kept.found;
+            _ => {}
         }
-        if self.lookups.get() > MAX_LOOKUPS || visited.len() >= MAX_CHAIN {
-            self.cut(true);
+        if self.lookups.get() > MAX_LOOKUPS {
+            self.cut(Cut::Lookups);
+            return Vec::new();
+        }
+        if visited.len() >= MAX_CHAIN {
+            self.cut(Cut::Depth);
             return Vec::new();
         }
         if !visited.insert(key) {
-            self.cut(false);
+            self.cut(Cut::Cycle);
             return Vec::new();
         }
-        let (cuts, outer_below, externs_before) = (self.cuts.get(), self.below.replace(0), externs.len());
+        let (cuts, depth_cuts) = (self.cuts.get(), self.depth_cuts.get());
+        let (outer_below, externs_before) = (self.below.replace(0), externs.len());
         let r = self.lookup_definite_inner(m, name, ns, visited, externs, mode);
         visited.remove(&key);
         let r = if mode == Mode::All { merge(r) } else { r };
         let depth = self.below.get();
         self.below.set(outer_below.max(depth + 1));
-        if self.cuts.get() == cuts {
-            let memo = Memo { found: r.clone(), externs: externs.get(externs_before..).unwrap_or(&[]).to_vec(), depth };
-            self.memo.borrow_mut().entry((m, ns, mode)).or_default().insert(name.to_string(), memo);
+        let kept = if self.cuts.get() == cuts {
+            let externs = externs.get(externs_before..).unwrap_or(&[]).to_vec();
+            Some(Kept::Found(Memo { found: r.clone(), externs, depth }))
+        } else if r.is_empty() && self.cuts.get() - cuts == self.depth_cuts.get() - depth_cuts {
+            // Nothing found, and only the chain limit cut it: asked this deep or deeper again,
+            // it is cut again, at once (a chain of 30,000 links would otherwise be walked back
+            // to the limit from every link past it).
+            Some(Kept::TooDeep(MAX_CHAIN.saturating_sub(visited.len())))
+        } else {
+            None
+        };
+        if let Some(kept) = kept {
+            self.memo.borrow_mut().entry((m, ns, mode)).or_default().insert(name.to_string(), kept);
         }
         r
     }
 
-    /// A guard tripped: a cycle met, or (`limit`) a resource limit reached.
-    fn cut(&self, limit: bool) {
+    /// A guard tripped.
+    fn cut(&self, why: Cut) {
         self.cuts.set(self.cuts.get() + 1);
-        if limit {
-            self.limited.set(true);
+        match why {
+            Cut::Cycle => {}
+            Cut::Depth => {
+                self.depth_cuts.set(self.depth_cuts.get() + 1);
+                self.limited.set(true);
+            }
+            Cut::Lookups => self.limited.set(true),
         }
     }
 
