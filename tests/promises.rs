@@ -623,9 +623,20 @@ pub struct Stats {
     pub seen: u64,
 }
 
+pub enum Conn {
+    Single(reqwest::Client),
+    Cluster(std::sync::Arc<sqlx::PgPool>),
+}
+
+pub enum Phase {
+    Idle,
+    Running(tokio::task::JoinHandle<()>),
+}
+
 pub struct Router;
 
 pub struct RouterState {
+    conn: Conn,
     peers: Vec<ActorRef<()>>,
     by_name: HashMap<String, ActorRef<()>>,
     db: Arc<Db>,
@@ -645,6 +656,7 @@ impl Actor for Router {
 pub struct Tally;
 
 pub struct TallyState {
+    phase: Phase,
     db: Arc<Db>,
     stats: Arc<Mutex<Stats>>,
 }
@@ -674,6 +686,10 @@ fn hl001_reports_state_that_holds_data_and_counts_handles_only_state() {
     repo.write("src/lib.rs", &HANDLES.replace("    _marker:", "    routed: u64,\n    _marker:"));
     let found = repo.run(&["--format", "json", "--no-deps"]).findings();
     assert_eq!(found.iter().filter(|(c, _)| c == "HL001").count(), 2, "{found:?}");
+    // An enum with a variant that carries nothing is data: which variant is the state.
+    repo.write("src/lib.rs", &HANDLES.replace("    stats: Arc<Mutex<Stats>>,\n", ""));
+    let found = repo.run(&["--format", "json", "--no-deps"]).findings();
+    assert!(found.iter().any(|(c, m)| c == "HL001" && m.contains("`Tally`")), "{found:?}");
     // A workspace type that merely shares a handle's name is judged by its fields.
     repo.write(
         "src/lib.rs",

@@ -119,8 +119,10 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    /// A workspace type holds data when one of its fields does; an enum of two or more variants
-    /// always does (which variant is the state).
+    /// A workspace type holds data when one of its fields does. An enum with a variant that
+    /// carries nothing holds data when it has several variants (which variant it is, `Idle` or
+    /// `Running(…)`, is the state); an enum whose every variant carries only handles is a handle
+    /// (`enum Conn { Single(Client), Cluster(ClusterClient) }`: which kind is configuration).
     fn type_holds_data(&self, t: TypeId, seen: &mut Vec<TypeId>) -> bool {
         if seen.contains(&t) || seen.len() > 8 {
             return true;
@@ -129,7 +131,10 @@ impl Judge<'_> {
         let Some(item) = self.m.index.item(e.item) else { return true };
         match &item.kind {
             ItemKind::Type(def) => {
-                if def.kind == TypeKind::Enum && def.variants.len() > 1 {
+                if def.kind == TypeKind::Enum
+                    && def.variants.len() > 1
+                    && def.variants.iter().any(|v| v.fields.is_empty())
+                {
                     return true;
                 }
                 seen.push(t);
