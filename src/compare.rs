@@ -302,37 +302,45 @@ pub struct Comparison {
 
 /// Compare every tracked type of `head` with its counterpart in `base`.
 pub fn compare(mut base: Model, head: &Model, base_commit: String) -> Comparison {
-    // The base's schemas cover its own tracked types; a head type whose counterpart the base
-    // did not track (it became tracked since) gets its base schema now.
-    let mut memory = BTreeSet::new();
-    let missing: Vec<TypeId> = head
-        .tracked
-        .iter()
-        .filter_map(|(&h, t)| {
-            let b = match_base(&base, head, h)?;
-            if t.config_encoding.as_deref() == Some("memory") {
-                memory.insert(b);
+    // The base's schemas: the counterparts of every definition the head's schemas reach (same
+    // path, every cfg twin, or a move), each built alone. A lock's model has them already.
+    let mut needed: BTreeSet<TypeId> = BTreeSet::new();
+    let present: BTreeSet<&str> = base.schemas.defs.values().map(|d| d.path.as_str()).collect();
+    for def in head.schemas.defs.values() {
+        if present.contains(def.path.as_str()) {
+            continue;
+        }
+        match base.index.type_by_path.get(&def.path) {
+            Some(ids) => needed.extend(ids.iter().copied()),
+            None => {
+                let candidates = base.index.types.iter().enumerate().filter(|(_, b)| !b.test);
+                if let Some(b) = crate::matching::counterpart(
+                    &def.path,
+                    &def.name,
+                    candidates.map(|(i, b)| (i as TypeId, b.path.as_str(), b.name.as_str())),
+                    |path| head.index.type_by_path.contains_key(path),
+                ) {
+                    let path = base.index.type_entry(b).map(|e| e.path.clone()).unwrap_or_default();
+                    needed.extend(base.index.type_by_path.get(&path).into_iter().flatten().copied());
+                }
             }
-            Some(b)
-        })
-        .filter(|b| base.index.type_entry(*b).is_some_and(|e| !base.schemas.roots.contains_key(&e.path)))
-        .collect();
-    if !missing.is_empty() {
-        let more = crate::schema::build_all(
-            &base.index,
-            &base.config.aliases,
-            &base.impls,
-            &base.migrations,
-            &missing,
-            &memory,
-        );
+        }
+    }
+    if !needed.is_empty() {
+        let needed: Vec<TypeId> = needed.into_iter().collect();
+        let more = crate::schema::build_defs(&base.index, &base.config.aliases, &base.impls, &base.migrations, &needed);
         base.schemas.absorb(more);
     }
     // Tracked types are compared independently, on the current rayon pool (the caller's `-j`
     // threads); a definition shared by several is compared once per thread.
     use rayon::prelude::*;
     let tracked: Vec<(&TypeId, &crate::tracked::Tracked)> = head.tracked.iter().collect();
-    let cx = || Cx { base: &base, head, done: Default::default(), moves: Default::default() };
+    let mut by_path: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (k, d) in &base.schemas.defs {
+        by_path.entry(d.path.clone()).or_default().push(k.clone());
+    }
+    let by_path = &by_path;
+    let cx = || Cx { base: &base, head, by_path, done: Default::default(), moves: Default::default() };
     let diffs = tracked.par_iter().map_init(cx, |cx, (ty, t)| cx.diff_type(**ty, t)).collect();
     Comparison { base: Box::new(base), base_commit, diffs }
 }
@@ -356,6 +364,8 @@ fn match_base(base: &Model, head: &Model, head_ty: TypeId) -> Option<TypeId> {
 struct Cx<'a> {
     base: &'a Model,
     head: &'a Model,
+    /// The base's definition keys by path.
+    by_path: &'a std::collections::HashMap<String, Vec<String>>,
     /// What comparing a (base key, head key) pair of definitions found.
     done: std::cell::RefCell<std::collections::HashMap<(String, String), Found>>,
     /// Head paths that moved: head path → base path (or none).
@@ -442,15 +452,15 @@ impl<'a> Cx<'a> {
         if defs.contains_key(hkey) {
             return Some(hkey.to_string());
         }
-        let same_path: Vec<(&String, &Def)> = defs.iter().filter(|(_, d)| d.path == hdef.path).collect();
-        if let Some((k, _)) = same_path.iter().find(|(_, d)| d.cfg == hdef.cfg).or(same_path.first()) {
-            return Some((*k).clone());
+        let pick = |path: &str| -> Option<String> {
+            let keys = self.by_path.get(path)?;
+            keys.iter().find(|k| defs.get(*k).is_some_and(|d| d.cfg == hdef.cfg)).or_else(|| keys.first()).cloned()
+        };
+        if let Some(k) = pick(&hdef.path) {
+            return Some(k);
         }
         let bpath = self.moved_from(&hdef.path)?;
-        defs.iter()
-            .find(|(_, d)| d.path == bpath && d.cfg == hdef.cfg)
-            .or_else(|| defs.iter().find(|(_, d)| d.path == bpath))
-            .map(|(k, _)| k.clone())
+        pick(&bpath)
     }
 
     /// The base path of a head definition that moved (matched by name, [`crate::matching`]).

@@ -99,7 +99,10 @@ pub fn analyse_to(
         let tracker = tracked::Tracker { index: &index, res: &res, migrations: &migrations, impls: &impls };
         tracked::find(&tracker, &actors, &config, depth == Depth::Full)
     };
-    let schemas = {
+    // A base's schemas are built by the comparison, for the head's definitions' counterparts only.
+    let schemas = if depth == Depth::Base {
+        crate::schema::Schemas::default()
+    } else {
         let roots: Vec<TypeId> = tracked.keys().copied().collect();
         crate::schema::build_all(&index, &config.aliases, &impls, &migrations, &roots, &memory_types(&tracked))
     };

@@ -1314,6 +1314,54 @@ impl Len {
     }
 }
 
+/// Build the given definitions alone (not what they reach), on the current rayon pool: what a
+/// comparison needs of a base revision is the counterparts of the head's definitions.
+pub fn build_defs(
+    index: &Index,
+    aliases: &BTreeMap<String, String>,
+    impls: &BTreeMap<TypeId, Vec<usize>>,
+    migrations: &BTreeMap<TypeId, migrations::Migration>,
+    types: &[TypeId],
+) -> Schemas {
+    use rayon::prelude::*;
+    let chunk = types.len().div_ceil(rayon::current_num_threads().max(1) * 4).max(1);
+    let parts: Vec<Schemas> = types
+        .par_chunks(chunk)
+        .map(|ts| {
+            let res = Resolver::new(index, aliases);
+            let mut b = Builder::new(index, &res, impls, migrations);
+            let mut out = Schemas::default();
+            // What the definitions reach is built too (a newtype's inner type, a proxy's target:
+            // the comparison reads them), each once per chunk.
+            let mut queue: VecDeque<TypeId> = ts.iter().copied().collect();
+            let mut seen: BTreeSet<TypeId> = queue.iter().copied().collect();
+            while let Some(t) = queue.pop_front() {
+                if seen.len() > crate::tracked::MAX_CLOSURE * 4 {
+                    break;
+                }
+                let (key, def, next, _) = b.def(t);
+                out.defs.entry(key).or_insert(def);
+                for n in next {
+                    if seen.insert(n) {
+                        queue.push_back(n);
+                    }
+                }
+            }
+            for set in b.alternatives.drain(..) {
+                for p in &set {
+                    out.alternatives.entry(p.clone()).or_default().extend(set.iter().filter(|q| *q != p).cloned());
+                }
+            }
+            out
+        })
+        .collect();
+    let mut all = Schemas::default();
+    for p in parts {
+        all.absorb(p);
+    }
+    all
+}
+
 /// Build the schemas of the given tracked roots on the current rayon pool, one builder per
 /// thread, merged in a fixed order.
 pub fn build_all(
@@ -1325,18 +1373,27 @@ pub fn build_all(
     memory: &BTreeSet<TypeId>,
 ) -> Schemas {
     use rayon::prelude::*;
+    // One builder per chunk of roots: a definition shared by many tracked types is built once
+    // per chunk, not once per root.
+    let chunk = roots.len().div_ceil(rayon::current_num_threads().max(1) * 4).max(1);
     let parts: Vec<Schemas> = roots
-        .par_iter()
-        .map_init(
-            || Resolver::new(index, aliases),
-            |res, &root| {
-                let mut b = Builder::new(index, res, impls, migrations);
-                b.follow_skipped = memory.contains(&root);
-                let mut out = Schemas::default();
-                b.root(root, &mut out);
-                out
-            },
-        )
+        .par_chunks(chunk)
+        .map(|rs| {
+            let res = Resolver::new(index, aliases);
+            let mut plain = Builder::new(index, &res, impls, migrations);
+            let mut out = Schemas::default();
+            for &root in rs {
+                if memory.contains(&root) {
+                    // What is carried in memory follows the fields serde skips: a builder of its own.
+                    let mut b = Builder::new(index, &res, impls, migrations);
+                    b.follow_skipped = true;
+                    b.root(root, &mut out);
+                } else {
+                    plain.root(root, &mut out);
+                }
+            }
+            out
+        })
         .collect();
     let mut all = Schemas::default();
     for p in parts {

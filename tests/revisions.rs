@@ -4433,3 +4433,52 @@ fn a_prefixing_convention_dropped_is_a_change_of_bytes() {
     ];
     assert_no_failures("prefixing convention dropped", &run_cases(&cases));
 }
+
+/// `#[serde(from/into)]` proxies and `transparent` wrappers are what goes on the wire: a change
+/// behind the proxy is no change of bytes, a change of the proxy is; an alias nested in a
+/// generic argument is what it names.
+#[test]
+fn proxies_and_aliases_inside_the_schema() {
+    let lib = |wrapped_fields: &str, proxy: &str, extra: &str| {
+        format!(
+            "use serde::{{Deserialize, Serialize}};\n\n#[derive(Serialize, Deserialize)]\npub struct Stored {{\n    pub id: Wrapped,\n    pub pairs: Vec<Pair>,\n}}\n\n\
+             #[derive(Serialize, Deserialize)]\n#[serde(from = \"{proxy}\", into = \"{proxy}\")]\npub struct Wrapped {{\n{wrapped_fields}}}\n\n{extra}"
+        )
+    };
+    let base = lib("    inner: String,\n", "u64", "pub type Pair = (u32, u32);\n");
+    let cases = vec![
+        wire_case(
+            "a field behind a `from` proxy changed",
+            &bincode_deps(),
+            &[],
+            &base,
+            &lib("    inner: String,\n    cache: Vec<u8>,\n", "u64", "pub type Pair = (u32, u32);\n"),
+            vec![],
+        ),
+        wire_case(
+            "the `from` proxy itself changed",
+            &bincode_deps(),
+            &[],
+            &base,
+            &lib("    inner: String,\n", "String", "pub type Pair = (u32, u32);\n"),
+            vec![deny("HL002", &["`Wrapped`", "`String`", "`u64`"])],
+        ),
+        wire_case(
+            "an alias in a generic argument replaced by what it names",
+            &bincode_deps(),
+            &[],
+            &base,
+            &lib("    inner: String,\n", "u64", "").replace("Vec<Pair>", "Vec<(u32, u32)>"),
+            vec![],
+        ),
+        wire_case(
+            "an alias in a generic argument retargeted",
+            &bincode_deps(),
+            &[],
+            &base,
+            &lib("    inner: String,\n", "u64", "pub type Pair = (u32, u64);\n"),
+            vec![deny("HL002", &["`pairs`", "`Vec<(u32, u32)>` → `Vec<(u32, u64)>`"])],
+        ),
+    ];
+    assert_no_failures("proxies and aliases", &run_cases(&cases));
+}
