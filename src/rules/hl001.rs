@@ -81,6 +81,8 @@ pub fn rebuilt_on_start_markdown() -> String {
 /// Actors (not test-only) with a state that has fields, no migration, and only handles in it:
 /// HL001 does not report them; the summary counts them.
 pub fn handle_only_actors(m: &Model) -> usize {
+    let res = Resolver::new(&m.index, &m.config.aliases);
+    let judge = Judge { m, res: &res };
     m.actors
         .actors
         .iter()
@@ -90,7 +92,7 @@ pub fn handle_only_actors(m: &Model) -> usize {
             State::Unit => false,
             _ => true,
         })
-        .filter(|a| !state_holds_data(m, &a.state))
+        .filter(|a| !judge.state_holds_data(&a.state))
         .count()
 }
 
@@ -99,18 +101,7 @@ pub fn handle_only_actors(m: &Model) -> usize {
 /// (external, unresolved) holds data: HL001 is never dropped on a guess.
 pub fn state_holds_data(m: &Model, state: &State) -> bool {
     let res = Resolver::new(&m.index, &m.config.aliases);
-    let judge = Judge { m, res: &res };
-    match state {
-        State::SelfType(t) | State::Local { ty: t, .. } => judge.type_holds_data(*t, &mut Vec::new()),
-        State::Unit => false,
-        State::Other { display } => {
-            // An external state type, as resolved: `ractor::ActorRef<…>`, `JoinHandle<()>`.
-            let head = display.split('<').next().unwrap_or(display);
-            let last = head.rsplit("::").next().unwrap_or(head).trim();
-            !rebuilt_on_start().kind.iter().any(|k| k.matches(last))
-        }
-        State::Unknown { .. } => true,
-    }
+    Judge { m, res: &res }.state_holds_data(state)
 }
 
 struct Judge<'a> {
@@ -119,6 +110,21 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
+    /// [`state_holds_data`], with one resolver (and its answers) shared by every actor.
+    fn state_holds_data(&self, state: &State) -> bool {
+        match state {
+            State::SelfType(t) | State::Local { ty: t, .. } => self.type_holds_data(*t, &mut Vec::new()),
+            State::Unit => false,
+            State::Other { display } => {
+                // An external state type, as resolved: `ractor::ActorRef<…>`, `JoinHandle<()>`.
+                let head = display.split('<').next().unwrap_or(display);
+                let last = head.rsplit("::").next().unwrap_or(head).trim();
+                !rebuilt_on_start().kind.iter().any(|k| k.matches(last))
+            }
+            State::Unknown { .. } => true,
+        }
+    }
+
     /// A workspace type holds data when one of its fields does. An enum with a variant that
     /// carries nothing holds data when it has several variants (which variant it is, `Idle` or
     /// `Running(…)`, is the state); an enum whose every variant carries only handles is a handle
@@ -196,6 +202,8 @@ impl Judge<'_> {
 }
 
 pub fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
+    let res = Resolver::new(&m.index, &m.config.aliases);
+    let judge = Judge { m, res: &res };
     let mut out = Vec::new();
     for a in &m.actors.actors {
         if a.test {
@@ -220,7 +228,7 @@ pub fn hl001_actor_without_migration(m: &Model) -> Vec<Draft> {
         }
         // State made only of handles, resources and configuration is rebuilt on start by
         // design: counted in the summary, not reported.
-        if !state_holds_data(m, &a.state) {
+        if !judge.state_holds_data(&a.state) {
             continue;
         }
         if m.migration_of_actor(a).is_some() {
